@@ -1,0 +1,43 @@
+"""Configuration objects.  Values come from the environment when the app is created, not at import."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+INSTANCE = Path(__file__).resolve().parent / "instance"
+
+
+class Config:
+    """Defaults for every environment; each can be overridden by an environment variable."""
+
+    TESTING = False
+    SECRET_KEY = "dev-only-change-me"
+    DATABASE_URL = f"sqlite:///{INSTANCE / 'gridflow.db'}"
+    # Coverage validation ignores gaps/overlaps smaller than this (m²).
+    COVERAGE_TOLERANCE_M2 = 1.0
+    # Case workflow
+    WARN_SHARE = 0.8                      # warning (yellow) at this share of a level's limit
+    OFFICE_HOURS = ((9, 0), (12, 0), (13, 30), (17, 30))  # morning and afternoon spans
+    DUPLICATE_RADIUS_M = 100.0
+    DUPLICATE_WINDOW_HOURS = 72
+    SWEEP_INTERVAL_SECONDS = 60
+    TOKEN_MAX_AGE_SECONDS = 12 * 3600
+    MAX_TEXT_LENGTH = 4000
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    BABEL_SUPPORTED_LOCALES = ("zh", "en")
+
+    @classmethod
+    def from_env(cls) -> dict:
+        values = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        for key in ("SECRET_KEY", "DATABASE_URL"):
+            if os.environ.get(key):
+                values[key] = os.environ[key]
+        for key in ("COVERAGE_TOLERANCE_M2", "WARN_SHARE", "DUPLICATE_RADIUS_M"):
+            if os.environ.get(key):
+                values[key] = float(os.environ[key])
+        return values
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test"

@@ -1,0 +1,81 @@
+"""Coordinate systems.
+
+GridFlow stores WGS-84 lon/lat.  Chinese web maps publish GCJ-02 (AMap, Tencent) or BD-09 (Baidu),
+offset by up to a few hundred metres; imports convert with `prcoords` (its iterative "bored"
+inverses are accurate to millimetres).  Areas and lengths are computed in metres: areas in a local
+equirectangular projection (see `area_m2`), lengths and distances on the WGS-84 ellipsoid (pyproj).
+"""
+from __future__ import annotations
+
+import numpy as np
+import prcoords
+import shapely
+from pyproj import Geod
+from shapely.geometry.base import BaseGeometry
+
+CRS_NAMES = ("wgs84", "gcj02", "bd09")
+_INVERSE = {"gcj02": prcoords.gcj_wgs_bored, "bd09": prcoords.bd_wgs_bored}
+_FORWARD = {"gcj02": prcoords.wgs_gcj, "bd09": prcoords.wgs_bd}
+GEOD = Geod(ellps="WGS84")
+
+
+def _convert(geom: BaseGeometry, fn) -> BaseGeometry:
+    def convert_coords(xy: np.ndarray) -> np.ndarray:
+        out = np.empty_like(xy)
+        for i, (lon, lat) in enumerate(xy):
+            c = fn((lat, lon))
+            out[i] = (c.lon, c.lat)
+        return out
+
+    return shapely.transform(geom, convert_coords)
+
+
+def to_wgs84(geom: BaseGeometry, crs: str) -> BaseGeometry:
+    """Convert a geometry given in `crs` (wgs84, gcj02, bd09) to WGS-84."""
+    if crs == "wgs84":
+        return geom
+    if crs not in _INVERSE:
+        raise ValueError(f"unknown CRS {crs!r}; expected one of {', '.join(CRS_NAMES)}")
+    return _convert(geom, _INVERSE[crs])
+
+
+def from_wgs84(geom: BaseGeometry, crs: str) -> BaseGeometry:
+    """Convert a WGS-84 geometry to `crs` (used to make test data the way web maps publish it)."""
+    if crs == "wgs84":
+        return geom
+    return _convert(geom, _FORWARD[crs])
+
+
+_A, _F = 6378137.0, 1 / 298.257223563  # WGS-84
+_E2 = _F * (2 - _F)
+
+
+def metres_per_degree(lat: float | np.ndarray) -> tuple:
+    """(metres per degree of longitude, of latitude) at latitude `lat`, on the WGS-84 ellipsoid."""
+    phi = np.radians(lat)
+    w = np.sqrt(1 - _E2 * np.sin(phi) ** 2)
+    meridian = _A * (1 - _E2) / w**3
+    prime = _A / w
+    return np.pi / 180 * prime * np.cos(phi), np.pi / 180 * meridian
+
+
+def area_m2(geoms) -> float | np.ndarray:
+    """Area in m² in a local equirectangular projection at each geometry's own latitude.
+
+    The projection is affine in lon/lat, so edges that are straight and shared in the data stay
+    straight and shared: a sliver that has no area in lon/lat has none here either (projecting
+    vertices into a curved projection would give it some).  Error against the ellipsoid: under
+    0.02 % for an area one degree tall, far less for anything smaller.
+    """
+    lat = shapely.get_y(shapely.centroid(geoms))
+    kx, ky = metres_per_degree(np.nan_to_num(lat))
+    return shapely.area(geoms) * kx * ky
+
+
+def length_m(geom: BaseGeometry) -> float:
+    """Length on the ellipsoid, m."""
+    return GEOD.geometry_length(geom)
+
+
+def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    return GEOD.inv(lon1, lat1, lon2, lat2)[2]

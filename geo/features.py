@@ -1,0 +1,269 @@
+"""Parsing and validation of GeoJSON FeatureCollections for the imports.
+
+Every problem is reported with the index of the feature it is in; a file with any problem is
+rejected whole (the caller stores nothing).  Records come out in WGS-84.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import shapely
+from shapely.geometry import MultiLineString, MultiPolygon, shape
+from shapely.geometry.base import BaseGeometry
+
+from geo.crs import CRS_NAMES, to_wgs84
+
+LEVELS = ("city", "county", "street", "community")
+CODE_LENGTH = {"city": 6, "county": 6, "street": 9, "community": 12}
+GRID_CODE_LENGTH = 15
+GRID_KINDS = ("basic", "dedicated")
+ENTITY_KINDS = {
+    "residence": ("Point", "Polygon", "MultiPolygon"),
+    "shop": ("Point",),
+    "unit": ("Polygon", "MultiPolygon"),
+    "road": ("LineString", "MultiLineString"),
+}
+POLYGONAL = ("Polygon", "MultiPolygon")
+MAX_ERRORS = 50
+
+
+@dataclass
+class Problem:
+    index: int | None  # feature index, None for the file as a whole
+    message: str
+
+    def __str__(self) -> str:
+        where = "file" if self.index is None else f"feature {self.index}"
+        return f"{where}: {self.message}"
+
+
+class InvalidFeatures(ValueError):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems[:5]))
+
+
+@dataclass
+class DivisionRecord:
+    index: int
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    geometry: MultiPolygon
+
+
+@dataclass
+class GridRecord:
+    index: int
+    code: str
+    name: str
+    kind: str
+    worker: dict | None  # {staff_no, name?, phone?}
+    geometry: MultiPolygon
+
+    @property
+    def community_code(self) -> str:
+        return self.code[:12]
+
+
+@dataclass
+class EntityRecord:
+    index: int
+    kind: str
+    ref: str
+    name: str
+    geometry: BaseGeometry
+    address: str | None = None
+    households: int | None = None
+    residents: int | None = None
+
+
+@dataclass
+class _Collector:
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, index: int | None, message: str) -> None:
+        self.problems.append(Problem(index, message))
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise InvalidFeatures(self.problems[:MAX_ERRORS])
+
+
+def feature_list(data: Any) -> list:
+    """The features of a FeatureCollection, or InvalidFeatures saying why it is not one."""
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise InvalidFeatures([Problem(None, "not a GeoJSON FeatureCollection")])
+    features = data.get("features")
+    if not isinstance(features, list):
+        raise InvalidFeatures([Problem(None, "'features' must be a list")])
+    return features
+
+
+def _coords_ok(geom: BaseGeometry) -> str | None:
+    xy = shapely.get_coordinates(geom)
+    if not np.isfinite(xy).all():
+        return "coordinates must be finite numbers"
+    if xy.size and (np.abs(xy[:, 0]).max() > 180 or np.abs(xy[:, 1]).max() > 90):
+        return "coordinates out of range (longitude -180..180, latitude -90..90)"
+    return None
+
+
+def _geometry(feature: dict, allowed: Iterable[str], crs: str) -> BaseGeometry:
+    """The feature's geometry in WGS-84, or ValueError naming the problem."""
+    raw = feature.get("geometry")
+    if not isinstance(raw, dict):
+        raise ValueError("missing geometry")
+    allowed = tuple(allowed)
+    if raw.get("type") not in allowed:
+        raise ValueError(f"geometry type {raw.get('type')!r} not allowed here (expected {' or '.join(allowed)})")
+    try:
+        geom = shape(raw)
+    except Exception as exc:  # shapely raises several types for malformed coordinates
+        raise ValueError(f"malformed geometry: {exc}") from None
+    if geom.is_empty:
+        raise ValueError("empty geometry")
+    problem = _coords_ok(geom)
+    if problem:
+        raise ValueError(problem)
+    if not geom.is_valid:
+        raise ValueError(f"invalid geometry: {shapely.is_valid_reason(geom)}")
+    return to_wgs84(geom, crs)
+
+
+def _as_multi(geom: BaseGeometry) -> BaseGeometry:
+    if geom.geom_type == "Polygon":
+        return MultiPolygon([geom])
+    if geom.geom_type == "LineString":
+        return MultiLineString([geom])
+    return geom
+
+
+def _text(props: dict, key: str, *, required: bool = True, max_len: int = 200) -> str | None:
+    value = props.get(key)
+    if value is None or value == "":
+        if required:
+            raise ValueError(f"missing property '{key}'")
+        return None
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise ValueError(f"property '{key}' must be a string")
+    value = str(value).strip()
+    if len(value) > max_len:
+        raise ValueError(f"property '{key}' longer than {max_len} characters")
+    return value
+
+
+def _count(props: dict, key: str) -> int | None:
+    value = props.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not float(value).is_integer() or value < 0:
+        raise ValueError(f"property '{key}' must be a whole number ≥ 0")
+    return int(value)
+
+
+def _parse(data: Any, crs: str, parse_one: Callable[[int, dict, dict, str], Any], key: Callable[[Any], str], what: str):
+    if crs not in CRS_NAMES:
+        raise InvalidFeatures([Problem(None, f"unknown CRS {crs!r}; expected one of {', '.join(CRS_NAMES)}")])
+    found = _Collector()
+    records, seen = [], {}
+    for i, feature in enumerate(feature_list(data)):
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            found.add(i, "not a GeoJSON Feature")
+            continue
+        props = feature.get("properties")
+        if not isinstance(props, dict):
+            found.add(i, "missing properties")
+            continue
+        try:
+            record = parse_one(i, feature, props, crs)
+        except ValueError as exc:
+            found.add(i, str(exc))
+            continue
+        k = key(record)
+        if k in seen:
+            found.add(i, f"duplicate {what} {k!r} (also feature {seen[k]})")
+            continue
+        seen[k] = i
+        records.append(record)
+        if len(found.problems) >= MAX_ERRORS:
+            break
+    found.raise_if_any()
+    return records
+
+
+def _division(i: int, feature: dict, props: dict, crs: str) -> DivisionRecord:
+    code, name = _text(props, "code", max_len=12), _text(props, "name", max_len=100)
+    level = _text(props, "level", max_len=20)
+    if level not in LEVELS:
+        raise ValueError(f"level {level!r} must be one of {', '.join(LEVELS)}")
+    if not (code.isdigit() and len(code) == CODE_LENGTH[level]):
+        raise ValueError(f"code {code!r}: a {level} code has {CODE_LENGTH[level]} digits")
+    parent = _text(props, "parent_code", required=level != "city", max_len=12)
+    if parent is not None:
+        if not parent.isdigit():
+            raise ValueError(f"parent_code {parent!r} must be digits")
+        expected_prefix = parent[:4] if level == "county" else parent
+        if not code.startswith(expected_prefix):
+            raise ValueError(f"code {code} does not lie under parent_code {parent}")
+    geom = _geometry(feature, POLYGONAL, crs)
+    return DivisionRecord(i, code, name, level, parent, _as_multi(geom))
+
+
+def _grid(i: int, feature: dict, props: dict, crs: str) -> GridRecord:
+    code, name = _text(props, "code", max_len=15), _text(props, "name", max_len=100)
+    if not re.fullmatch(r"\d{15}", code):
+        raise ValueError(f"grid code {code!r} must be 15 digits (community code + 3-digit serial)")
+    kind = _text(props, "kind", required=False, max_len=20) or "basic"
+    if kind not in GRID_KINDS:
+        raise ValueError(f"kind {kind!r} must be one of {', '.join(GRID_KINDS)}")
+    worker = props.get("worker")
+    if worker is not None:
+        if isinstance(worker, str) and worker.strip():
+            worker = {"staff_no": worker.strip()}
+        elif isinstance(worker, dict):
+            staff = _text(worker, "staff_no", max_len=32)
+            worker = {
+                "staff_no": staff,
+                "name": _text(worker, "name", required=False, max_len=50),
+                "phone": _text(worker, "phone", required=False, max_len=20),
+            }
+        else:
+            raise ValueError("worker must be a staff number or {staff_no, name, phone}")
+    geom = _geometry(feature, POLYGONAL, crs)
+    return GridRecord(i, code, name, kind, worker, _as_multi(geom))
+
+
+def _entity(i: int, feature: dict, props: dict, crs: str) -> EntityRecord:
+    kind = _text(props, "kind", max_len=20)
+    if kind not in ENTITY_KINDS:
+        raise ValueError(f"kind {kind!r} must be one of {', '.join(ENTITY_KINDS)}")
+    geom = _geometry(feature, ENTITY_KINDS[kind], crs)
+    if kind == "road":
+        geom = _as_multi(geom)
+    return EntityRecord(
+        i, kind, _text(props, "ref", max_len=64), _text(props, "name"), geom,
+        address=_text(props, "address", required=False, max_len=300),
+        households=_count(props, "households"), residents=_count(props, "residents"),
+    )
+
+
+def parse_divisions(data: Any, crs: str = "wgs84") -> list[DivisionRecord]:
+    return _parse(data, crs, _division, lambda r: r.code, "code")
+
+
+def parse_grids(data: Any, crs: str = "wgs84") -> list[GridRecord]:
+    return _parse(data, crs, _grid, lambda r: r.code, "code")
+
+
+def parse_entities(data: Any, crs: str = "wgs84") -> list[EntityRecord]:
+    return _parse(data, crs, _entity, lambda r: r.ref, "ref")
+
+
+def is_finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

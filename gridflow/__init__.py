@@ -1,0 +1,23 @@
+"""GridFlow: grid management and case workflow for community governance."""
+from __future__ import annotations
+
+from flask import Flask
+
+import config as config_module
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(config_module.Config.from_env())
+    if overrides:
+        app.config.update(overrides)
+
+    from gridflow import db, cli, errors
+
+    db.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    from gridflow.api import bp as api_bp
+
+    app.register_blueprint(api_bp)
+    return app

@@ -1,0 +1,22 @@
+"""Spatial look-ups over HTTP."""
+from __future__ import annotations
+
+from flask import request
+
+from gridflow.api import bp
+from gridflow.db import request_session
+from gridflow.services import places
+from gridflow.services.errors import Invalid
+
+
+def _float_arg(name: str) -> float:
+    raw = request.args.get(name)
+    try:
+        return float(raw)
+    except (TypeError, ValueError):
+        raise Invalid(f"query parameter '{name}' must be a number", field=name) from None
+
+
+@bp.get("/locate")
+def locate():
+    return places.locate(request_session(), _float_arg("lon"), _float_arg("lat"))

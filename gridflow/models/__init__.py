@@ -1,0 +1,5 @@
+"""ORM models (SQLAlchemy 2 typed mappings).  Geometry is stored as WGS-84 lon/lat (EPSG:4326)."""
+from gridflow.models.base import Base
+from gridflow.models.spatial import Division, Entity, Grid, RoadStretch, Worker
+
+__all__ = ["Base", "Division", "Entity", "Grid", "RoadStretch", "Worker"]

@@ -1,0 +1,40 @@
+"""Domain errors with the HTTP status they map to; one handler renders them (gridflow.errors)."""
+from __future__ import annotations
+
+
+class GridflowError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, field: str | None = None, **extra):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.extra = extra
+
+    def to_dict(self) -> dict:
+        body = {"code": self.code, "message": self.message}
+        if self.field:
+            body["field"] = self.field
+        body.update(self.extra)
+        return body
+
+
+class NotFound(GridflowError):
+    status, code = 404, "not_found"
+
+
+class Invalid(GridflowError):
+    status, code = 422, "invalid"
+
+
+class Conflict(GridflowError):
+    status, code = 409, "conflict"
+
+
+class Forbidden(GridflowError):
+    status, code = 403, "forbidden"
+
+
+class Unauthorized(GridflowError):
+    status, code = 401, "unauthorized"

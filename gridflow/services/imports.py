@@ -1,0 +1,146 @@
+"""Imports of divisions, grids and entities from parsed GeoJSON records (see geo.features).
+
+Each import is all-or-nothing: every problem is collected with its feature index and raised as
+`InvalidFeatures` before anything is written, and the caller's transaction is rolled back on any
+error.  Re-importing updates by code (divisions, grids) or ref (entities).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from geo.features import (
+    LEVELS, DivisionRecord, EntityRecord, GridRecord, InvalidFeatures, Problem,
+)
+from gridflow.models import Division, Grid, Worker
+from gridflow.services.assignment import AssignmentReport, assign_entities, reassign_all
+from gridflow.spatial import to_db
+
+Progress = Callable[[Iterable], Iterable]
+
+
+def _no_progress(items: Iterable) -> Iterable:
+    return items
+
+
+@dataclass
+class ImportSummary:
+    kind: str
+    created: int = 0
+    updated: int = 0
+    assignment: AssignmentReport | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"{self.kind}: {self.created} created, {self.updated} updated"]
+        if self.assignment:
+            out.extend(self.assignment.lines())
+        out.extend(self.notes)
+        return out
+
+
+def import_divisions(session: Session, records: list[DivisionRecord], progress: Progress = _no_progress) -> ImportSummary:
+    existing = {d.code: d for d in session.scalars(select(Division))}
+    problems: list[Problem] = []
+    records = sorted(records, key=lambda r: (LEVELS.index(r.level), r.index))
+    incoming = {r.code: r for r in records}
+    for r in records:
+        if r.parent_code is None:
+            continue
+        parent_level = (existing[r.parent_code].level if r.parent_code in existing
+                        else incoming[r.parent_code].level if r.parent_code in incoming else None)
+        if parent_level is None:
+            problems.append(Problem(r.index, f"unknown parent_code {r.parent_code}"))
+        elif LEVELS.index(parent_level) != LEVELS.index(r.level) - 1:
+            problems.append(Problem(r.index, f"a {r.level} cannot lie under a {parent_level} ({r.parent_code})"))
+        if r.code in existing and existing[r.code].level != r.level:
+            problems.append(Problem(r.index, f"code {r.code} is already a {existing[r.code].level}"))
+    if problems:
+        raise InvalidFeatures(sorted(problems, key=lambda p: p.index))
+
+    summary = ImportSummary("divisions")
+    for r in progress(records):
+        division = existing.get(r.code)
+        if division is None:
+            division = Division(code=r.code)
+            session.add(division)
+            existing[r.code] = division
+            summary.created += 1
+        else:
+            summary.updated += 1
+        division.name, division.level = r.name, r.level
+        division.parent = existing[r.parent_code] if r.parent_code else None
+        division.boundary = to_db(r.geometry)
+    session.flush()
+    return summary
+
+
+def _upsert_workers(session: Session, records: list[GridRecord], problems: list[Problem]) -> dict[str, Worker]:
+    wanted = {r.worker["staff_no"] for r in records if r.worker}
+    workers = {w.staff_no: w for w in session.scalars(select(Worker).where(Worker.staff_no.in_(wanted)))} if wanted else {}
+    for r in records:
+        if not r.worker:
+            continue
+        staff, name = r.worker["staff_no"], r.worker.get("name")
+        worker = workers.get(staff)
+        if worker is None and name:
+            worker = workers[staff] = Worker(staff_no=staff, name=name)
+            session.add(worker)
+        if worker is None:
+            continue  # checked after all records, a later feature may define him
+        if name:
+            worker.name = name
+        if r.worker.get("phone"):
+            worker.phone = r.worker["phone"]
+    for r in records:
+        if r.worker and r.worker["staff_no"] not in workers:
+            problems.append(Problem(r.index, f"unknown worker {r.worker['staff_no']!r} (give {{staff_no, name, phone}} to create one)"))
+    return workers
+
+
+def import_grids(session: Session, records: list[GridRecord], progress: Progress = _no_progress) -> ImportSummary:
+    problems: list[Problem] = []
+    community_codes = {r.community_code for r in records}
+    communities = {
+        d.code: d for d in session.scalars(select(Division).where(Division.code.in_(community_codes)))
+    } if community_codes else {}
+    for r in records:
+        community = communities.get(r.community_code)
+        if community is None:
+            problems.append(Problem(r.index, f"grid {r.code}: unknown community {r.community_code}"))
+        elif community.level != "community":
+            problems.append(Problem(r.index, f"grid {r.code}: {r.community_code} is a {community.level}, not a community"))
+    workers = _upsert_workers(session, records, problems)
+    if problems:
+        raise InvalidFeatures(sorted(problems, key=lambda p: p.index))
+
+    existing = {g.code: g for g in session.scalars(select(Grid).where(Grid.code.in_([r.code for r in records])))} if records else {}
+    summary = ImportSummary("grids")
+    for r in progress(records):
+        grid = existing.get(r.code)
+        if grid is None:
+            grid = Grid(code=r.code)
+            session.add(grid)
+            summary.created += 1
+        else:
+            summary.updated += 1
+        grid.name, grid.kind = r.name, r.kind
+        grid.community = communities[r.community_code]
+        grid.boundary = to_db(r.geometry)
+        grid.worker = workers[r.worker["staff_no"]] if r.worker else None
+    session.flush()
+    without_owner = [r.code for r in records if not r.worker]
+    if without_owner:
+        summary.notes.append(f"{len(without_owner)} grid(s) without an owning worker: {', '.join(without_owner[:10])}")
+    # Grids changed: every entity is assigned again; moves are reported.
+    summary.assignment = reassign_all(session)
+    return summary
+
+
+def import_entities(session: Session, records: list[EntityRecord], progress: Progress = _no_progress) -> ImportSummary:
+    summary = ImportSummary("entities")
+    summary.assignment, summary.created, summary.updated = assign_entities(session, records, progress)
+    return summary

@@ -1,0 +1,166 @@
+"""Look-ups on the spatial model: locate a point, validate coverage, export GeoJSON."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from shapely.geometry import mapping
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from geo.coverage import CoverageReport, check_coverage
+from geo.features import LEVELS
+from gridflow.models import Division, Entity, Grid, RoadStretch, Worker
+from gridflow.services.errors import Invalid, NotFound
+from gridflow.spatial import intersects_point, shapes, to_shape
+
+
+def _ref(obj) -> dict | None:
+    return None if obj is None else {"code": obj.code, "name": obj.name}
+
+
+def grid_at(session: Session, lon: float, lat: float) -> Grid | None:
+    """The grid covering (lon, lat); on a shared edge the lowest code (same rule as geo.assign)."""
+    stmt = (select(Grid).where(intersects_point(session, Grid, "boundary", lon, lat))
+            .order_by(Grid.code).limit(1))
+    return session.scalars(stmt).first()
+
+
+def check_lonlat(lon, lat) -> tuple[float, float]:
+    for name, value, limit in (("lon", lon, 180), ("lat", lat, 90)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (-limit <= value <= limit):
+            raise Invalid(f"{name} must be a number between -{limit} and {limit}", field=name)
+    return float(lon), float(lat)
+
+
+def locate(session: Session, lon: float, lat: float) -> dict:
+    """The division at every level, the grid and its worker for a point (each {code, name} or None)."""
+    lon, lat = check_lonlat(lon, lat)
+    result = {level: None for level in LEVELS} | {"grid": None, "worker": None}
+    grid = grid_at(session, lon, lat)
+    if grid is not None:
+        # One query up the tree from the grid's community.
+        community, street, county, city = (aliased(Division) for _ in range(4))
+        row = session.execute(
+            select(community, street, county, city, Worker)
+            .select_from(Grid)
+            .join(community, Grid.community_id == community.id)
+            .outerjoin(street, community.parent_id == street.id)
+            .outerjoin(county, street.parent_id == county.id)
+            .outerjoin(city, county.parent_id == city.id)
+            .outerjoin(Worker, Grid.worker_id == Worker.id)
+            .where(Grid.id == grid.id)
+        ).one()
+        result.update(community=_ref(row[0]), street=_ref(row[1]), county=_ref(row[2]), city=_ref(row[3]))
+        result["grid"] = _ref(grid)
+        result["worker"] = None if row[4] is None else {"code": row[4].staff_no, "name": row[4].name}
+        return result
+    stmt = (select(Division).where(intersects_point(session, Division, "boundary", lon, lat))
+            .order_by(Division.code))
+    for division in session.scalars(stmt):
+        if result[division.level] is None:
+            result[division.level] = _ref(division)
+    return result
+
+
+def get_division(session: Session, code: str) -> Division:
+    division = session.scalars(select(Division).where(Division.code == code)).first()
+    if division is None:
+        raise NotFound(f"no division with code {code}", field="code")
+    return division
+
+
+def code_prefix(division: Division) -> str:
+    """Codes are hierarchical: everything under a division starts with this prefix."""
+    return division.code[:4] if division.level == "city" else division.code
+
+
+def coverage(session: Session, code: str, tolerance_m2: float = 1.0, children: str = "direct") -> CoverageReport:
+    """Do the children of division `code` tile it?  children='direct' (child divisions, or grids for
+    a community) or 'grids' (every grid below the division)."""
+    division = get_division(session, code)
+    if children not in ("direct", "grids"):
+        raise Invalid("children must be 'direct' or 'grids'", field="children")
+    if children == "grids" or division.level == "community":
+        stmt = select(Grid.code, Grid.boundary).join(Division, Grid.community_id == Division.id)
+        if division.level == "community":
+            stmt = stmt.where(Grid.community_id == division.id)
+        else:
+            stmt = stmt.where(Division.code.startswith(code_prefix(division)))
+    else:
+        stmt = select(Division.code, Division.boundary).where(Division.parent_id == division.id)
+    rows = session.execute(stmt.order_by("code")).all()
+    return check_coverage(code, to_shape(division.boundary), list(zip([r[0] for r in rows], shapes([r[1] for r in rows]))), tolerance_m2)
+
+
+def grids_without_owner(session: Session) -> list[str]:
+    return list(session.scalars(select(Grid.code).where(Grid.worker_id.is_(None)).order_by(Grid.code)))
+
+
+# -- export ---------------------------------------------------------------------------------------
+def _feature(geom, props: dict) -> dict:
+    return {"type": "Feature", "geometry": mapping(geom), "properties": props}
+
+
+def export_features(session: Session, what: str, division_code: str | None = None,
+                    road_stretches: bool = True) -> Iterator[dict]:
+    """GeoJSON features of divisions, grids or entities, optionally only those under a division.
+    Roads come one feature per stretch, or whole (`road_stretches=False`, which re-imports as is)."""
+    prefix = code_prefix(get_division(session, division_code)) if division_code else None
+    if what == "divisions":
+        parent = aliased(Division)
+        stmt = select(Division, parent.code).outerjoin(parent, Division.parent_id == parent.id)
+        if prefix:
+            stmt = stmt.where(Division.code.startswith(prefix))
+        rows = session.execute(stmt.order_by(Division.code)).all()
+        for (d, parent_code), geom in zip(rows, shapes([r[0].boundary for r in rows])):
+            yield _feature(geom, {"code": d.code, "name": d.name, "level": d.level, "parent_code": parent_code})
+    elif what == "grids":
+        stmt = select(Grid, Worker).outerjoin(Worker, Grid.worker_id == Worker.id)
+        if prefix:
+            stmt = stmt.where(Grid.code.startswith(prefix))
+        rows = session.execute(stmt.order_by(Grid.code)).all()
+        for (g, w), geom in zip(rows, shapes([r[0].boundary for r in rows])):
+            worker = None if w is None else {"staff_no": w.staff_no, "name": w.name, "phone": w.phone}
+            yield _feature(geom, {"code": g.code, "name": g.name, "kind": g.kind, "worker": worker})
+    elif what == "entities":
+        yield from _export_entities(session, prefix, road_stretches)
+    else:
+        raise Invalid("export what? divisions, grids or entities", field="what")
+
+
+def _entity_props(e: Entity, grid_code: str | None) -> dict:
+    props = {"kind": e.kind, "ref": e.ref, "name": e.name, "address": e.address, "grid": grid_code}
+    if e.households is not None:
+        props["households"] = e.households
+    if e.residents is not None:
+        props["residents"] = e.residents
+    if e.kind != "road":
+        props["share"] = e.share
+        props["straddles"] = e.straddles
+    if e.unassigned_reason:
+        props["unassigned_reason"] = e.unassigned_reason
+    return props
+
+
+def _export_entities(session: Session, prefix: str | None, road_stretches: bool) -> Iterator[dict]:
+    stmt = select(Entity, Grid.code).outerjoin(Grid, Entity.grid_id == Grid.id)
+    if road_stretches:
+        stmt = stmt.where(Entity.kind != "road")
+    if prefix:
+        stmt = stmt.where(Grid.code.startswith(prefix))
+    rows = session.execute(stmt.order_by(Entity.ref)).all()
+    for (e, code), geom in zip(rows, shapes([r[0].geom for r in rows])):
+        yield _feature(geom, _entity_props(e, code))
+    if not road_stretches:
+        return
+    # A road: one feature per stretch, each carrying the road's ref and its own grid.
+    stmt = (select(RoadStretch, Entity, Grid.code).join(Entity, RoadStretch.entity_id == Entity.id)
+            .outerjoin(Grid, RoadStretch.grid_id == Grid.id))
+    if prefix:
+        stmt = stmt.where(Grid.code.startswith(prefix))
+    rows = session.execute(stmt.order_by(Entity.ref, RoadStretch.seq)).all()
+    for (s, e, code), geom in zip(rows, shapes([r[0].geom for r in rows])):
+        props = _entity_props(e, code) | {"stretch": s.seq, "length_m": round(s.length_m, 3)}
+        if code is None:
+            props["unassigned_reason"] = "outside every grid"
+        yield _feature(geom, props)

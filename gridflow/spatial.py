@@ -1,0 +1,62 @@
+"""The few places where SpatiaLite and PostGIS differ, kept together.
+
+- Building a point: `MakePoint(x, y, srid)` vs `ST_SetSRID(ST_MakePoint(x, y), srid)`.
+- Using the spatial index: PostGIS uses its GiST index for `ST_Intersects` by itself; SQLite only
+  does through the `SpatialIndex` virtual table, so the query must filter through it.
+"""
+from __future__ import annotations
+
+import shapely
+from geoalchemy2 import WKBElement
+from geoalchemy2.shape import from_shape
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import ColumnElement, column, func, literal_column, select, table
+from sqlalchemy.orm import Session
+
+from gridflow.models.spatial import SRID
+
+
+def point(session: Session, lon: float, lat: float) -> ColumnElement:
+    if session.get_bind().dialect.name == "sqlite":
+        return func.MakePoint(lon, lat, SRID)
+    return func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)
+
+
+def intersects_point(session: Session, model, geom_column: str, lon: float, lat: float) -> ColumnElement:
+    """`model.<geom_column>` intersects (lon, lat) — boundary included — using the spatial index."""
+    pt = point(session, lon, lat)
+    geom = getattr(model, geom_column)
+    condition = func.ST_Intersects(geom, pt)
+    if session.get_bind().dialect.name == "sqlite":
+        spatial_index = table("SpatialIndex", column("f_table_name"), column("f_geometry_column"), column("search_frame"))
+        candidates = (
+            select(literal_column("ROWID"))
+            .select_from(spatial_index)
+            .where(
+                spatial_index.c.f_table_name == model.__tablename__,
+                spatial_index.c.f_geometry_column == geom_column,
+                spatial_index.c.search_frame == pt,
+            )
+        )
+        return model.id.in_(candidates) & (condition == 1)
+    return condition
+
+
+def _wkb(element) -> bytes | str:
+    """The WKB of a column value: bytes from SpatiaLite, hex text from PostGIS."""
+    data = element.data if isinstance(element, WKBElement) else element
+    return data if isinstance(data, str) else bytes(data)
+
+
+def to_shape(element) -> BaseGeometry:
+    return shapely.from_wkb(_wkb(element))
+
+
+def shapes(elements) -> list[BaseGeometry]:
+    """Vectorised WKB → Shapely for many rows."""
+    raw = [_wkb(e) for e in elements]
+    return list(shapely.from_wkb(raw)) if raw else []
+
+
+def to_db(geom: BaseGeometry) -> WKBElement:
+    return from_shape(geom, srid=SRID)
