@@ -14,7 +14,7 @@ import shapely
 from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
 
-from geo.crs import length_m
+from geo.crs import length_m, reference_lat
 
 UNASSIGNED = -1
 STRADDLE_EPS = 1e-9
@@ -89,7 +89,7 @@ class GridIndex:
             if cur is None or a > cur[0] or (a == cur[0] and gi < cur[1]):
                 best[p] = (a, gi)
         for p, (a, gi) in best.items():
-            share = a / areas[p] if areas[p] > 0 else 1.0
+            share = float(a / areas[p]) if areas[p] > 0 else 1.0
             if a <= 0:
                 continue  # touches a grid only along its edge
             out[p] = PolygonAssignment(gi, share, share < 1 - STRADDLE_EPS)
@@ -104,6 +104,7 @@ class GridIndex:
         to the whole road.  What lies outside every grid is one stretch with grid UNASSIGNED.
         """
         remaining = line
+        lat = reference_lat(line)  # one scale for all pieces, so their lengths add up
         stretches: list[Stretch] = []
         for gi in sorted(self.tree.query(line, predicate="intersects").tolist()):
             if remaining.is_empty:
@@ -111,11 +112,11 @@ class GridIndex:
             piece = _linear_part(shapely.intersection(remaining, self.geoms[gi]))
             if piece is None:
                 continue
-            stretches.append(Stretch(gi, piece, length_m(piece)))
+            stretches.append(Stretch(gi, piece, length_m(piece, lat)))
             remaining = shapely.difference(remaining, piece)
         rest = _linear_part(remaining)
         if rest is not None:
-            stretches.append(Stretch(UNASSIGNED, rest, length_m(rest)))
+            stretches.append(Stretch(UNASSIGNED, rest, length_m(rest, lat)))
         return stretches
 
 
