@@ -18,7 +18,7 @@ from shapely.geometry.base import BaseGeometry
 
 SCALES = {
     # households in the whole city; households per residence record
-    "full": {"households": 1_200_000, "per_building": (24, 60)},
+    "full": {"households": 1_250_000, "per_building": (24, 60)},
     "small": {"households": 95_000, "per_building": (80, 160), "one_community": True, "shop_spacing_m": 600},
 }
 STREET_WEIGHT = {"jiedao": 2.0, "town": 1.0, "township": 0.8}

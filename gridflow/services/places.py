@@ -36,23 +36,23 @@ def locate(session: Session, lon: float, lat: float) -> dict:
     """The division at every level, the grid and its worker for a point (each {code, name} or None)."""
     lon, lat = check_lonlat(lon, lat)
     result = {level: None for level in LEVELS} | {"grid": None, "worker": None}
-    grid = grid_at(session, lon, lat)
-    if grid is not None:
-        # One query up the tree from the grid's community.
-        community, street, county, city = (aliased(Division) for _ in range(4))
-        row = session.execute(
-            select(community, street, county, city, Worker)
-            .select_from(Grid)
-            .join(community, Grid.community_id == community.id)
-            .outerjoin(street, community.parent_id == street.id)
-            .outerjoin(county, street.parent_id == county.id)
-            .outerjoin(city, county.parent_id == city.id)
-            .outerjoin(Worker, Grid.worker_id == Worker.id)
-            .where(Grid.id == grid.id)
-        ).one()
-        result.update(community=_ref(row[0]), street=_ref(row[1]), county=_ref(row[2]), city=_ref(row[3]))
+    # One query: the covering grid (lowest code on a shared edge) and the tree above it.
+    community, street, county, city = (aliased(Division) for _ in range(4))
+    row = session.execute(
+        select(Grid, community, street, county, city, Worker)
+        .join(community, Grid.community_id == community.id)
+        .outerjoin(street, community.parent_id == street.id)
+        .outerjoin(county, street.parent_id == county.id)
+        .outerjoin(city, county.parent_id == city.id)
+        .outerjoin(Worker, Grid.worker_id == Worker.id)
+        .where(intersects_point(session, Grid, "boundary", lon, lat))
+        .order_by(Grid.code).limit(1)
+    ).first()
+    if row is not None:
+        grid, *levels, worker = row
+        result.update(zip(("community", "street", "county", "city"), map(_ref, levels)))
         result["grid"] = _ref(grid)
-        result["worker"] = None if row[4] is None else {"code": row[4].staff_no, "name": row[4].name}
+        result["worker"] = None if worker is None else {"code": worker.staff_no, "name": worker.name}
         return result
     stmt = (select(Division).where(intersects_point(session, Division, "boundary", lon, lat))
             .order_by(Division.code))

@@ -1,0 +1,72 @@
+"""Shared set-up for the benchmarks: a full-scale demo city in a SQLite file and a PostGIS database."""
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from gridflow import create_app
+from gridflow.db import get_db
+from gridflow.migrate import upgrade
+
+OUT = Path(__file__).resolve().parent / "out"
+PG_URL = os.environ.get("GRIDFLOW_BENCH_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/gridflow_bench")
+
+
+def sqlite_url(name: str) -> str:
+    OUT.mkdir(exist_ok=True)
+    return f"sqlite:///{OUT / name}"
+
+
+def pg_url(name: str) -> str:
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def fresh_pg(url: str) -> None:
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+
+
+def app_for(url: str, fresh: bool):
+    if fresh:
+        if url.startswith("sqlite"):
+            Path(make_url(url).database).unlink(missing_ok=True)
+        else:
+            fresh_pg(url)
+        upgrade(url)
+    return create_app({"DATABASE_URL": url})
+
+
+def full_city(url: str, rebuild: bool = False):
+    """An app on `url` with the full demo city loaded (built once, kept for later runs)."""
+    from gridflow.services import demo
+
+    app = app_for(url, fresh=False) if not rebuild else None
+    if app is not None:
+        try:
+            with get_db(app).session() as s:
+                if demo.has_data(s):
+                    return app
+        except Exception:  # noqa: BLE001 - no schema yet
+            pass
+        get_db(app).dispose()
+    app = app_for(url, fresh=True)
+    started = time.perf_counter()
+    with get_db(app).session() as s:
+        for _ in demo.build(s, scale="full"):
+            pass
+    print(f"  (built the full demo city on {make_url(url).get_backend_name()} in {time.perf_counter() - started:.1f} s)")
+    return app
+
+
+def percentiles(samples_ms: list[float]) -> tuple[float, float]:
+    samples = sorted(samples_ms)
+    return statistics.median(samples), samples[int(0.95 * (len(samples) - 1))]
