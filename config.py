@@ -23,6 +23,8 @@ class Config:
     SWEEP_INTERVAL_SECONDS = 60
     TOKEN_MAX_AGE_SECONDS = 12 * 3600
     MAX_TEXT_LENGTH = 4000
+    MAX_CONTENT_LENGTH = 1024 * 1024  # request bodies: 413 beyond this
+    SCHEDULER_LOCK = str(INSTANCE / 'scheduler.lock')
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_SUPPORTED_LOCALES = ("zh", "en")
 

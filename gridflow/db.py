@@ -29,6 +29,9 @@ def _sqlite_module():
 
 
 def _on_sqlite_connect(dbapi_conn, _record) -> None:
+    # The driver's own transaction handling is switched off; `_on_sqlite_begin` emits BEGIN itself
+    # (the SQLAlchemy recipe), so that writers can take the write lock up front.
+    dbapi_conn.isolation_level = None
     dbapi_conn.enable_load_extension(True)
     dbapi_conn.load_extension(os.environ.get("SPATIALITE_LIBRARY_PATH", "mod_spatialite"))
     dbapi_conn.enable_load_extension(False)
@@ -42,6 +45,12 @@ def _on_sqlite_connect(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def _on_sqlite_begin(conn) -> None:
+    # A write transaction takes SQLite's write lock before it reads (BEGIN IMMEDIATE): a read-then-
+    # write transaction started DEFERRED fails outright when another writer got in between.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -53,6 +62,7 @@ def make_engine(url: str, **kwargs) -> Engine:
             **kwargs,
         )
         event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "begin", _on_sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
@@ -67,6 +77,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.write_sessions = sessionmaker(self.engine.execution_options(write=True), expire_on_commit=False)
+        self.is_postgres = self.engine.dialect.name == "postgresql"
 
     def ensure_extensions(self) -> None:
         """PostGIS needs `CREATE EXTENSION postgis` once per database (SpatiaLite inits on connect)."""
@@ -75,9 +87,10 @@ class Database:
                 conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A unit of work: commits on success, rolls back on any exception."""
-        session = self.sessions()
+    def session(self, write: bool = False) -> Iterator[Session]:
+        """A unit of work: commits on success, rolls back on any exception.  `write=True` for use
+        cases that read then write (on SQLite it takes the write lock at BEGIN)."""
+        session = (self.write_sessions if write else self.sessions)()
         try:
             yield session
             session.commit()

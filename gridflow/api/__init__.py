@@ -1,6 +1,6 @@
-"""JSON API, /api/v1."""
+"""JSON API, /api/v1: parse the request, call one service, render its answer."""
 from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from gridflow.api import places  # noqa: E402,F401  (routes register on import)
+from gridflow.api import auth, cases, places  # noqa: E402,F401  (routes register on import)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from geo import demo as generator
 from geo.features import parse_divisions, parse_entities, parse_grids
-from gridflow.models import Division
+from gridflow.models import Division, Grid, User
 from gridflow.services import imports
 
 DATA = resources.files("gridflow") / "data"
@@ -49,3 +49,40 @@ def build(session: Session, scale: str = "small", seed: int = 2026,
         summary = service(session, records, progress(what) if progress else (lambda x: x))
         yield from summary.lines()
     yield f"demo: done in {time.perf_counter() - started:.1f} s"
+
+
+DEMO_PASSWORD = "demo1234"
+
+
+def demo_users(session: Session) -> Iterator[str]:
+    """Demo accounts for every role and level, inside the first street of 华龙区 (idempotent)."""
+    from gridflow.services.users import add_user
+
+    grid = session.scalars(select(Grid).where(Grid.worker_id.is_not(None)).order_by(Grid.code)).first()
+    if grid is None:
+        yield "demo users: no grids with workers loaded"
+        return
+    community = grid.community
+    street, county = community.parent, community.parent.parent
+    city = county.parent
+    accounts = [
+        ("admin", "admin", None, "系统管理员"),
+        ("city.supervisor", "supervisor", city, "市级督办员"), ("city.mediator", "mediator", city, "市级调解员"),
+        ("county.supervisor", "supervisor", county, "县区督办员"), ("county.mediator", "mediator", county, "县区调解员"),
+        ("street.supervisor", "supervisor", street, "街道督办员"), ("street.mediator", "mediator", street, "街道调解员"),
+        ("community.supervisor", "supervisor", community, "社区督办员"),
+        ("community.mediator", "mediator", community, "社区调解员"),
+    ]
+    yield f"demo accounts (password {DEMO_PASSWORD} for all):"
+    for username, role, division, name in accounts:
+        if session.scalars(select(User).where(User.username == username)).first() is None:
+            add_user(session, username, role, division.code if division else None, None, DEMO_PASSWORD, name)
+        where = f"{division.name} {division.code}" if division else "everywhere"
+        yield f"  {username:<22} {role:<12} {where}"
+    # The grid worker is the demo worker who already owns the first grid (and maybe a dedicated one).
+    if session.scalars(select(User).where(User.username == "grid")).first() is None:
+        user, _ = add_user(session, "grid", "grid_worker", None, None, DEMO_PASSWORD, grid.worker.name)
+        user.worker = grid.worker
+        session.flush()
+    owned = session.scalars(select(Grid.code).where(Grid.worker_id == grid.worker_id).order_by(Grid.code)).all()
+    yield f"  {'grid':<22} {'grid_worker':<12} {grid.worker.name}, grids {', '.join(owned)}"

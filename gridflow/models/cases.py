@@ -1,0 +1,163 @@
+"""Cases, their parties and mediation record, the timeline, users."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from geoalchemy2 import Geometry, WKBElement
+from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from gridflow.models.base import Base
+from gridflow.models.spatial import SRID, Division, Grid, Worker
+
+# All datetimes are naive UTC.
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # grid_worker|mediator|supervisor|admin
+    division_id: Mapped[int | None] = mapped_column(ForeignKey("division.id"))
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("worker.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    division: Mapped[Division | None] = relationship()
+    worker: Mapped[Worker | None] = relationship()
+
+
+class Case(Base):
+    __tablename__ = "case_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))  # incident|dispute
+    category: Mapped[str] = mapped_column(String(8))
+    description: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(10), default="field")  # field|public
+    risk: Mapped[str | None] = mapped_column(String(8))  # red|orange|yellow (disputes)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    location: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=SRID, spatial_index=False, nullable=False))
+    entity_id: Mapped[int | None] = mapped_column(ForeignKey("entity.id", ondelete="SET NULL"))
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grid.id"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("division.id"))
+    street_id: Mapped[int] = mapped_column(ForeignKey("division.id"))
+    county_id: Mapped[int] = mapped_column(ForeignKey("division.id"))
+    city_id: Mapped[int] = mapped_column(ForeignKey("division.id"))
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reporter_name: Mapped[str | None] = mapped_column(String(100))
+    reporter_contact: Mapped[str | None] = mapped_column(String(100))
+
+    state: Mapped[str] = mapped_column(String(10))
+    level: Mapped[str] = mapped_column(String(10))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    level_entered_at: Mapped[datetime] = mapped_column(DateTime)
+    deadline: Mapped[datetime | None] = mapped_column(DateTime)
+    warn_at: Mapped[datetime | None] = mapped_column(DateTime)
+    overdue_flagged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    escalations: Mapped[int] = mapped_column(Integer, default=0)
+    returns: Mapped[int] = mapped_column(Integer, default=0)
+    reworks: Mapped[int] = mapped_column(Integer, default=0)
+    extensions: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"))
+    referral: Mapped[str | None] = mapped_column(Text)  # JSON: {to, routes, note}
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer)
+
+    grid: Mapped[Grid] = relationship()
+    parties: Mapped[list[CaseParty]] = relationship(cascade="all, delete-orphan", order_by="CaseParty.id")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+
+    # Optimistic locking: every UPDATE is conditional on the version it read.
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # Queues: cases at a level in a division, by deadline; the sweep: active cases by deadline.
+        Index("ix_case_queue_community", "community_id", "level", "state", "deadline"),
+        Index("ix_case_queue_street", "street_id", "level", "state", "deadline"),
+        Index("ix_case_queue_county", "county_id", "level", "state", "deadline"),
+        Index("ix_case_queue_city", "city_id", "level", "state", "deadline"),
+        Index("ix_case_state_deadline", "state", "deadline"),
+        Index("ix_case_grid_state", "grid_id", "state"),
+        Index("ix_case_category_created", "category", "created_at"),
+    )
+
+
+class CaseParty(Base):
+    """A party to a dispute (personal data: shown masked to anyone not handling the case)."""
+
+    __tablename__ = "case_party"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    id_number: Mapped[str | None] = mapped_column(String(18))
+    role: Mapped[str] = mapped_column(String(20))  # applicant|respondent|third_party
+
+
+class MediationSession(Base):
+    __tablename__ = "mediation_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    held_at: Mapped[datetime] = mapped_column(DateTime)
+    mediator_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    participants: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+
+
+class Agreement(Base):
+    """The mediation agreement (People's Mediation Law §28–29), or a recorded oral settlement."""
+
+    __tablename__ = "agreement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), unique=True)
+    form: Mapped[str] = mapped_column(String(10))  # written|oral
+    terms: Mapped[str] = mapped_column(Text)
+    performance_deadline: Mapped[date | None] = mapped_column(Date)
+    signed_at: Mapped[datetime] = mapped_column(DateTime)
+    # Parties may jointly apply for judicial confirmation within 30 days (§33).
+    confirmation_deadline: Mapped[date | None] = mapped_column(Date)
+
+
+class FollowUp(Base):
+    __tablename__ = "follow_up"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    visited_at: Mapped[datetime] = mapped_column(DateTime)
+    visitor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    notes: Mapped[str] = mapped_column(Text)
+    performed: Mapped[bool | None] = mapped_column()  # agreement performed?
+
+
+class CaseEvent(Base):
+    """One immutable entry of a case's timeline, hash-chained to the one before it."""
+
+    __tablename__ = "case_event"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor_name: Mapped[str] = mapped_column(String(100))
+    event: Mapped[str] = mapped_column(String(20))
+    from_state: Mapped[str | None] = mapped_column(String(10))
+    to_state: Mapped[str] = mapped_column(String(10))
+    from_level: Mapped[str | None] = mapped_column(String(10))
+    to_level: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

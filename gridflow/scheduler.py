@@ -1,0 +1,73 @@
+"""The one scheduler: a periodic sweep (APScheduler 3, one interval job).
+
+Run it as its own process (`gridflow scheduler`), never inside web workers.  Two guards keep it to
+one however it is started: a file lock on this machine, and on PostgreSQL an advisory lock held for
+each sweep, so schedulers on several machines never sweep at the same time (and even if they did, the
+sweep itself is safe to run twice).
+"""
+from __future__ import annotations
+
+import fcntl
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+from sqlalchemy import text
+
+from gridflow.clock import utcnow
+from gridflow.db import get_db
+from gridflow.services.policy import Policy
+from gridflow.services.sweep import sweep
+
+log = logging.getLogger("gridflow.scheduler")
+ADVISORY_KEY = 0x6772_6964  # "grid"
+
+
+class AlreadyRunning(RuntimeError):
+    pass
+
+
+@contextmanager
+def machine_lock(path: str):
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AlreadyRunning(f"another scheduler holds {path}") from None
+        yield
+
+
+def sweep_once(app: Flask):
+    """One sweep, under the PostgreSQL advisory lock where there is one."""
+    db = get_db(app)
+    policy = Policy.from_config(app.config)
+    if not db.is_postgres:
+        return sweep(db, utcnow(), policy)
+    with db.engine.connect() as conn:
+        if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}).scalar():
+            log.info("another scheduler is sweeping; skipped")
+            return None
+        try:
+            return sweep(db, utcnow(), policy)
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
+            conn.commit()
+
+
+def run(app: Flask) -> None:
+    interval = app.config["SWEEP_INTERVAL_SECONDS"]
+    with machine_lock(app.config["SCHEDULER_LOCK"]):
+        scheduler = BlockingScheduler(timezone="UTC")
+
+        def job():
+            report = sweep_once(app)
+            if report:
+                log.warning(report.line()) if report.escalated or report.flagged else log.info(report.line())
+
+        # coalesce: after downtime, one sweep catches up on everything (it is idempotent).
+        scheduler.add_job(job, "interval", seconds=interval, id="sweep", coalesce=True, max_instances=1,
+                          misfire_grace_time=None, next_run_time=utcnow())
+        scheduler.start()

@@ -1,0 +1,65 @@
+"""The periodic sweep: overdue cases go up a level ("overdue"); overdue at city level is flagged.
+
+Safe to run twice at once and to die half-way: each batch is one transaction; on PostgreSQL the rows
+are locked (`FOR UPDATE SKIP LOCKED`) so two sweeps take different cases; on SQLite the batch takes the
+write lock first; and every change is conditional on the version it read (optimistic locking).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from gridflow.db import Database
+from gridflow.models import Case
+from gridflow.services.cases import _fire
+from gridflow.services.policy import Policy
+from gridflow.workflow import table
+from gridflow.workflow.categories import LEVELS
+from gridflow.workflow.rules import SYSTEM_ACTOR
+
+BATCH = 500
+OVERDUE = "overdue"
+
+
+@dataclass
+class SweepReport:
+    escalated: int = 0
+    flagged: int = 0
+    conflicts: int = 0
+
+    def line(self) -> str:
+        return f"sweep: {self.escalated} escalated, {self.flagged} flagged overdue at city level"
+
+
+def _batch(db: Database, stmt, event: str, data: dict, now: datetime, policy: Policy) -> tuple[int, int]:
+    with db.session(write=True) as s:
+        if db.is_postgres:
+            stmt = stmt.with_for_update(skip_locked=True)
+        cases = list(s.scalars(stmt.limit(BATCH)))
+        for case in cases:
+            _fire(s, case, SYSTEM_ACTOR, event, dict(data), now, policy)
+        try:
+            s.flush()
+        except StaleDataError:  # another sweep changed one of them first: it did the work
+            s.rollback()
+            return 0, 1
+        return len(cases), 0
+
+
+def sweep(db: Database, now: datetime, policy: Policy) -> SweepReport:
+    report = SweepReport()
+    overdue = select(Case).where(Case.state.in_(table.ACTIVE), Case.deadline < now).order_by(Case.deadline, Case.id)
+    escalate = overdue.where(Case.level != LEVELS[-1])
+    flag = overdue.where(Case.level == LEVELS[-1], Case.overdue_flagged_at.is_(None))
+    for stmt, event, data, attr in ((escalate, "escalate", {"reason": OVERDUE}, "escalated"),
+                                    (flag, "flag_overdue", {"reason": OVERDUE}, "flagged")):
+        while True:
+            done, conflicts = _batch(db, stmt, event, data, now, policy)
+            setattr(report, attr, getattr(report, attr) + done)
+            report.conflicts += conflicts
+            if not done and not conflicts:
+                break
+    return report

@@ -1,0 +1,98 @@
+"""Users, passwords and tokens; the `Actor` the workflow rules check."""
+from __future__ import annotations
+
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridflow.models import Division, Grid, User, Worker
+from gridflow.services.errors import Invalid, NotFound, Unauthorized
+from gridflow.workflow.rules import GRID_WORKER, ROLES, Actor
+
+_hasher = PasswordHasher()
+TOKEN_SALT = "gridflow-api-token"
+
+
+def add_user(session: Session, username: str, role: str, division_code: str | None = None,
+             grid_codes: list[str] | None = None, password: str | None = None,
+             display_name: str | None = None) -> tuple[User, str]:
+    """Create a user (or update an existing one by username); returns it with its password."""
+    if role not in ROLES:
+        raise Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
+    if not username or len(username) > 64:
+        raise Invalid("username must be 1 to 64 characters", field="username")
+    division = None
+    if division_code:
+        division = session.scalars(select(Division).where(Division.code == division_code)).first()
+        if division is None:
+            raise NotFound(f"no division with code {division_code}", field="division")
+    if role in ("mediator", "supervisor") and division is None:
+        raise Invalid(f"a {role} acts for a division: give --division", field="division")
+    grids = []
+    for code in grid_codes or []:
+        grid = session.scalars(select(Grid).where(Grid.code == code)).first()
+        if grid is None:
+            raise NotFound(f"no grid with code {code}", field="grids")
+        grids.append(grid)
+    if grids and role != GRID_WORKER:
+        raise Invalid("only a grid worker owns grids", field="grids")
+    password = password or secrets.token_urlsafe(9)
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        user = User(username=username)
+        session.add(user)
+    user.display_name = display_name or user.display_name or username
+    user.role, user.division, user.active = role, division, True
+    user.password_hash = _hasher.hash(password)
+    if role == GRID_WORKER and grids:
+        # The user becomes the owning five-in-one worker of these grids.
+        worker = user.worker or session.scalars(select(Worker).where(Worker.staff_no == username)).first()
+        if worker is None:
+            worker = Worker(staff_no=username, name=user.display_name)
+            session.add(worker)
+        user.worker = worker
+        for grid in grids:
+            grid.worker = worker
+    session.flush()
+    return user, password
+
+
+def authenticate(session: Session, username: str, password: str) -> User:
+    user = session.scalars(select(User).where(User.username == username, User.active.is_(True))).first()
+    try:
+        if user is None:
+            raise VerifyMismatchError()
+        _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        raise Unauthorized("wrong username or password") from None
+    return user
+
+
+def make_token(secret: str, user: User) -> str:
+    # The token names the password hash it was issued under: changing the password revokes it.
+    return URLSafeTimedSerializer(secret, salt=TOKEN_SALT).dumps({"u": user.id, "p": user.password_hash[-16:]})
+
+
+def user_for_token(session: Session, secret: str, token: str, max_age: int) -> User:
+    try:
+        data = URLSafeTimedSerializer(secret, salt=TOKEN_SALT).loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise Unauthorized("token expired: ask for a new one") from None
+    except BadSignature:
+        raise Unauthorized("invalid token") from None
+    user = session.get(User, data.get("u"))
+    if user is None or not user.active or user.password_hash[-16:] != data.get("p"):
+        raise Unauthorized("invalid token")
+    return user
+
+
+def actor_for(session: Session, user: User) -> Actor:
+    grid_ids = frozenset()
+    if user.worker_id is not None:
+        grid_ids = frozenset(session.scalars(select(Grid.id).where(Grid.worker_id == user.worker_id)))
+    return Actor(user.id, user.display_name, user.role, user.division_id,
+                 user.division.level if user.division else None, user.worker_id, grid_ids)

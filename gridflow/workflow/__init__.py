@@ -1,0 +1,8 @@
+"""The case workflow, pure: no Flask, no database.
+
+- `table`: the one declarative table of states, events, who may trigger them, guards and levels.
+- `rules`: the guards and effects the table names.
+- `categories`: the case taxonomy with its time limits per level.
+- `calendar`: working time (office hours, Chinese public holidays and 调休 working days).
+- `timeline`: the hash chain over a case's events and the time spent per level and state.
+"""

@@ -1,0 +1,111 @@
+"""Working time for deadlines: office hours on working days, China Standard Time.
+
+Working days are Monday–Friday, less the public holidays, plus the weekend days moved to working days
+(调休) — both from the maintained `holidays` package, not a hand-kept list.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from gridflow.workflow.categories import EMERGENCY_HOURS, WORKING_DAYS, WORKING_HOURS, Limit
+
+CST = ZoneInfo("Asia/Shanghai")
+UTC = ZoneInfo("UTC")
+DEFAULT_OFFICE_HOURS = ((9, 0), (12, 0), (13, 30), (17, 30))
+
+
+@lru_cache(maxsize=8)
+def _china(years: tuple[int, ...]):
+    return holidays.country_holidays("CN", years=years)
+
+
+class WorkCalendar:
+    """All times in and out are naive UTC datetimes (as stored); the calendar works in CST."""
+
+    def __init__(self, office_hours=DEFAULT_OFFICE_HOURS):
+        spans = [time(h, m) for h, m in office_hours]
+        self.spans = list(zip(spans[0::2], spans[1::2]))  # [(start, end), …] within a working day
+
+    # -- days ---------------------------------------------------------------------------------
+    def is_working_day(self, day: date) -> bool:
+        return _china(tuple(range(day.year - 1, day.year + 2))).is_working_day(day)
+
+    def _office(self, day: date) -> list[tuple[datetime, datetime]]:
+        if not self.is_working_day(day):
+            return []
+        return [(datetime.combine(day, a, CST), datetime.combine(day, b, CST)) for a, b in self.spans]
+
+    # -- conversions -----------------------------------------------------------------------------
+    @staticmethod
+    def to_local(utc_naive: datetime) -> datetime:
+        return utc_naive.replace(tzinfo=UTC).astimezone(CST)
+
+    @staticmethod
+    def to_utc(local: datetime) -> datetime:
+        return local.astimezone(UTC).replace(tzinfo=None)
+
+    # -- working time ----------------------------------------------------------------------------
+    def add_office_seconds(self, start: datetime, seconds: float) -> datetime:
+        """The moment when `seconds` of office time have passed after `start`."""
+        t = self.to_local(start)
+        remaining = seconds
+        day = t.date()
+        for _ in range(3660):  # ten years of days: a limit can never be longer
+            for a, b in self._office(day):
+                if b <= t:
+                    continue
+                begin = max(a, t)
+                available = (b - begin).total_seconds()
+                if remaining <= available:
+                    return self.to_utc(begin + timedelta(seconds=remaining))
+                remaining -= available
+            day += timedelta(days=1)
+        raise ValueError("time limit too long")
+
+    def office_seconds_between(self, start: datetime, end: datetime) -> float:
+        a_local, b_local = self.to_local(start), self.to_local(end)
+        total, day = 0.0, a_local.date()
+        while day <= b_local.date():
+            for a, b in self._office(day):
+                lo, hi = max(a, a_local), min(b, b_local)
+                if hi > lo:
+                    total += (hi - lo).total_seconds()
+            day += timedelta(days=1)
+        return total
+
+    def close_of_nth_working_day(self, start: datetime, n: int) -> datetime:
+        """Close of office on the n-th working day after the day of `start` (CST)."""
+        day, found = self.to_local(start).date(), 0
+        while found < n:
+            day += timedelta(days=1)
+            found += self.is_working_day(day)
+        return self.to_utc(datetime.combine(day, self.spans[-1][1], CST))
+
+    # -- deadlines ---------------------------------------------------------------------------------
+    def deadline(self, start: datetime, limit: Limit) -> datetime:
+        if limit.unit == EMERGENCY_HOURS:
+            return start + timedelta(hours=limit.amount)
+        if limit.unit == WORKING_HOURS:
+            return self.add_office_seconds(start, limit.amount * 3600)
+        if limit.unit == WORKING_DAYS:
+            whole = int(limit.amount)
+            end = self.close_of_nth_working_day(start, whole) if whole else start
+            part = limit.amount - whole  # a fraction of a day: that share of one day's office hours
+            return self.add_office_seconds(end, part * self.office_seconds_per_day()) if part else end
+        raise ValueError(f"unknown unit {limit.unit!r}")
+
+    def office_seconds_per_day(self) -> float:
+        return sum((datetime.combine(date.min, b) - datetime.combine(date.min, a)).total_seconds() for a, b in self.spans)
+
+    def warn_at(self, start: datetime, deadline: datetime, unit: str, share: float) -> datetime:
+        """When `share` of the time to the deadline has passed, counted in the limit's own kind of time."""
+        if unit == EMERGENCY_HOURS:
+            return start + (deadline - start) * share
+        return self.add_office_seconds(start, self.office_seconds_between(start, deadline) * share)
+
+    def extend(self, deadline: datetime, amount: float, unit: str) -> datetime:
+        return self.deadline(deadline, Limit(amount, unit))
