@@ -28,11 +28,30 @@ apt_install() {  # apt_install PKG... : install the Debian packages that are mis
 }
 
 python_ok() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; }
+# SpatiaLite links the system SQLite: a Python whose sqlite3 can load extensions uses that same
+# library.  Without one, GridFlow falls back to sqlean (its own SQLite), which works but puts two
+# SQLite libraries in one process.
+loads_extensions() { "$1" -c 'import sqlite3, sys; sys.exit(not hasattr(sqlite3.Connection, "enable_load_extension"))' 2>/dev/null; }
+
+pick_python() {
+    local candidate
+    for candidate in ${PYTHON:-} /usr/bin/python3 python3; do
+        command -v "$candidate" >/dev/null 2>&1 && python_ok "$candidate" && loads_extensions "$candidate" && { echo "$candidate"; return; }
+    done
+    for candidate in ${PYTHON:-} python3; do
+        command -v "$candidate" >/dev/null 2>&1 && python_ok "$candidate" && { echo "$candidate"; return; }
+    done
+}
 
 ensure_venv() {
-    local py=${PYTHON:-python3}
-    command -v "$py" >/dev/null 2>&1 || apt_install python3
-    python_ok "$py" || die "GridFlow needs Python 3.11 or newer ($py is $($py --version 2>&1))"
+    local py
+    py=$(pick_python)
+    if [ -z "$py" ]; then apt_install python3 python3-venv; py=$(pick_python); fi
+    [ -n "$py" ] || die "GridFlow needs Python 3.11 or newer (set PYTHON=/path/to/python3.11)"
+    if [ -x "$VENV/bin/python" ] && loads_extensions "$py" && ! loads_extensions "$VENV/bin/python"; then
+        say "recreating .venv with $py (its sqlite3 can load SpatiaLite)"
+        rm -rf "$VENV"
+    fi
     if [ ! -x "$VENV/bin/python" ]; then
         "$py" -m venv "$VENV" 2>/dev/null || { apt_install python3-venv; rm -rf "$VENV"; "$py" -m venv "$VENV"; }
     fi

@@ -4,20 +4,25 @@ GridFlow stores WGS-84 lon/lat.  Chinese web maps publish GCJ-02 (AMap, Tencent)
 offset by up to a few hundred metres; imports convert with `prcoords` (its iterative "bored"
 inverses are accurate to millimetres).  Areas and lengths are computed in metres: areas in a local
 equirectangular projection (`area_m2`, `length_m`), distances between points on the WGS-84
-ellipsoid (pyproj).
+ellipsoid (geographiclib: Karney's geodesics, the algorithms PROJ uses).
+
+Why not pyproj: its wheels bundle their own PROJ, and SpatiaLite links the system's libproj with the
+same soname.  SQLite loads extensions RTLD_GLOBAL, so pyproj's lazily bound calls land in the system
+PROJ and corrupt the heap (seen here: "double free or corruption" in the test suite).  geographiclib
+is pure Python and cannot clash.
 """
 from __future__ import annotations
 
 import numpy as np
 import prcoords
 import shapely
-from pyproj import Geod
+from geographiclib.geodesic import Geodesic
 from shapely.geometry.base import BaseGeometry
 
 CRS_NAMES = ("wgs84", "gcj02", "bd09")
 _INVERSE = {"gcj02": prcoords.gcj_wgs_bored, "bd09": prcoords.bd_wgs_bored}
 _FORWARD = {"gcj02": prcoords.wgs_gcj, "bd09": prcoords.wgs_bd}
-GEOD = Geod(ellps="WGS84")
+GEOD = Geodesic.WGS84
 
 
 def _convert(geom: BaseGeometry, fn) -> BaseGeometry:
@@ -97,4 +102,4 @@ def length_m(geom: BaseGeometry, ref_lat: float | None = None) -> float:
 
 
 def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    return GEOD.inv(lon1, lat1, lon2, lat2)[2]
+    return GEOD.Inverse(lat1, lon1, lat2, lon2, Geodesic.DISTANCE)["s12"]

@@ -190,7 +190,7 @@ def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: st
 
 
 def _possible_duplicates(s: Session, case: Case, policy: Policy, now: datetime) -> list[dict]:
-    kx, ky = metres_per_degree(case.lat)
+    kx, ky = map(float, metres_per_degree(case.lat))
     dlon, dlat = policy.duplicate_radius_m / kx, policy.duplicate_radius_m / ky
     since = now - timedelta(hours=policy.duplicate_window_hours)
     rows = s.execute(select(Case.id, Case.number, Case.state, Case.lon, Case.lat).where(

@@ -13,6 +13,7 @@ from gridflow.models import Division, Grid, User, Worker
 from gridflow.services.errors import Invalid, NotFound, Unauthorized
 from gridflow.workflow.rules import GRID_WORKER, ROLES, Actor
 
+# Production cost parameters (argon2-cffi defaults); the test suite swaps in a cheap hasher.
 _hasher = PasswordHasher()
 TOKEN_SALT = "gridflow-api-token"
 
