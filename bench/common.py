@@ -49,15 +49,16 @@ def full_city(url: str, rebuild: bool = False):
     """An app on `url` with the full demo city loaded (built once, kept for later runs)."""
     from gridflow.services import demo
 
-    app = app_for(url, fresh=False) if not rebuild else None
-    if app is not None:
+    if not rebuild:
         try:
+            upgrade(url)  # a city built by an older revision gets the newer tables
+            app = app_for(url, fresh=False)
             with get_db(app).session() as s:
                 if demo.has_data(s):
                     return app
-        except Exception:  # noqa: BLE001 - no schema yet
+            get_db(app).dispose()
+        except Exception:  # noqa: BLE001 - no database yet: build it below
             pass
-        get_db(app).dispose()
     app = app_for(url, fresh=True)
     started = time.perf_counter()
     with get_db(app).session() as s:

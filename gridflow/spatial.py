@@ -10,24 +10,31 @@ import shapely
 from geoalchemy2 import WKBElement
 from geoalchemy2.shape import from_shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import ColumnElement, column, func, literal_column, select, table
+from sqlalchemy import ColumnElement, bindparam, column, func, literal_column, select, table
+from sqlalchemy import Float
 from sqlalchemy.orm import Session
 
 from gridflow.models.spatial import SRID
 
 
-def point(session: Session, lon: float, lat: float) -> ColumnElement:
-    if session.get_bind().dialect.name == "sqlite":
+def point(dialect: str, lon, lat) -> ColumnElement:
+    if dialect == "sqlite":
         return func.MakePoint(lon, lat, SRID)
     return func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)
 
 
-def intersects_point(session: Session, model, geom_column: str, lon: float, lat: float) -> ColumnElement:
-    """`model.<geom_column>` intersects (lon, lat) — boundary included — using the spatial index."""
-    pt = point(session, lon, lat)
+def intersects_point(session_or_dialect, model, geom_column: str, lon=None, lat=None) -> ColumnElement:
+    """`model.<geom_column>` intersects (lon, lat) — boundary included — using the spatial index.
+
+    Without lon/lat the point is the bind parameters `lon` and `lat` (for statements built once)."""
+    dialect = (session_or_dialect if isinstance(session_or_dialect, str)
+               else session_or_dialect.get_bind().dialect.name)
+    if lon is None:
+        lon, lat = bindparam("lon", type_=Float), bindparam("lat", type_=Float)
+    pt = point(dialect, lon, lat)
     geom = getattr(model, geom_column)
     condition = func.ST_Intersects(geom, pt)
-    if session.get_bind().dialect.name == "sqlite":
+    if dialect == "sqlite":
         spatial_index = table("SpatialIndex", column("f_table_name"), column("f_geometry_column"), column("search_frame"))
         candidates = (
             select(literal_column("ROWID"))

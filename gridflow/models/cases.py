@@ -41,7 +41,8 @@ class Case(Base):
     risk: Mapped[str | None] = mapped_column(String(8))  # red|orange|yellow (disputes)
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
-    location: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=SRID, spatial_index=False, nullable=False))
+    location: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=SRID, spatial_index=False, nullable=False),
+                                                 deferred=True)
     entity_id: Mapped[int | None] = mapped_column(ForeignKey("entity.id", ondelete="SET NULL"))
     grid_id: Mapped[int] = mapped_column(ForeignKey("grid.id"))
     community_id: Mapped[int] = mapped_column(ForeignKey("division.id"))

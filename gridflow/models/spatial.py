@@ -1,4 +1,8 @@
-"""The spatial model: divisions (city → county → street → community), grids, workers, entities."""
+"""The spatial model: divisions (city → county → street → community), grids, workers, entities.
+
+Geometry columns are deferred: a county's boundary is thousands of vertices, and most loads of a
+Division or Grid only want its code and name.  Queries that need geometry select the column.
+"""
 from __future__ import annotations
 
 from geoalchemy2 import Geometry, WKBElement
@@ -19,7 +23,7 @@ class Division(Base):
     level: Mapped[str] = mapped_column(String(10), index=True)  # city|county|street|community
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("division.id"), index=True)
     boundary: Mapped[WKBElement] = mapped_column(
-        Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True, nullable=False)
+        Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True, nullable=False), deferred=True
     )
 
     parent: Mapped[Division | None] = relationship(remote_side=[id])
@@ -46,7 +50,7 @@ class Grid(Base):
     community_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("worker.id"), index=True)
     boundary: Mapped[WKBElement] = mapped_column(
-        Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True, nullable=False)
+        Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True, nullable=False), deferred=True
     )
 
     community: Mapped[Division] = relationship()
@@ -66,7 +70,7 @@ class Entity(Base):
     households: Mapped[int | None] = mapped_column(Integer)
     residents: Mapped[int | None] = mapped_column(Integer)
     geom: Mapped[WKBElement] = mapped_column(
-        Geometry("GEOMETRY", srid=SRID, spatial_index=True, nullable=False)
+        Geometry("GEOMETRY", srid=SRID, spatial_index=True, nullable=False), deferred=True
     )
     # Assignment: a road has no single grid (see RoadStretch); others have one, or a reason why not.
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id", ondelete="SET NULL"), index=True)
@@ -91,7 +95,7 @@ class RoadStretch(Base):
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id", ondelete="SET NULL"), index=True)
     length_m: Mapped[float] = mapped_column(Float)
     geom: Mapped[WKBElement] = mapped_column(
-        Geometry("MULTILINESTRING", srid=SRID, spatial_index=False, nullable=False)
+        Geometry("MULTILINESTRING", srid=SRID, spatial_index=False, nullable=False), deferred=True
     )
 
     road: Mapped[Entity] = relationship(back_populates="stretches")

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from geo.crs import distance_m, metres_per_degree
+from geo.crs import metres_per_degree, nearby_m
 from gridflow.clock import utcnow
 from gridflow.db import Database
 from gridflow.models import Agreement, Case, CaseEvent, CaseParty, Division, Entity, FollowUp, Grid, MediationSession
@@ -38,15 +38,18 @@ PER_PAGE = 20
 # -- the timeline -----------------------------------------------------------------------------
 def _append_event(session: Session, case: Case, actor: Actor, event: str, from_state: str | None,
                   from_level: str | None, reason: str | None, data: dict, now: datetime) -> CaseEvent:
-    last = session.execute(select(CaseEvent.seq, CaseEvent.hash).where(CaseEvent.case_id == case.id)
-                           .order_by(CaseEvent.seq.desc()).limit(1)).first()
-    entry = CaseEvent(case_id=case.id, seq=(last.seq + 1) if last else 1, at=now, actor_id=actor.id,
+    last = case.__dict__.get("_chain_tail")  # (seq, hash) appended in this unit of work
+    if last is None and from_state is not None:
+        last = session.execute(select(CaseEvent.seq, CaseEvent.hash).where(CaseEvent.case_id == case.id)
+                               .order_by(CaseEvent.seq.desc()).limit(1)).first()
+    entry = CaseEvent(case_id=case.id, seq=(last[0] + 1) if last else 1, at=now, actor_id=actor.id,
                       actor_name=actor.name, event=event, from_state=from_state, to_state=case.state,
                       from_level=from_level, to_level=case.level, reason=reason,
                       data=json.dumps(data, ensure_ascii=False, sort_keys=True, default=str))
-    entry.prev_hash = last.hash if last else GENESIS
+    entry.prev_hash = last[1] if last else GENESIS
     entry.hash = event_hash(entry.prev_hash, entry)
     session.add(entry)
+    case.__dict__["_chain_tail"] = (entry.seq, entry.hash)
     return entry
 
 
@@ -80,10 +83,13 @@ def get_case(db: Database, actor: Actor, case_id: int, now: datetime | None = No
         return _detail(s, case, actor, now or utcnow())
 
 
-def _detail(s: Session, case: Case, actor: Actor, now: datetime) -> dict:
+def _detail(s: Session, case: Case, actor: Actor, now: datetime, fresh: bool = False) -> dict:
+    """The case with what the caller may do; `fresh`: just reported, so no mediation record yet."""
     names = load_names(s, [case])
     out = case_dict(case, names, actor, now, full=True)
     out["allowed_events"] = table.allowed_events(case, actor)
+    if fresh:
+        return out | {"agreement": None, "sessions": [], "follow_ups": []}
     agreement = s.scalars(select(Agreement).where(Agreement.case_id == case.id)).first()
     out["agreement"] = None if agreement is None else {
         "form": agreement.form, "terms": agreement.terms,
@@ -155,12 +161,10 @@ def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: st
                 raise Invalid(f"no entity with ref {data['entity']!r}", field="entity")
             point = to_shape(entity.geom).representative_point()
             data["lon"], data["lat"], data["entity_id"] = point.x, point.y, entity.id
-        grid = places.grid_at(s, data["lon"], data["lat"])
-        if grid is None:
+        found = places.responsible_at(s, data["lon"], data["lat"])
+        if found is None:
             raise Invalid("the location lies outside every grid: no one is responsible for it there", field="location")
-        community = s.get(Division, grid.community_id)
-        street = s.get(Division, community.parent_id)
-        county = s.get(Division, street.parent_id)
+        grid, community, street, county = found.grid, found.community, found.street, found.county
         case = Case(kind=data["kind"], category=data["category"], description=data["description"], source=source,
                     risk=data["risk"], lon=data["lon"], lat=data["lat"], entity_id=data.get("entity_id"),
                     location=f"SRID=4326;POINT({data['lon']!r} {data['lat']!r})", grid_id=grid.id,
@@ -184,12 +188,13 @@ def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: st
         if table.row_taken(case, "file", actor) is not None:
             _fire(s, case, actor, "file", {}, now, policy)
         duplicates = _possible_duplicates(s, case, policy, now)
-        out = _detail(s, case, actor, now)
+        out = _detail(s, case, actor, now, fresh=True)
         out["possible_duplicates"] = duplicates
         return out
 
 
-def _possible_duplicates(s: Session, case: Case, policy: Policy, now: datetime) -> list[dict]:
+def _possible_duplicates(s: Session, case: Case, policy: Policy, now: datetime, limit: int = 20) -> list[dict]:
+    """Active cases of the same category reported nearby lately (a hint; the grid worker decides)."""
     kx, ky = map(float, metres_per_degree(case.lat))
     dlon, dlat = policy.duplicate_radius_m / kx, policy.duplicate_radius_m / ky
     since = now - timedelta(hours=policy.duplicate_window_hours)
@@ -197,9 +202,12 @@ def _possible_duplicates(s: Session, case: Case, policy: Policy, now: datetime) 
         Case.category == case.category, Case.created_at >= since, Case.id != case.id,
         Case.state.in_(("reported", *table.ACTIVE)),
         Case.lon.between(case.lon - dlon, case.lon + dlon), Case.lat.between(case.lat - dlat, case.lat + dlat))).all()
-    found = [{"id": r.id, "number": r.number, "state": r.state,
-              "distance_m": round(distance_m(case.lon, case.lat, r.lon, r.lat), 1)} for r in rows]
-    return sorted([f for f in found if f["distance_m"] <= policy.duplicate_radius_m], key=lambda f: f["distance_m"])
+    if not rows:
+        return []
+    distances = nearby_m(case.lon, case.lat, [r.lon for r in rows], [r.lat for r in rows])
+    near = sorted(((d, r) for d, r in zip(distances.tolist(), rows) if d <= policy.duplicate_radius_m),
+                  key=lambda pair: pair[0])[:limit]
+    return [{"id": r.id, "number": r.number, "state": r.state, "distance_m": round(d, 1)} for d, r in near]
 
 
 # -- events: the one place a case changes state -------------------------------------------------

@@ -1,6 +1,8 @@
 """Look-ups on the spatial model: locate a point, validate coverage, export GeoJSON."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator
 
 from shapely.geometry import mapping
@@ -32,27 +34,46 @@ def check_lonlat(lon, lat) -> tuple[float, float]:
     return float(lon), float(lat)
 
 
+@dataclass(frozen=True)
+class Responsible:
+    """Who answers for a point: its grid, the divisions above it, the grid's worker."""
+    grid: Grid
+    community: Division
+    street: Division | None
+    county: Division | None
+    city: Division | None
+    worker: Worker | None
+
+
+@lru_cache(maxsize=4)
+def _responsible_stmt(dialect: str):
+    """Built once per back end (building it costs more than running it); lon/lat are bound."""
+    community, street, county, city = (aliased(Division) for _ in range(4))
+    return (select(Grid, community, street, county, city, Worker)
+            .join(community, Grid.community_id == community.id)
+            .outerjoin(street, community.parent_id == street.id)
+            .outerjoin(county, street.parent_id == county.id)
+            .outerjoin(city, county.parent_id == city.id)
+            .outerjoin(Worker, Grid.worker_id == Worker.id)
+            .where(intersects_point(dialect, Grid, "boundary"))
+            .order_by(Grid.code).limit(1))
+
+
+def responsible_at(session: Session, lon: float, lat: float) -> Responsible | None:
+    """One query: the covering grid (lowest code on a shared edge) and the tree above it."""
+    stmt = _responsible_stmt(session.get_bind().dialect.name)
+    row = session.execute(stmt, {"lon": float(lon), "lat": float(lat)}).first()
+    return None if row is None else Responsible(*row)
+
+
 def locate(session: Session, lon: float, lat: float) -> dict:
     """The division at every level, the grid and its worker for a point (each {code, name} or None)."""
     lon, lat = check_lonlat(lon, lat)
     result = {level: None for level in LEVELS} | {"grid": None, "worker": None}
-    # One query: the covering grid (lowest code on a shared edge) and the tree above it.
-    community, street, county, city = (aliased(Division) for _ in range(4))
-    row = session.execute(
-        select(Grid, community, street, county, city, Worker)
-        .join(community, Grid.community_id == community.id)
-        .outerjoin(street, community.parent_id == street.id)
-        .outerjoin(county, street.parent_id == county.id)
-        .outerjoin(city, county.parent_id == city.id)
-        .outerjoin(Worker, Grid.worker_id == Worker.id)
-        .where(intersects_point(session, Grid, "boundary", lon, lat))
-        .order_by(Grid.code).limit(1)
-    ).first()
-    if row is not None:
-        grid, *levels, worker = row
-        result.update(zip(("community", "street", "county", "city"), map(_ref, levels)))
-        result["grid"] = _ref(grid)
-        result["worker"] = None if worker is None else {"code": worker.staff_no, "name": worker.name}
+    found = responsible_at(session, lon, lat)
+    if found is not None:
+        result.update({lvl: _ref(getattr(found, lvl)) for lvl in LEVELS}, grid=_ref(found.grid))
+        result["worker"] = None if found.worker is None else {"code": found.worker.staff_no, "name": found.worker.name}
         return result
     stmt = (select(Division).where(intersects_point(session, Division, "boundary", lon, lat))
             .order_by(Division.code))
@@ -89,7 +110,8 @@ def coverage(session: Session, code: str, tolerance_m2: float = 1.0, children: s
     else:
         stmt = select(Division.code, Division.boundary).where(Division.parent_id == division.id)
     rows = session.execute(stmt.order_by("code")).all()
-    return check_coverage(code, to_shape(division.boundary), list(zip([r[0] for r in rows], shapes([r[1] for r in rows]))), tolerance_m2)
+    parent = to_shape(session.scalar(select(Division.boundary).where(Division.id == division.id)))
+    return check_coverage(code, parent, list(zip([r[0] for r in rows], shapes([r[1] for r in rows]))), tolerance_m2)
 
 
 def grids_without_owner(session: Session) -> list[str]:
@@ -108,18 +130,18 @@ def export_features(session: Session, what: str, division_code: str | None = Non
     prefix = code_prefix(get_division(session, division_code)) if division_code else None
     if what == "divisions":
         parent = aliased(Division)
-        stmt = select(Division, parent.code).outerjoin(parent, Division.parent_id == parent.id)
+        stmt = select(Division, parent.code, Division.boundary).outerjoin(parent, Division.parent_id == parent.id)
         if prefix:
             stmt = stmt.where(Division.code.startswith(prefix))
         rows = session.execute(stmt.order_by(Division.code)).all()
-        for (d, parent_code), geom in zip(rows, shapes([r[0].boundary for r in rows])):
+        for (d, parent_code, _), geom in zip(rows, shapes([r[2] for r in rows])):
             yield _feature(geom, {"code": d.code, "name": d.name, "level": d.level, "parent_code": parent_code})
     elif what == "grids":
-        stmt = select(Grid, Worker).outerjoin(Worker, Grid.worker_id == Worker.id)
+        stmt = select(Grid, Worker, Grid.boundary).outerjoin(Worker, Grid.worker_id == Worker.id)
         if prefix:
             stmt = stmt.where(Grid.code.startswith(prefix))
         rows = session.execute(stmt.order_by(Grid.code)).all()
-        for (g, w), geom in zip(rows, shapes([r[0].boundary for r in rows])):
+        for (g, w, _), geom in zip(rows, shapes([r[2] for r in rows])):
             worker = None if w is None else {"staff_no": w.staff_no, "name": w.name, "phone": w.phone}
             yield _feature(geom, {"code": g.code, "name": g.name, "kind": g.kind, "worker": worker})
     elif what == "entities":
@@ -143,23 +165,23 @@ def _entity_props(e: Entity, grid_code: str | None) -> dict:
 
 
 def _export_entities(session: Session, prefix: str | None, road_stretches: bool) -> Iterator[dict]:
-    stmt = select(Entity, Grid.code).outerjoin(Grid, Entity.grid_id == Grid.id)
+    stmt = select(Entity, Grid.code, Entity.geom).outerjoin(Grid, Entity.grid_id == Grid.id)
     if road_stretches:
         stmt = stmt.where(Entity.kind != "road")
     if prefix:
         stmt = stmt.where(Grid.code.startswith(prefix))
     rows = session.execute(stmt.order_by(Entity.ref)).all()
-    for (e, code), geom in zip(rows, shapes([r[0].geom for r in rows])):
+    for (e, code, _), geom in zip(rows, shapes([r[2] for r in rows])):
         yield _feature(geom, _entity_props(e, code))
     if not road_stretches:
         return
     # A road: one feature per stretch, each carrying the road's ref and its own grid.
-    stmt = (select(RoadStretch, Entity, Grid.code).join(Entity, RoadStretch.entity_id == Entity.id)
+    stmt = (select(RoadStretch, Entity, Grid.code, RoadStretch.geom).join(Entity, RoadStretch.entity_id == Entity.id)
             .outerjoin(Grid, RoadStretch.grid_id == Grid.id))
     if prefix:
         stmt = stmt.where(Grid.code.startswith(prefix))
     rows = session.execute(stmt.order_by(Entity.ref, RoadStretch.seq)).all()
-    for (s, e, code), geom in zip(rows, shapes([r[0].geom for r in rows])):
+    for (s, e, code, _), geom in zip(rows, shapes([r[3] for r in rows])):
         props = _entity_props(e, code) | {"stretch": s.seq, "length_m": round(s.length_m, 3)}
         if code is None:
             props["unassigned_reason"] = "outside every grid"
