@@ -87,8 +87,17 @@ class Case(Base):
         Index("ix_case_queue_city", "city_id", "level", "state", "deadline"),
         Index("ix_case_state_deadline", "state", "deadline"),
         Index("ix_case_grid_state", "grid_id", "state"),
-        Index("ix_case_category_created", "category", "created_at"),
+        Index("ix_case_duplicates", "category", "lat", "lon", "created_at"),  # nearby, same category
     )
+
+
+class CaseCounter(Base):
+    """Serial numbers for case numbers, per county and day (one atomic upsert each)."""
+
+    __tablename__ = "case_counter"
+
+    prefix: Mapped[str] = mapped_column(String(24), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
 
 
 class CaseParty(Base):

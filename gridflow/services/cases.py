@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from geo.crs import metres_per_degree, nearby_m
-from gridflow.clock import utcnow
+from gridflow.clock import iso_local, utcnow
 from gridflow.db import Database
-from gridflow.models import Agreement, Case, CaseEvent, CaseParty, Division, Entity, FollowUp, Grid, MediationSession
+from gridflow.models import Agreement, Case, CaseCounter, CaseEvent, CaseParty, Division, Entity, FollowUp, Grid, MediationSession
 from gridflow.models.cases import User
 from gridflow.services import places, validate as v
 from gridflow.services.caseview import case_dict, load_names
@@ -37,20 +37,33 @@ PER_PAGE = 20
 
 # -- the timeline -----------------------------------------------------------------------------
 def _append_event(session: Session, case: Case, actor: Actor, event: str, from_state: str | None,
-                  from_level: str | None, reason: str | None, data: dict, now: datetime) -> CaseEvent:
-    last = case.__dict__.get("_chain_tail")  # (seq, hash) appended in this unit of work
-    if last is None and from_state is not None:
-        last = session.execute(select(CaseEvent.seq, CaseEvent.hash).where(CaseEvent.case_id == case.id)
-                               .order_by(CaseEvent.seq.desc()).limit(1)).first()
-    entry = CaseEvent(case_id=case.id, seq=(last[0] + 1) if last else 1, at=now, actor_id=actor.id,
-                      actor_name=actor.name, event=event, from_state=from_state, to_state=case.state,
-                      from_level=from_level, to_level=case.level, reason=reason,
+                  from_level: str | None, reason: str | None, data: dict, now: datetime,
+                  to_state: str | None = None, to_level: str | None = None) -> CaseEvent:
+    last = case.__dict__.get("_chain_tail")  # (seq, hash) of the last event, if already known
+    if last is None:
+        last = load_chain_tails(session, [case])[case.id]
+    entry = CaseEvent(case_id=case.id, seq=last[0] + 1, at=now, actor_id=actor.id,
+                      actor_name=actor.name, event=event, from_state=from_state, to_state=to_state or case.state,
+                      from_level=from_level, to_level=to_level or case.level, reason=reason,
                       data=json.dumps(data, ensure_ascii=False, sort_keys=True, default=str))
-    entry.prev_hash = last[1] if last else GENESIS
+    entry.prev_hash = last[1]
     entry.hash = event_hash(entry.prev_hash, entry)
     session.add(entry)
     case.__dict__["_chain_tail"] = (entry.seq, entry.hash)
     return entry
+
+
+def load_chain_tails(session: Session, cases: list[Case]) -> dict[int, tuple[int, str]]:
+    """(seq, hash) of the last event of each case, (0, GENESIS) for none: one query for a batch."""
+    ids = [c.id for c in cases]
+    last = select(CaseEvent.case_id, func.max(CaseEvent.seq).label("seq")).where(CaseEvent.case_id.in_(ids)) \
+        .group_by(CaseEvent.case_id).subquery()
+    rows = session.execute(select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.hash).join(
+        last, and_(CaseEvent.case_id == last.c.case_id, CaseEvent.seq == last.c.seq))).all()
+    tails = {case_id: (0, GENESIS) for case_id in ids} | {r.case_id: (r.seq, r.hash) for r in rows}
+    for case in cases:
+        case.__dict__["_chain_tail"] = tails[case.id]
+    return tails
 
 
 # -- reading and visibility --------------------------------------------------------------------
@@ -83,9 +96,9 @@ def get_case(db: Database, actor: Actor, case_id: int, now: datetime | None = No
         return _detail(s, case, actor, now or utcnow())
 
 
-def _detail(s: Session, case: Case, actor: Actor, now: datetime, fresh: bool = False) -> dict:
+def _detail(s: Session, case: Case, actor: Actor, now: datetime, fresh: bool = False, names: dict | None = None) -> dict:
     """The case with what the caller may do; `fresh`: just reported, so no mediation record yet."""
-    names = load_names(s, [case])
+    names = names if names is not None else load_names(s, [case])
     out = case_dict(case, names, actor, now, full=True)
     out["allowed_events"] = table.allowed_events(case, actor)
     if fresh:
@@ -142,13 +155,21 @@ def _parse_report(payload: dict, policy: Policy) -> dict:
 
 
 def _next_number(session: Session, county_code: str, now: datetime) -> str:
-    """County code + local date + serial, e.g. 410902-20261126-00042 (serial per county and day)."""
-    from gridflow.clock import iso_local
-
+    """County code + local date + serial, e.g. 410902-20261126-00042 (serial per county and day).
+    One atomic upsert: concurrent reports never get the same serial."""
     day = iso_local(now)[:10].replace("-", "")
     prefix = f"{county_code}-{day}-"
-    last = session.scalar(select(func.max(Case.number)).where(Case.number.startswith(prefix)))
-    return f"{prefix}{int(last[-5:]) + 1 if last else 1:05d}"
+    upsert = _upsert(session.get_bind().dialect.name)
+    stmt = (upsert(CaseCounter).values(prefix=prefix, value=1)
+            .on_conflict_do_update(index_elements=["prefix"], set_={"value": CaseCounter.value + 1})
+            .returning(CaseCounter.value))
+    return f"{prefix}{session.scalar(stmt):05d}"
+
+
+def _upsert(dialect: str):
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: str = "field") -> dict:
@@ -164,31 +185,32 @@ def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: st
         found = places.responsible_at(s, data["lon"], data["lat"])
         if found is None:
             raise Invalid("the location lies outside every grid: no one is responsible for it there", field="location")
-        grid, community, street, county = found.grid, found.community, found.street, found.county
         case = Case(kind=data["kind"], category=data["category"], description=data["description"], source=source,
                     risk=data["risk"], lon=data["lon"], lat=data["lat"], entity_id=data.get("entity_id"),
-                    location=f"SRID=4326;POINT({data['lon']!r} {data['lat']!r})", grid_id=grid.id,
-                    community_id=community.id, street_id=street.id, county_id=county.id, city_id=county.parent_id,
-                    reporter_id=actor.id, reporter_name=actor.name, state="reported", level=LEVELS[0],
-                    level_entered_at=now, created_at=now, updated_at=now,
+                    location=f"SRID=4326;POINT({data['lon']!r} {data['lat']!r})", grid_id=found.grid.id,
+                    community_id=found.community.id, street_id=found.street.id, county_id=found.county.id,
+                    city_id=found.city.id, reporter_id=actor.id, reporter_name=actor.name, state="reported",
+                    level=LEVELS[0], level_entered_at=now, created_at=now, updated_at=now,
                     escalations=0, returns=0, reworks=0, extensions=0,
+                    number=_next_number(s, found.county.code, now),
                     parties=[CaseParty(**p) for p in data["parties"]])
-        for _ in range(5):  # the serial is per county and day; a concurrent report may take it first
-            case.number = _next_number(s, county.code, now)
-            try:
-                with s.begin_nested():
-                    s.add(case)
-                    s.flush()
-                break
-            except IntegrityError:
-                continue
-        _append_event(s, case, actor, "report", None, None, None,
-                      {"source": source, "category": case.category, "grid": grid.code}, now)
-        # A field report by the grid's own worker is filed at once (the table's `file` row decides).
+        events = [("report", None, None, {"source": source, "category": case.category, "grid": found.grid.code})]
+        # A field report by the grid's own worker is filed at once (the table's `file` row decides);
+        # filed before the first INSERT, so the row is written once.
         if table.row_taken(case, "file", actor) is not None:
-            _fire(s, case, actor, "file", {}, now, policy)
+            events.append(("file", case.state, case.level, {}))
+            if not _transition(s, case, actor, "file", {}, now, policy):
+                raise Conflict("file is not allowed now")
+        s.add(case)
+        s.flush()
+        case.__dict__["_chain_tail"] = (0, GENESIS)
+        states = [("reported", LEVELS[0]), (case.state, case.level)]
+        for (event, from_state, from_level, record), (to_state, to_level) in zip(events, states):
+            _append_event(s, case, actor, event, from_state, from_level, None, record, now, to_state, to_level)
         duplicates = _possible_duplicates(s, case, policy, now)
-        out = _detail(s, case, actor, now, fresh=True)
+        names = {("division", getattr(found, lvl).id): getattr(found, lvl).to_dict() for lvl in LEVELS}
+        names[("grid", found.grid.id)] = found.grid.to_dict()
+        out = _detail(s, case, actor, now, fresh=True, names=names)
         out["possible_duplicates"] = duplicates
         return out
 
@@ -258,14 +280,21 @@ def _inputs(s: Session, rw: table.Row, payload: dict, case: Case, actor: Actor, 
     return data, record
 
 
+def _transition(s: Session, case: Case, actor: Actor, event: str, data: dict, now: datetime, policy: Policy) -> bool:
+    """The machine moves the case (guards, effects) and the records that go with the event are added."""
+    ok = table.fire(case, event, actor=actor, now=now, calendar=policy.calendar, warn_share=policy.warn_share, **data)
+    if ok:
+        _records(s, case, actor, event, data, now)
+        case.updated_at = now
+    return ok
+
+
 def _fire(s: Session, case: Case, actor: Actor, event: str, data: dict, now: datetime, policy: Policy,
           record: dict | None = None) -> None:
+    """Apply `event` to a stored case and append it to the timeline."""
     from_state, from_level = case.state, case.level
-    ok = table.fire(case, event, actor=actor, now=now, calendar=policy.calendar, warn_share=policy.warn_share, **data)
-    if not ok:
+    if not _transition(s, case, actor, event, data, now, policy):
         raise Conflict(f"{event} is not allowed now", allowed_events=table.allowed_events(case, actor))
-    _records(s, case, actor, event, data, now)
-    case.updated_at = now
     _append_event(s, case, actor, event, from_state, from_level, data.get("reason"), record or {}, now)
 
 

@@ -35,21 +35,36 @@ def check_lonlat(lon, lat) -> tuple[float, float]:
 
 
 @dataclass(frozen=True)
+class Ref:
+    id: int
+    code: str
+    name: str
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "name": self.name}
+
+
+@dataclass(frozen=True)
 class Responsible:
     """Who answers for a point: its grid, the divisions above it, the grid's worker."""
-    grid: Grid
-    community: Division
-    street: Division | None
-    county: Division | None
-    city: Division | None
-    worker: Worker | None
+    grid: Ref
+    community: Ref
+    street: Ref | None
+    county: Ref | None
+    city: Ref | None
+    worker: Ref | None  # code = staff number
 
 
 @lru_cache(maxsize=4)
 def _responsible_stmt(dialect: str):
-    """Built once per back end (building it costs more than running it); lon/lat are bound."""
+    """Built once per back end (building it costs more than running it); lon/lat are bound.
+    Plain columns, not ORM objects: this runs on every report and every locate."""
     community, street, county, city = (aliased(Division) for _ in range(4))
-    return (select(Grid, community, street, county, city, Worker)
+    columns = [Grid.id, Grid.code, Grid.name]
+    for d in (community, street, county, city):
+        columns += [d.id, d.code, d.name]
+    columns += [Worker.id, Worker.staff_no, Worker.name]
+    return (select(*columns)
             .join(community, Grid.community_id == community.id)
             .outerjoin(street, community.parent_id == street.id)
             .outerjoin(county, street.parent_id == county.id)
@@ -63,7 +78,10 @@ def responsible_at(session: Session, lon: float, lat: float) -> Responsible | No
     """One query: the covering grid (lowest code on a shared edge) and the tree above it."""
     stmt = _responsible_stmt(session.get_bind().dialect.name)
     row = session.execute(stmt, {"lon": float(lon), "lat": float(lat)}).first()
-    return None if row is None else Responsible(*row)
+    if row is None:
+        return None
+    refs = [None if row[i] is None else Ref(*row[i:i + 3]) for i in range(0, len(row), 3)]
+    return Responsible(*refs)
 
 
 def locate(session: Session, lon: float, lat: float) -> dict:
@@ -72,8 +90,7 @@ def locate(session: Session, lon: float, lat: float) -> dict:
     result = {level: None for level in LEVELS} | {"grid": None, "worker": None}
     found = responsible_at(session, lon, lat)
     if found is not None:
-        result.update({lvl: _ref(getattr(found, lvl)) for lvl in LEVELS}, grid=_ref(found.grid))
-        result["worker"] = None if found.worker is None else {"code": found.worker.staff_no, "name": found.worker.name}
+        result.update({key: _ref(getattr(found, key)) for key in (*LEVELS, "grid", "worker")})
         return result
     stmt = (select(Division).where(intersects_point(session, Division, "boundary", lon, lat))
             .order_by(Division.code))

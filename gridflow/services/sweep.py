@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from gridflow.db import Database
 from gridflow.models import Case
-from gridflow.services.cases import _fire
+from gridflow.services.cases import _fire, load_chain_tails
 from gridflow.services.policy import Policy
 from gridflow.workflow import table
 from gridflow.workflow.categories import LEVELS
@@ -39,8 +39,11 @@ def _batch(db: Database, stmt, event: str, data: dict, now: datetime, policy: Po
         if db.is_postgres:
             stmt = stmt.with_for_update(skip_locked=True)
         cases = list(s.scalars(stmt.limit(BATCH)))
-        for case in cases:
-            _fire(s, case, SYSTEM_ACTOR, event, dict(data), now, policy)
+        if cases:
+            load_chain_tails(s, cases)  # one query for the batch, then one flush for all changes
+        with s.no_autoflush:
+            for case in cases:
+                _fire(s, case, SYSTEM_ACTOR, event, dict(data), now, policy)
         try:
             s.flush()
         except StaleDataError:  # another sweep changed one of them first: it did the work

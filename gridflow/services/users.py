@@ -78,22 +78,28 @@ def make_token(secret: str, user: User) -> str:
     return URLSafeTimedSerializer(secret, salt=TOKEN_SALT).dumps({"u": user.id, "p": user.password_hash[-16:]})
 
 
-def user_for_token(session: Session, secret: str, token: str, max_age: int) -> User:
+def actor_for_token(session: Session, secret: str, token: str, max_age: int) -> Actor:
     try:
         data = URLSafeTimedSerializer(secret, salt=TOKEN_SALT).loads(token, max_age=max_age)
     except SignatureExpired:
         raise Unauthorized("token expired: ask for a new one") from None
     except BadSignature:
         raise Unauthorized("invalid token") from None
-    user = session.get(User, data.get("u"))
-    if user is None or not user.active or user.password_hash[-16:] != data.get("p"):
+    row = session.execute(select(User.id, User.display_name, User.role, User.division_id, Division.level,
+                                 User.worker_id, User.active, User.password_hash)
+                          .outerjoin(Division, User.division_id == Division.id).where(User.id == data.get("u"))).first()
+    if row is None or not row.active or row.password_hash[-16:] != data.get("p"):
         raise Unauthorized("invalid token")
-    return user
+    return _actor(session, row.id, row.display_name, row.role, row.division_id, row.level, row.worker_id)
+
+
+def _actor(session: Session, uid, name, role, division_id, level, worker_id) -> Actor:
+    grid_ids = frozenset()
+    if worker_id is not None:  # the grids a grid worker owns, read afresh: no cache to go stale
+        grid_ids = frozenset(session.scalars(select(Grid.id).where(Grid.worker_id == worker_id)))
+    return Actor(uid, name, role, division_id, level, worker_id, grid_ids)
 
 
 def actor_for(session: Session, user: User) -> Actor:
-    grid_ids = frozenset()
-    if user.worker_id is not None:
-        grid_ids = frozenset(session.scalars(select(Grid.id).where(Grid.worker_id == user.worker_id)))
-    return Actor(user.id, user.display_name, user.role, user.division_id,
-                 user.division.level if user.division else None, user.worker_id, grid_ids)
+    return _actor(session, user.id, user.display_name, user.role, user.division_id,
+                  user.division.level if user.division else None, user.worker_id)

@@ -82,7 +82,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('number', name=op.f('uq_case_file_number'))
     )
     with op.batch_alter_table('case_file', schema=None) as batch_op:
-        batch_op.create_index('ix_case_category_created', ['category', 'created_at'], unique=False)
+        batch_op.create_index('ix_case_duplicates', ['category', 'lat', 'lon', 'created_at'], unique=False)
         batch_op.create_index('ix_case_grid_state', ['grid_id', 'state'], unique=False)
         batch_op.create_index('ix_case_queue_city', ['city_id', 'level', 'state', 'deadline'], unique=False)
         batch_op.create_index('ix_case_queue_community', ['community_id', 'level', 'state', 'deadline'], unique=False)
@@ -190,7 +190,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_case_queue_community')
         batch_op.drop_index('ix_case_queue_city')
         batch_op.drop_index('ix_case_grid_state')
-        batch_op.drop_index('ix_case_category_created')
+        batch_op.drop_index('ix_case_duplicates')
 
     op.drop_geospatial_table('case_file')
     op.drop_table('user_account')

@@ -1,0 +1,268 @@
+"""Figures for the case workflow (issue 3).  Run: .venv/bin/python -m bench.cases [--cases N]
+
+With N (default 1 M) cases bulk-loaded on SpatiaLite and on PostGIS:
+1. GET /api/v1/queue through HTTP (gunicorn), mediators at every level: p50/p95 ms.
+2. The sweep: finding overdue cases among N active ones (nothing overdue: the full cost of looking),
+   and escalating 10 k overdue ones.
+3. Case reports per second through POST /api/v1/cases, and the ratio to a bare Flask + SQLAlchemy
+   insert endpoint (bench/bare_app.py) served the same way, in the same run.
+
+Bulk-loaded cases carry no timeline events (the sweep's escalation starts their chain).
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import io
+import json
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import delete, func, select, text
+
+from bench.common import full_city, percentiles, pg_url, sqlite_url
+from geo.assign import GridIndex
+from geo.demo import random_points_in
+from gridflow.clock import utcnow
+from gridflow.db import get_db
+from gridflow.models import Case, CaseEvent, Division, Grid
+from gridflow.services.demo import puyang
+from gridflow.services.policy import Policy
+from gridflow.services.sweep import sweep
+from gridflow.services.users import add_user
+from gridflow.spatial import shapes
+from gridflow.workflow.categories import CATEGORIES, LEVELS
+
+ROOT = Path(__file__).resolve().parent.parent
+OVERDUE = 10_000
+COLUMNS = ["number", "kind", "category", "description", "source", "risk", "lon", "lat", "location", "grid_id",
+           "community_id", "street_id", "county_id", "city_id", "state", "level", "level_entered_at", "deadline",
+           "warn_at", "escalations", "returns", "reworks", "extensions", "created_at", "updated_at", "version"]
+
+
+def _rows(db, n: int, prefix: str, overdue: bool, seed: int):
+    """n case rows at random places in the city; deadlines in the future, or all past if `overdue`."""
+    with db.session() as s:
+        grids = s.execute(select(Grid.id, Grid.code, Grid.boundary, Grid.community_id)).all()
+        parents = dict(s.execute(select(Division.id, Division.parent_id)).all())
+    index = GridIndex([g.code for g in grids], shapes([g.boundary for g in grids]))
+    by_code = {g.code: g for g in grids}
+    rng = np.random.default_rng(seed)
+    city = puyang()[0][2]
+    xy = random_points_in(city, n, rng)
+    found = index.assign_xy(xy[:, 0], xy[:, 1])
+    codes = list(CATEGORIES)
+    now = utcnow()
+    levels = rng.choice(4, n, p=[0.7, 0.2, 0.08, 0.02])
+    for i in range(n):
+        if found[i] < 0:
+            continue
+        g = by_code[index.codes[found[i]]]
+        street = parents[g.community_id]
+        county = parents[street]
+        cat = CATEGORIES[codes[i % len(codes)]]
+        created = now - timedelta(minutes=float(rng.uniform(10, 525_600)))
+        deadline = now - timedelta(minutes=float(rng.uniform(1, 14_400))) if overdue else \
+            now + timedelta(minutes=float(rng.uniform(60, 43_200)))
+        lon, lat = float(xy[i, 0]), float(xy[i, 1])
+        yield (f"{prefix}{i:07d}", cat.kind, cat.code, "批量载入的测试案件", "field", None, lon, lat,
+               f"SRID=4326;POINT({lon!r} {lat!r})", g.id, g.community_id, street, county, parents[county],
+               "open" if i % 5 else "handling", LEVELS[levels[i]], created, deadline, deadline - timedelta(hours=1),
+               0, 0, 0, 0, created, created, 1)
+
+
+def bulk_load(db, n: int, prefix: str, overdue: bool = False, seed: int = 1) -> float:
+    started = time.perf_counter()
+    rows = _rows(db, n, prefix, overdue, seed)
+    raw = db.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        if db.is_postgres:
+            cols = ", ".join(COLUMNS)
+            while True:
+                chunk = [r for _, r in zip(range(100_000), rows)]
+                if not chunk:
+                    break
+                buf = io.StringIO()
+                for r in chunk:
+                    buf.write("\t".join("\\N" if v is None else str(v) for v in r) + "\n")
+                buf.seek(0)
+                cur.copy_expert(f"COPY case_file ({cols}) FROM STDIN", buf)
+            cur.execute("ANALYZE case_file")
+        else:
+            marks = ", ".join("GeomFromEWKT(?)" if c == "location" else "?" for c in COLUMNS)
+            cur.execute("BEGIN")
+            cur.executemany(f"INSERT INTO case_file ({', '.join(COLUMNS)}) VALUES ({marks})", rows)
+            cur.execute("COMMIT")
+            cur.execute("ANALYZE")
+        raw.commit()
+    finally:
+        raw.close()
+    return time.perf_counter() - started
+
+
+class Server:
+    """A gunicorn on loopback, stopped when done."""
+
+    def __init__(self, target: str, url: str, port: int, workers: int = 2):
+        env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+        self.port = port
+        self.proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b",
+                                      f"127.0.0.1:{port}", "--log-level", "warning", target], env=env, cwd=ROOT)
+        for _ in range(200):
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/")
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"{target} did not start")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def _request(conn, method, path, body=None, headers=None):
+    conn.request(method, path, body=json.dumps(body) if body is not None else None,
+                 headers={"Content-Type": "application/json", **(headers or {})})
+    response = conn.getresponse()
+    data = response.read()
+    return response.status, data
+
+
+def token(port, username, password):
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    status, data = _request(conn, "POST", "/api/v1/auth/token", {"username": username, "password": password})
+    assert status == 200, data
+    return json.loads(data)["token"]
+
+
+def bench_queue(port: int, users: list[tuple[str, str]], requests: int = 600) -> tuple[float, float, dict]:
+    tokens = [(level, token(port, u, "bench-pw")) for level, u in users]
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    samples, totals = [], {}
+    for i in range(requests):
+        level, tok = tokens[i % len(tokens)]
+        started = time.perf_counter()
+        status, data = _request(conn, "GET", "/api/v1/queue", headers={"Authorization": f"Bearer {tok}"})
+        samples.append((time.perf_counter() - started) * 1000)
+        assert status == 200, data
+        totals[level] = max(totals.get(level, 0), json.loads(data)["total"])
+    p50, p95 = percentiles(samples)
+    return p50, p95, totals
+
+
+def bench_reports(port: int, path: str, headers: dict, count: int, threads: int = 4) -> float:
+    rng = random.Random(3)
+    city_box = (114.9, 35.55, 115.6, 36.1)
+    bodies = [{"kind": "incident", "category": rng.choice(["G01", "G03", "A01", "O02"]), "description": "压测上报",
+               "location": {"lon": rng.uniform(city_box[0], city_box[2]), "lat": rng.uniform(city_box[1], city_box[3])}}
+              for _ in range(count)]
+    statuses = []
+
+    def worker(part):
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        for body in part:
+            statuses.append(_request(conn, "POST", path, body, headers)[0])
+
+    parts = [bodies[i::threads] for i in range(threads)]
+    started = time.perf_counter()
+    ts = [threading.Thread(target=worker, args=(p,)) for p in parts]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    elapsed = time.perf_counter() - started
+    ok = sum(s in (201, 422) for s in statuses)  # 422: the random point fell outside every grid
+    assert ok == count, set(statuses)
+    return count / elapsed
+
+
+def run(name: str, url: str, n_cases: int, port: int) -> None:
+    print(f"== {name}")
+    app = full_city(url)
+    db = get_db(app)
+    with db.session() as s:
+        loaded = s.scalar(select(func.count()).select_from(Case).where(Case.number.like("B%")))
+    if loaded < n_cases * 0.9:
+        with db.session() as s:
+            s.execute(delete(CaseEvent))
+            s.execute(delete(Case))
+        print(f"  bulk-loaded {n_cases:,} active cases in {bulk_load(db, n_cases, 'B'):.0f} s")
+    with db.session() as s:
+        s.execute(delete(CaseEvent))
+        s.execute(delete(Case).where(~Case.number.like("B%")))
+        active = s.scalar(select(func.count()).select_from(Case))
+        # Users: a mediator at each level, for divisions that have cases at that level.
+        users = []
+        for level in LEVELS:
+            column = getattr(Case, f"{level}_id")
+            ids = s.scalars(select(column).where(Case.level == level).group_by(column)
+                            .order_by(func.count().desc()).limit(3)).all()
+            for k, division_id in enumerate(ids):
+                username = f"bench.{level}.{k}"
+                add_user(s, username, "mediator", s.get(Division, division_id).code, None, "bench-pw")
+                users.append((level, username))
+        add_user(s, "bench.admin", "admin", None, None, "bench-pw")
+    print(f"  {active:,} active cases stored")
+    policy = Policy.from_config(app.config)
+    started = time.perf_counter()
+    report = sweep(db, utcnow() - timedelta(days=400), policy)
+    print(f"  sweep finding overdue among {active:,} active cases (none due): {(time.perf_counter() - started) * 1000:.0f} ms"
+          f"  (goal ≤ 1 s; escalated {report.escalated})")
+    load = bulk_load(db, OVERDUE, "O", overdue=True, seed=7)
+    with db.session() as s:
+        due = s.scalar(select(func.count()).select_from(Case).where(Case.number.like("O%")))
+    started = time.perf_counter()
+    report = sweep(db, utcnow(), policy)
+    elapsed = time.perf_counter() - started
+    print(f"  sweep escalating {due:,} overdue cases: {elapsed:.1f} s ({report.escalated} escalated, "
+          f"{report.flagged} flagged at city level)  (goal ≤ 20 s on PostGIS)")
+    with db.session() as s:
+        s.execute(delete(CaseEvent))
+        s.execute(delete(Case).where(Case.number.like("O%")))
+    db.dispose()
+
+    server = Server("wsgi:app", url, port)
+    try:
+        p50, p95, totals = bench_queue(port, users)
+        print(f"  GET /api/v1/queue over HTTP: p50 {p50:.1f} ms, p95 {p95:.1f} ms  (goal p95 ≤ 50 ms; "
+              f"largest queue per level {totals})")
+        admin = token(port, "bench.admin", "bench-pw")
+        ours = bench_reports(port, "/api/v1/cases", {"Authorization": f"Bearer {admin}"}, 800)
+    finally:
+        server.stop()
+    bare_server = Server("bench.bare_app:app", url, port + 1)
+    try:
+        bare = bench_reports(port + 1, "/cases", {}, 800)
+    finally:
+        bare_server.stop()
+    print(f"  POST /api/v1/cases: {ours:.0f} reports/s; bare Flask + SQLAlchemy insert: {bare:.0f}/s; "
+          f"ratio {ours / bare:.2f}  (goal ≥ 0.5)")
+    with get_db(app).session() as s:
+        s.execute(delete(CaseEvent))
+        s.execute(delete(Case).where(~Case.number.like("B%")))
+        s.execute(text("DELETE FROM bench_bare_case"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--skip-postgis", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_sqlite:
+        run("SpatiaLite", sqlite_url("full.db"), args.cases, 8701)
+    if not args.skip_postgis:
+        run("PostGIS", pg_url("gridflow_bench"), args.cases, 8711)
+
+
+if __name__ == "__main__":
+    main()
