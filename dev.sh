@@ -91,8 +91,12 @@ cmd_serve() {
     flask --app wsgi gridflow demo --scale "${DEMO_SCALE:-small}" --if-empty
     local host=${HOST:-127.0.0.1} port=${PORT:-5000}
     flask --app wsgi gridflow demo-users
-    say "GridFlow is running at http://$host:$port/  (Ctrl-C to stop)"
-    exec gunicorn --workers "${WORKERS:-2}" --bind "$host:$port" --access-logfile - wsgi:app
+    # Exactly one scheduler (time limits, automatic escalation), beside the web workers.
+    flask --app wsgi gridflow scheduler &
+    local scheduler=$!
+    trap 'kill $scheduler 2>/dev/null' EXIT INT TERM
+    say "GridFlow is running at http://$host:$port/  (API: http://$host:$port/api/v1; Ctrl-C to stop)"
+    gunicorn --workers "${WORKERS:-2}" --bind "$host:$port" --access-logfile - wsgi:app
 }
 
 cmd_test() {

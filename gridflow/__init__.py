@@ -18,6 +18,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     from gridflow.api import bp as api_bp
+    from gridflow.web import bp as web_bp
 
     app.register_blueprint(api_bp)
+    app.register_blueprint(web_bp)
     return app

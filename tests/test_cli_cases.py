@@ -43,3 +43,9 @@ def test_the_workflow_prints_as_mermaid_and_as_a_table(runner):
     assert mermaid.exit_code == 0 and "stateDiagram-v2" in mermaid.output and "escalate" in mermaid.output
     rows = invoke(runner, "workflow", "--format", "table")
     assert rows.exit_code == 0 and "acts_at_level" in rows.output
+
+
+def test_the_landing_page_needs_no_internet(client):
+    page = client.get("/")
+    assert page.status_code == 200 and "网格化服务管理" in page.text
+    assert "http://" not in page.text and "https://" not in page.text  # no CDN, no external asset

@@ -128,3 +128,11 @@ def test_the_diagram_is_drawn_from_the_table():
     assert text.count("-->") >= 12 and "stateDiagram-v2" in text
     for rw in table.TABLE:
         assert rw.event in text
+
+
+def test_the_readme_shows_the_current_diagram():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    assert block.strip() == table.diagram().strip(), "README diagram is stale: paste `gridflow workflow --format mermaid`"

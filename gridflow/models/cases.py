@@ -4,13 +4,19 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gridflow.models.base import Base
 from gridflow.models.spatial import SRID, Division, Grid, Worker
+from gridflow.workflow.categories import LEVELS
+from gridflow.workflow.table import ACTIVE
 
 # All datetimes are naive UTC.
+
+# The states in which a level's clock runs, as literal SQL: a partial index is used only when the
+# query states its predicate the same way (SQLite cannot match bound parameters against it).
+ACTIVE_SQL = text("state IN (" + ", ".join(f"'{s}'" for s in ACTIVE) + ")")
 
 
 class User(Base):
@@ -80,13 +86,15 @@ class Case(Base):
     # Optimistic locking: every UPDATE is conditional on the version it read.
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
-        # Queues: cases at a level in a division, by deadline; the sweep: active cases by deadline.
-        Index("ix_case_queue_community", "community_id", "level", "state", "deadline"),
-        Index("ix_case_queue_street", "street_id", "level", "state", "deadline"),
-        Index("ix_case_queue_county", "county_id", "level", "state", "deadline"),
-        Index("ix_case_queue_city", "city_id", "level", "state", "deadline"),
+        # Queues: active cases at a level in a division, soonest deadline first (partial indexes: the
+        # first page is the first index entries).  The sweep: active cases by deadline.
+        *(Index(f"ix_case_queue_{lvl}", f"{lvl}_id", "level", "deadline",
+                postgresql_where=ACTIVE_SQL, sqlite_where=ACTIVE_SQL) for lvl in LEVELS),
         Index("ix_case_state_deadline", "state", "deadline"),
         Index("ix_case_grid_state", "grid_id", "state"),
+        # Foreign keys pointing back at cases or entities: without these, deleting one scans all cases.
+        Index("ix_case_merged_into", "merged_into_id"),
+        Index("ix_case_entity", "entity_id"),
         Index("ix_case_duplicates", "category", "lat", "lon", "created_at"),  # nearby, same category
     )
 

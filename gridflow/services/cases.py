@@ -17,7 +17,7 @@ from geo.crs import metres_per_degree, nearby_m
 from gridflow.clock import iso_local, utcnow
 from gridflow.db import Database
 from gridflow.models import Agreement, Case, CaseCounter, CaseEvent, CaseParty, Division, Entity, FollowUp, Grid, MediationSession
-from gridflow.models.cases import User
+from gridflow.models.cases import ACTIVE_SQL, User
 from gridflow.services import places, validate as v
 from gridflow.services.caseview import case_dict, load_names
 from gridflow.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -407,7 +407,7 @@ def queue(db: Database, actor: Actor, args: dict) -> dict:
             stmt = select(Case).where(Case.grid_id.in_(actor.grid_ids or [-1]), Case.state.in_(("reported", "resolved")))
             stmt = stmt.order_by(Case.deadline.is_(None), Case.deadline, Case.created_at)
         else:
-            stmt = select(Case).where(Case.state.in_(table.ACTIVE))
+            stmt = select(Case).where(ACTIVE_SQL)
             if actor.role != ADMIN:
                 stmt = stmt.where(Case.level == actor.division_level,
                                   getattr(Case, f"{actor.division_level}_id") == actor.division_id)

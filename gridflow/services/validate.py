@@ -38,13 +38,18 @@ def choice(data: dict, key: str, options, *, required: bool = True, prefix: str 
     return value
 
 
+def _given(data: dict, key: str, required: bool, prefix: str) -> tuple[str, Any]:
+    """(field name, value); a missing required value is an error, a missing optional one is None."""
+    field, value = prefix + key, data.get(key)
+    if value is None and required:
+        raise Invalid(f"{field} is required", field=field)
+    return field, value
+
+
 def number(data: dict, key: str, *, required: bool = True, minimum: float | None = None,
            maximum: float | None = None, prefix: str = "") -> float | None:
-    field = prefix + key
-    value = data.get(key)
+    field, value = _given(data, key, required, prefix)
     if value is None:
-        if required:
-            raise Invalid(f"{field} is required", field=field)
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise Invalid(f"{field} must be a number", field=field)
@@ -54,11 +59,8 @@ def number(data: dict, key: str, *, required: bool = True, minimum: float | None
 
 
 def integer(data: dict, key: str, *, required: bool = True, prefix: str = "") -> int | None:
-    field = prefix + key
-    value = data.get(key)
+    field, value = _given(data, key, required, prefix)
     if value is None:
-        if required:
-            raise Invalid(f"{field} is required", field=field)
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise Invalid(f"{field} must be a whole number", field=field)

@@ -134,4 +134,6 @@ def diagram(fmt: str = "mermaid") -> str:
                  "source": list(rw.source), "dest": rw.dest or "="} for rw in TABLE]  # "=": stays
     graph = GraphMachine(states=list(STATES), transitions=labelled, initial="reported", auto_transitions=False,
                          graph_engine="mermaid" if fmt == "mermaid" else "graphviz", title="GridFlow case workflow")
-    return graph.get_graph().draw(None)
+    text = graph.get_graph().draw(None)
+    # Drop the styling of the "current state" (a diagram of the table has none).
+    return "\n".join(ln for ln in text.splitlines() if not ln.strip().startswith(("classDef", "Class "))).strip() + "\n"

@@ -8,6 +8,8 @@ from alembic import op
 import sqlalchemy as sa
 from geoalchemy2 import Geometry
 
+ACTIVE = sa.text("state IN ('open', 'handling')")  # partial queue indexes: active cases only
+
 revision = '0002_cases'
 down_revision = '0001_spatial'
 branch_labels = None
@@ -84,10 +86,12 @@ def upgrade() -> None:
     with op.batch_alter_table('case_file', schema=None) as batch_op:
         batch_op.create_index('ix_case_duplicates', ['category', 'lat', 'lon', 'created_at'], unique=False)
         batch_op.create_index('ix_case_grid_state', ['grid_id', 'state'], unique=False)
-        batch_op.create_index('ix_case_queue_city', ['city_id', 'level', 'state', 'deadline'], unique=False)
-        batch_op.create_index('ix_case_queue_community', ['community_id', 'level', 'state', 'deadline'], unique=False)
-        batch_op.create_index('ix_case_queue_county', ['county_id', 'level', 'state', 'deadline'], unique=False)
-        batch_op.create_index('ix_case_queue_street', ['street_id', 'level', 'state', 'deadline'], unique=False)
+        batch_op.create_index('ix_case_merged_into', ['merged_into_id'], unique=False)
+        batch_op.create_index('ix_case_entity', ['entity_id'], unique=False)
+        batch_op.create_index('ix_case_queue_city', ['city_id', 'level', 'deadline'], unique=False, postgresql_where=ACTIVE, sqlite_where=ACTIVE)
+        batch_op.create_index('ix_case_queue_community', ['community_id', 'level', 'deadline'], unique=False, postgresql_where=ACTIVE, sqlite_where=ACTIVE)
+        batch_op.create_index('ix_case_queue_county', ['county_id', 'level', 'deadline'], unique=False, postgresql_where=ACTIVE, sqlite_where=ACTIVE)
+        batch_op.create_index('ix_case_queue_street', ['street_id', 'level', 'deadline'], unique=False, postgresql_where=ACTIVE, sqlite_where=ACTIVE)
         batch_op.create_index('ix_case_state_deadline', ['state', 'deadline'], unique=False)
 
     op.create_table('agreement',
@@ -189,6 +193,8 @@ def downgrade() -> None:
         batch_op.drop_index('ix_case_queue_county')
         batch_op.drop_index('ix_case_queue_community')
         batch_op.drop_index('ix_case_queue_city')
+        batch_op.drop_index('ix_case_entity')
+        batch_op.drop_index('ix_case_merged_into')
         batch_op.drop_index('ix_case_grid_state')
         batch_op.drop_index('ix_case_duplicates')
 

@@ -1,0 +1,13 @@
+"""Pages for people.  For now the landing page; the grid-worker, mediator and supervisor pages come
+with their own issue and will use the JSON API."""
+from flask import Blueprint, render_template
+
+from gridflow.workflow import table
+from gridflow.workflow.categories import CATEGORIES, LEVELS
+
+bp = Blueprint("web", __name__, template_folder="templates")
+
+
+@bp.get("/")
+def index():
+    return render_template("index.html", rows=table.TABLE, categories=CATEGORIES.values(), levels=LEVELS)
