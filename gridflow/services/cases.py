@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from functools import lru_cache
+
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -154,22 +156,22 @@ def _parse_report(payload: dict, policy: Policy) -> dict:
     return out
 
 
+@lru_cache(maxsize=4)
+def _counter_stmt(dialect: str):
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (upsert(CaseCounter).values(prefix=bindparam("prefix"), value=1)
+            .on_conflict_do_update(index_elements=["prefix"], set_={"value": CaseCounter.value + 1})
+            .returning(CaseCounter.value))
+
+
 def _next_number(session: Session, county_code: str, now: datetime) -> str:
     """County code + local date + serial, e.g. 410902-20261126-00042 (serial per county and day).
     One atomic upsert: concurrent reports never get the same serial."""
-    day = iso_local(now)[:10].replace("-", "")
-    prefix = f"{county_code}-{day}-"
-    upsert = _upsert(session.get_bind().dialect.name)
-    stmt = (upsert(CaseCounter).values(prefix=prefix, value=1)
-            .on_conflict_do_update(index_elements=["prefix"], set_={"value": CaseCounter.value + 1})
-            .returning(CaseCounter.value))
-    return f"{prefix}{session.scalar(stmt):05d}"
-
-
-def _upsert(dialect: str):
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+    prefix = f"{county_code}-{iso_local(now)[:10].replace('-', '')}-"
+    serial = session.scalar(_counter_stmt(session.get_bind().dialect.name), {"prefix": prefix})
+    return f"{prefix}{serial:05d}"
 
 
 def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: str = "field") -> dict:
@@ -215,15 +217,20 @@ def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: st
         return out
 
 
+_DUPLICATES = (  # built once; runs on every report
+    select(Case.id, Case.number, Case.state, Case.lon, Case.lat)
+    .where(Case.category == bindparam("category"), Case.lat.between(bindparam("lat0"), bindparam("lat1")),
+           Case.lon.between(bindparam("lon0"), bindparam("lon1")), Case.created_at >= bindparam("since"),
+           Case.id != bindparam("id"), Case.state.in_(("reported", *table.ACTIVE))))
+
+
 def _possible_duplicates(s: Session, case: Case, policy: Policy, now: datetime, limit: int = 20) -> list[dict]:
     """Active cases of the same category reported nearby lately (a hint; the grid worker decides)."""
     kx, ky = map(float, metres_per_degree(case.lat))
     dlon, dlat = policy.duplicate_radius_m / kx, policy.duplicate_radius_m / ky
-    since = now - timedelta(hours=policy.duplicate_window_hours)
-    rows = s.execute(select(Case.id, Case.number, Case.state, Case.lon, Case.lat).where(
-        Case.category == case.category, Case.created_at >= since, Case.id != case.id,
-        Case.state.in_(("reported", *table.ACTIVE)),
-        Case.lon.between(case.lon - dlon, case.lon + dlon), Case.lat.between(case.lat - dlat, case.lat + dlat))).all()
+    rows = s.execute(_DUPLICATES, {"category": case.category, "lat0": case.lat - dlat, "lat1": case.lat + dlat,
+                                   "lon0": case.lon - dlon, "lon1": case.lon + dlon, "id": case.id,
+                                   "since": now - timedelta(hours=policy.duplicate_window_hours)}).all()
     if not rows:
         return []
     distances = nearby_m(case.lon, case.lat, [r.lon for r in rows], [r.lat for r in rows])

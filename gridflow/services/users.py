@@ -6,7 +6,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from gridflow.models import Division, Grid, User, Worker
@@ -78,6 +78,11 @@ def make_token(secret: str, user: User) -> str:
     return URLSafeTimedSerializer(secret, salt=TOKEN_SALT).dumps({"u": user.id, "p": user.password_hash[-16:]})
 
 
+_TOKEN_USER = (select(User.id, User.display_name, User.role, User.division_id, Division.level, User.worker_id,
+                      User.active, User.password_hash)
+               .outerjoin(Division, User.division_id == Division.id).where(User.id == bindparam("uid")))
+
+
 def actor_for_token(session: Session, secret: str, token: str, max_age: int) -> Actor:
     try:
         data = URLSafeTimedSerializer(secret, salt=TOKEN_SALT).loads(token, max_age=max_age)
@@ -85,9 +90,7 @@ def actor_for_token(session: Session, secret: str, token: str, max_age: int) -> 
         raise Unauthorized("token expired: ask for a new one") from None
     except BadSignature:
         raise Unauthorized("invalid token") from None
-    row = session.execute(select(User.id, User.display_name, User.role, User.division_id, Division.level,
-                                 User.worker_id, User.active, User.password_hash)
-                          .outerjoin(Division, User.division_id == Division.id).where(User.id == data.get("u"))).first()
+    row = session.execute(_TOKEN_USER, {"uid": data.get("u")}).first()
     if row is None or not row.active or row.password_hash[-16:] != data.get("p"):
         raise Unauthorized("invalid token")
     return _actor(session, row.id, row.display_name, row.role, row.division_id, row.level, row.worker_id)
