@@ -25,8 +25,7 @@ class Config:
     MAX_TEXT_LENGTH = 4000
     MAX_CONTENT_LENGTH = 1024 * 1024  # request bodies: 413 beyond this
     SCHEDULER_LOCK = str(INSTANCE / 'scheduler.lock')
-    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
-    BABEL_SUPPORTED_LOCALES = ("zh", "en")
+    BABEL_DEFAULT_LOCALE = "zh"
 
     @classmethod
     def from_env(cls) -> dict:

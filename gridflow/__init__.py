@@ -12,10 +12,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
 
-    from gridflow import db, cli, errors
+    from gridflow import cli, db, errors, i18n
 
     db.init_app(app)
     errors.init_app(app)
+    i18n.init_app(app)
     cli.init_app(app)
     from gridflow.api import bp as api_bp
     from gridflow.web import bp as web_bp
