@@ -90,7 +90,6 @@ cmd_serve() {
     flask --app wsgi db upgrade
     flask --app wsgi gridflow demo --scale "${DEMO_SCALE:-small}" --if-empty
     local host=${HOST:-127.0.0.1} port=${PORT:-5000}
-    flask --app wsgi gridflow demo-users
     # Exactly one scheduler (time limits, automatic escalation), beside the web workers.
     flask --app wsgi gridflow scheduler &
     local scheduler=$!

@@ -181,10 +181,10 @@ def demo_cmd(scale: str, seed: int, if_empty: bool) -> None:
 
     with get_db().session() as session:
         if if_empty and demo.has_data(session):
-            click.echo("demo: divisions already loaded, nothing to do")
-            return
-        for line in demo.build(session, scale=scale, seed=seed, progress=_progress):
-            click.echo(line)
+            click.echo("demo: divisions already loaded, nothing to build")
+        else:
+            for line in demo.build(session, scale=scale, seed=seed, progress=_progress):
+                click.echo(line)
         for line in demo.demo_users(session):
             click.echo(line)
 
