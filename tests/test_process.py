@@ -11,3 +11,13 @@ def test_no_module_brings_a_second_native_proj_next_to_spatialite():
     code = ("import sys, wsgi, gridflow.services.cases, gridflow.services.demo, gridflow.scheduler, bench.spatial;"
             "sys.exit('pyproj' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+def test_the_console_script_works_from_any_folder(tmp_path):
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "gridflow"
+    result = subprocess.run([str(script), "workflow", "--format", "table"], cwd=tmp_path, capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+    assert result.returncode == 0, result.stderr
+    assert "escalate" in result.stdout
