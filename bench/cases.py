@@ -21,7 +21,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -226,7 +226,7 @@ def run(name: str, url: str, n_cases: int, port: int) -> None:
     report = sweep(db, utcnow() - timedelta(days=400), policy)
     print(f"  sweep finding overdue among {active:,} active cases (none due): {(time.perf_counter() - started) * 1000:.0f} ms"
           f"  (goal ≤ 1 s; escalated {report.escalated})")
-    load = bulk_load(db, OVERDUE, "O", overdue=True, seed=7)
+    bulk_load(db, OVERDUE, "O", overdue=True, seed=7)
     with db.session() as s:
         due = s.scalar(select(func.count()).select_from(Case).where(numbered("O")))
     started = time.perf_counter()

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 from flask import Flask
@@ -260,7 +259,7 @@ def sweep_cmd(now_text: str | None) -> None:
 @click.argument("case_id", type=int)
 def verify_cmd(case_id: int) -> None:
     """Recompute a case's timeline hash chain."""
-    from gridflow.services.cases import verify
+    from gridflow.services.casechain import verify
 
     try:
         ok, seq, reason = verify(get_db(), case_id)

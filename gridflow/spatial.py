@@ -12,7 +12,6 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement, bindparam, column, func, literal_column, select, table
 from sqlalchemy import Float
-from sqlalchemy.orm import Session
 
 from gridflow.models.spatial import SRID
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from gridflow.models import Case, CaseEvent
-from tests.cases_helpers import EAST, WEST_NW, WEST_SW, Api, setup_city
+from gridflow.models import Case
+from tests.cases_helpers import EAST, WEST_SW, Api, setup_city
 
 
 @pytest.fixture

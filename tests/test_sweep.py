@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 
 from gridflow.clock import parse_iso
 from gridflow.models import Case, CaseEvent
-from gridflow.services import cases
+from gridflow.services import casechain
 from gridflow.services.policy import Policy
 from gridflow.services.sweep import sweep
 from gridflow.workflow.calendar import CST
@@ -99,7 +99,7 @@ def test_concurrent_sweeps_escalate_each_case_exactly_once(api, db):
         assert s.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.event == "escalate")) == len(created)
         assert set(s.scalars(select(Case.level))) == {"street"}
     for c in created:
-        assert cases.verify(db, c["id"])[0]
+        assert casechain.verify(db, c["id"])[0]
 
 
 def test_fifty_concurrent_conflicting_events_apply_exactly_once(api, app, db):
@@ -125,7 +125,7 @@ def test_fifty_concurrent_conflicting_events_apply_exactly_once(api, app, db):
     with db.session() as s:
         events = list(s.scalars(select(CaseEvent.event).where(CaseEvent.case_id == case["id"]).order_by(CaseEvent.seq)))
     assert events == ["report", "file", "claim"]
-    assert cases.verify(db, case["id"]) == (True, None, None)
+    assert casechain.verify(db, case["id"]) == (True, None, None)
 
 
 def test_tampering_with_a_stored_event_is_detected(api, runner, db):

@@ -1,7 +1,7 @@
 """The workflow table, checked without a database: who may do what, in which state, at which level."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import pytest

@@ -6,7 +6,7 @@ from flask import current_app, g, request
 from gridflow.api import bp
 from gridflow.api.auth import json_body, login_required
 from gridflow.db import get_db
-from gridflow.services import cases
+from gridflow.services import casechain, caselists, cases
 from gridflow.services.policy import Policy
 from gridflow.workflow.categories import CATEGORIES
 
@@ -29,7 +29,7 @@ def report_case():
 @bp.get("/cases")
 @login_required
 def list_cases():
-    return cases.search(get_db(), g.actor, request.args.to_dict())
+    return caselists.search(get_db(), g.actor, request.args.to_dict())
 
 
 @bp.get("/cases/<int:case_id>")
@@ -47,10 +47,10 @@ def case_event(case_id: int):
 @bp.get("/cases/<int:case_id>/timeline")
 @login_required
 def case_timeline(case_id: int):
-    return cases.timeline(get_db(), g.actor, case_id)
+    return casechain.timeline(get_db(), g.actor, case_id)
 
 
 @bp.get("/queue")
 @login_required
 def queue():
-    return cases.queue(get_db(), g.actor, request.args.to_dict())
+    return caselists.queue(get_db(), g.actor, request.args.to_dict())

@@ -1,9 +1,9 @@
-"""A case as JSON, with names looked up in bulk for a whole page of cases."""
+"""Reading cases: who may see which, and a case as JSON (names looked up in bulk for a page)."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from gridflow.clock import iso_local
@@ -11,7 +11,8 @@ from gridflow.models import Case, Division, Grid
 from gridflow.models.cases import User
 from gridflow.workflow import table
 from gridflow.workflow.categories import CATEGORIES, LEVELS
-from gridflow.workflow.rules import ADMIN, Actor, acts_at_level, owns_grid
+from gridflow.services.errors import NotFound
+from gridflow.workflow.rules import ADMIN, GRID_WORKER, Actor, acts_at_level, can_see, owns_grid
 
 
 def load_names(s: Session, cases: list[Case]) -> dict:
@@ -75,3 +76,27 @@ def case_dict(case: Case, names: dict, actor: Actor, now: datetime, full: bool =
                            "phone": p.phone if personal else _mask(p.phone, 3, 2),
                            "id_number": p.id_number if personal else _mask(p.id_number, 6, 2)} for p in case.parties]
     return out
+
+
+def visible_conditions(actor: Actor) -> list:
+    """SQL conditions equivalent to rules.can_see, for lists."""
+    if actor.role == ADMIN:
+        return []
+    if actor.role == GRID_WORKER:
+        return [or_(Case.grid_id.in_(actor.grid_ids or [-1]), Case.reporter_id == actor.id)]
+    if actor.division_level is None:
+        return [Case.reporter_id == actor.id]
+    return [or_(getattr(Case, f"{actor.division_level}_id") == actor.division_id, Case.reporter_id == actor.id)]
+
+
+def load_visible(session: Session, actor: Actor, case_id, lock: bool = False) -> Case:
+    if isinstance(case_id, bool) or not isinstance(case_id, int):
+        raise NotFound("no such case", field="id")
+    stmt = select(Case).where(Case.id == case_id)
+    if lock and session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()  # concurrent events on one case wait here, then see the new version
+    case = session.scalars(stmt).first()
+    if case is None or not can_see(case, actor):
+        raise NotFound("no such case", field="id")  # outside the caller's area: do not tell it exists
+    return case
+

@@ -14,7 +14,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from gridflow.db import Database
 from gridflow.models import Case
-from gridflow.services.cases import _fire, load_chain_tails
+from gridflow.services.casechain import load_chain_tails
+from gridflow.services.cases import fire_event
 from gridflow.services.policy import Policy
 from gridflow.workflow import table
 from gridflow.workflow.categories import LEVELS
@@ -43,7 +44,7 @@ def _batch(db: Database, stmt, event: str, data: dict, now: datetime, policy: Po
             load_chain_tails(s, cases)  # one query for the batch, then one flush for all changes
         with s.no_autoflush:
             for case in cases:
-                _fire(s, case, SYSTEM_ACTOR, event, dict(data), now, policy)
+                fire_event(s, case, SYSTEM_ACTOR, event, dict(data), now, policy)
         try:
             s.flush()
         except StaleDataError:  # another sweep changed one of them first: it did the work
