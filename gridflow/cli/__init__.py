@@ -1,0 +1,63 @@
+"""Command line: `flask --app wsgi gridflow …`, also installed as the console script `gridflow`.
+
+Commands live by subject: `cli.spatial` (imports, coverage, locate, export, demo) and `cli.cases`
+(users, the workflow, sweep, verify, the scheduler).
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+cli = AppGroup("gridflow", help="GridFlow: grids, divisions, entities, cases.")
+PROGRESS_MIN = 500  # show a progress bar from this many features on
+
+
+def fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def print_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def progress(label: str):
+    def wrap(items):
+        items = list(items)
+        if len(items) < PROGRESS_MIN:
+            return items
+        return _ProgressList(items, label)
+    return wrap
+
+
+class _ProgressList:
+    """Iterates like the list and draws a progress bar on stderr."""
+
+    def __init__(self, items, label):
+        self.items, self.label = items, label
+
+    def __iter__(self):
+        with click.progressbar(self.items, label=self.label, file=sys.stderr) as bar:
+            yield from bar
+
+
+
+def init_app(app: Flask) -> None:
+    from gridflow.cli import cases, spatial  # noqa: F401  (commands register on import)
+    from gridflow.migrate import db_cli
+
+    app.cli.add_command(cli)
+    app.cli.add_command(db_cli)
+
+
+def main() -> None:
+    """Console script `gridflow …`: the same commands, with the app from the environment."""
+    from gridflow import create_app
+
+    app = create_app()
+    with app.app_context():
+        cli.main(prog_name="gridflow")
