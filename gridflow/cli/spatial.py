@@ -45,28 +45,24 @@ crs_option = click.option("--crs", type=click.Choice(CRS_NAMES), default="wgs84"
                           help="datum of the file's coordinates (web maps: gcj02; Baidu: bd09; GPS: wgs84)")
 
 
-@cli.command("import-divisions")
-@click.argument("file", type=click.Path(dir_okay=False))
-@crs_option
-def import_divisions_cmd(file: str, crs: str) -> None:
-    """Import divisions (properties: code, name, level, parent_code)."""
-    _run_import(file, crs, parse_divisions, imports.import_divisions, "divisions")
+IMPORTS = [  # command, parser, service, help
+    ("divisions", parse_divisions, imports.import_divisions, "Import divisions (properties: code, name, level, parent_code)."),
+    ("grids", parse_grids, imports.import_grids, "Import grids (properties: code, name, kind?, worker?); entities are reassigned."),
+    ("entities", parse_entities, imports.import_entities,
+     "Import entities (properties: kind, ref, name, address?, households?, residents?)."),
+]
 
 
-@cli.command("import-grids")
-@click.argument("file", type=click.Path(dir_okay=False))
-@crs_option
-def import_grids_cmd(file: str, crs: str) -> None:
-    """Import grids (properties: code, name, kind?, worker?); entities are reassigned."""
-    _run_import(file, crs, parse_grids, imports.import_grids, "grids")
+def _import_command(what: str, parse, service, help_text: str) -> None:
+    @cli.command(f"import-{what}", help=help_text)
+    @click.argument("file", type=click.Path(dir_okay=False))
+    @crs_option
+    def command(file: str, crs: str) -> None:
+        _run_import(file, crs, parse, service, what)
 
 
-@cli.command("import-entities")
-@click.argument("file", type=click.Path(dir_okay=False))
-@crs_option
-def import_entities_cmd(file: str, crs: str) -> None:
-    """Import entities (properties: kind, ref, name, address?, households?, residents?)."""
-    _run_import(file, crs, parse_entities, imports.import_entities, "entities")
+for _what, _parse, _service, _help in IMPORTS:
+    _import_command(_what, _parse, _service, _help)
 
 
 @cli.command("coverage")
