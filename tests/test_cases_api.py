@@ -30,9 +30,15 @@ def test_a_field_report_by_the_grids_worker_is_filed_at_community_level(api):
     assert case["allowed_events"] == []  # the grid worker waits for the mediator
 
 
-def test_a_report_in_someone_elses_grid_waits_for_that_grids_worker(api):
+def test_a_grid_workers_field_report_is_filed_at_once_even_in_another_grid(api):
     case = ok(api.report("gw1", location=WEST_SW), 201)
+    assert case["state"] == "open" and case["grid"]["code"] == "410902001001003"
+
+
+def test_a_report_made_off_site_waits_for_the_grids_worker_to_check_it(api):
+    case = ok(api.report("med_comm", location=WEST_SW), 201)
     assert case["state"] == "reported" and case["deadline"] is None
+    assert api.event("gw1", case, "file").status_code == 404  # not his grid, not his report
     filed = ok(api.event("gw2", case, "file"))
     assert filed["state"] == "open" and filed["deadline"]
 
@@ -88,12 +94,12 @@ def test_refer_records_the_routes_given_to_the_parties(api):
 
 
 def test_reject_and_merge_reported_cases(api):
-    first = ok(api.report("gw1", location=WEST_SW), 201)
-    second = ok(api.report("gw1", location=WEST_SW), 201)
+    first = ok(api.report("med_comm", location=WEST_SW), 201)
+    second = ok(api.report("med_comm", location=WEST_SW), 201)
     assert [d["id"] for d in second["possible_duplicates"]] == [first["id"]]
     merged = ok(api.event("gw2", second, "merge", into=first["id"]))
     assert merged["state"] == "merged" and merged["merged_into"] == first["id"]
-    third = ok(api.report("gw1", location=WEST_SW, category="D03"), 201)
+    third = ok(api.report("med_comm", location=WEST_SW, category="D03"), 201)
     assert ok(api.event("gw2", third, "reject", reason="不属实"))["state"] == "rejected"
 
 
@@ -202,7 +208,7 @@ def test_bad_json_and_oversized_bodies(api, db):
 
 def test_a_report_by_entity_ref_takes_its_location(api):
     case = ok(api.report("gw1", location=None, entity="S1"), 201)
-    assert case["grid"]["code"] == "410902001001004" and case["state"] == "reported"
+    assert case["grid"]["code"] == "410902001001004" and case["state"] == "open"
 
 
 def test_auth_errors(api, client):

@@ -59,6 +59,7 @@ def case_dict(case: Case, names: dict, actor: Actor, now: datetime, full: bool =
         "deadline": iso_local(case.deadline) if active else None,
         "warn_at": iso_local(case.warn_at) if active else None,
         "overdue": bool(active and case.deadline and now > case.deadline),
+        "overdue_flagged_at": iso_local(case.overdue_flagged_at),  # overdue at city level: for city supervisors
         "warning": bool(active and case.warn_at and now >= case.warn_at),
         "escalations": case.escalations, "reworks": case.reworks, "extensions": case.extensions,
         "created_at": iso_local(case.created_at), "updated_at": iso_local(case.updated_at),

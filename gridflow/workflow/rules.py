@@ -39,6 +39,12 @@ def owns_grid(case, actor: Actor) -> bool:
     return actor.role == ADMIN or (actor.role == GRID_WORKER and case.grid_id in actor.grid_ids)
 
 
+def owns_grid_or_reported_it(case, actor: Actor) -> bool:
+    """Filing needs an on-site check: the grid's own worker, or the grid worker who reported it
+    from the field (he was there)."""
+    return owns_grid(case, actor) or (actor.role == GRID_WORKER and case.reporter_id == actor.id)
+
+
 def acts_at_level(case, actor: Actor) -> bool:
     """A mediator or supervisor acts only on cases at his own level inside his own division."""
     if actor.role in (ADMIN, SYSTEM):

@@ -5,7 +5,8 @@ case from `source` to `dest` (None: stays), moving its level `level` (UP/DOWN/SA
 `who` may do it when every guard holds; the event needs the inputs in `needs`; then `effects` run."
 
 States:
-  reported  from the public or unconfirmed: a grid worker checks it on site
+  reported  from the public, or by staff off site: a grid worker checks it on site and files it
+            (a grid worker's own field report is filed at once)
   open      waiting at a level (community, street, county, city) for a handler
   handling  claimed by a mediator/handler of that level
   resolved  handled; waits for the grid worker's on-site verification
@@ -50,7 +51,7 @@ def row(event, source, dest, level, who, guards=(), needs=(), effects=()) -> Row
 
 TABLE: list[Row] = [
     #   event        source                 dest        level  who                          guards                                      needs                        effects
-    row("file",      "reported",            "open",     SAME, [GRID_WORKER],               [r.owns_grid],                              [],                          [r.start_clock]),
+    row("file",      "reported",            "open",     SAME, [GRID_WORKER],               [r.owns_grid_or_reported_it],               [],                          [r.start_clock]),
     row("reject",    "reported",            "rejected", SAME, [GRID_WORKER],               [r.owns_grid],                              ["reason"]),
     row("merge",     "reported",            "merged",   SAME, [GRID_WORKER],               [r.owns_grid],                              ["into"]),
     row("claim",     "open",                "handling", SAME, STAFF,                       [r.acts_at_level],                          [],                          [r.assign_to_actor]),
