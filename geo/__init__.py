@@ -1,4 +1,4 @@
-"""Pure spatial model for GridFlow: Shapely 2 + geographiclib, no Flask and no database.
+"""Pure spatial model for GridFlow: Shapely 2 and numpy, no Flask and no database.
 
 - `crs`: WGS-84 / GCJ-02 / BD-09 conversion and metric (metre) measures.
 - `assign`: bulk assignment of points, polygons and roads to grids (`GridIndex`).

@@ -5,7 +5,6 @@ rejected whole (the caller stores nothing).  Records come out in WGS-84.
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
@@ -263,7 +262,3 @@ def parse_grids(data: Any, crs: str = "wgs84") -> list[GridRecord]:
 
 def parse_entities(data: Any, crs: str = "wgs84") -> list[EntityRecord]:
     return _parse(data, crs, _entity, lambda r: r.ref, "ref")
-
-
-def is_finite(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -68,10 +68,6 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def is_sqlite(bind) -> bool:
-    return bind.dialect.name == "sqlite"
-
-
 class Database:
     def __init__(self, url: str):
         self.url = url
@@ -79,12 +75,6 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.write_sessions = sessionmaker(self.engine.execution_options(write=True), expire_on_commit=False)
         self.is_postgres = self.engine.dialect.name == "postgresql"
-
-    def ensure_extensions(self) -> None:
-        """PostGIS needs `CREATE EXTENSION postgis` once per database (SpatiaLite inits on connect)."""
-        if self.engine.dialect.name == "postgresql":
-            with self.engine.begin() as conn:
-                conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
 
     @contextmanager
     def session(self, write: bool = False) -> Iterator[Session]:

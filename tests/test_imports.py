@@ -181,6 +181,9 @@ def test_a_grid_without_a_worker_is_reported(runner, tmp_path):
     del data["features"][2]["properties"]["worker"]
     result = invoke(runner, "import-grids", write_json(tmp_path, "g.geojson", data))
     assert result.exit_code == 0 and "1 grid(s) without an owning worker: 410902001001003" in result.output
+    coverage = invoke(runner, "coverage", "410902001001", "--json")
+    assert json.loads(coverage.output)["grids_without_owner"] == ["410902001001003"]
+    assert "410902001001003" not in invoke(runner, "coverage", "410922", "--json").output
 
 
 @pytest.mark.parametrize("props,message", [

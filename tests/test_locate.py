@@ -49,8 +49,8 @@ def city(runner, tmp_path, db):
 def test_database_and_geo_agree_on_every_point(city, point):
     lon, lat = point
     with city.session() as s:
-        grid = places.grid_at(s, lon, lat)
-    assert (grid.code if grid else None) == expected(lon, lat)
+        found = places.responsible_at(s, lon, lat)  # the query behind locate and every report
+    assert (found.grid.code if found else None) == expected(lon, lat)
 
 
 def test_locate_names_every_level_grid_and_worker(runner, city):

@@ -79,10 +79,11 @@ def coverage_cmd(code: str, as_json: bool, tolerance: float | None, children: st
     try:
         with get_db().session() as session:
             report = places.coverage(session, code, tol, children)
+            ownerless = places.grids_without_owner(session, code)
     except GridflowError as exc:
         fail(exc.message)
     if as_json:
-        print_json(report.to_dict())
+        print_json(report.to_dict() | {"grids_without_owner": ownerless})
     else:
         click.echo(f"{code}: {'valid' if report.valid else 'NOT valid'} — {report.children} children, "
                    f"area {report.area_m2:,.0f} m², covered {report.covered_m2:,.0f} m²")
@@ -94,6 +95,8 @@ def coverage_cmd(code: str, as_json: bool, tolerance: float | None, children: st
             click.echo(f"  {o.child} lies {o.area_m2:,.1f} m² outside")
         for inv in report.invalid:
             click.echo(f"  {inv.child}: invalid geometry ({inv.reason})")
+        if ownerless:
+            click.echo(f"  {len(ownerless)} grid(s) without an owning worker: {', '.join(ownerless[:20])}")
     if not report.valid:
         sys.exit(3)
 

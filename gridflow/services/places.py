@@ -20,13 +20,6 @@ def _ref(obj) -> dict | None:
     return None if obj is None else {"code": obj.code, "name": obj.name}
 
 
-def grid_at(session: Session, lon: float, lat: float) -> Grid | None:
-    """The grid covering (lon, lat); on a shared edge the lowest code (same rule as geo.assign)."""
-    stmt = (select(Grid).where(intersects_point(session, Grid, "boundary", lon, lat))
-            .order_by(Grid.code).limit(1))
-    return session.scalars(stmt).first()
-
-
 def check_lonlat(lon, lat) -> tuple[float, float]:
     for name, value, limit in (("lon", lon, 180), ("lat", lat, 90)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not (-limit <= value <= limit):
@@ -131,8 +124,12 @@ def coverage(session: Session, code: str, tolerance_m2: float = 1.0, children: s
     return check_coverage(code, parent, list(zip([r[0] for r in rows], shapes([r[1] for r in rows]))), tolerance_m2)
 
 
-def grids_without_owner(session: Session) -> list[str]:
-    return list(session.scalars(select(Grid.code).where(Grid.worker_id.is_(None)).order_by(Grid.code)))
+def grids_without_owner(session: Session, code: str | None = None) -> list[str]:
+    """Grids (under division `code`, or all) that no five-in-one worker owns."""
+    stmt = select(Grid.code).where(Grid.worker_id.is_(None))
+    if code:
+        stmt = stmt.where(Grid.code.startswith(code_prefix(get_division(session, code))))
+    return list(session.scalars(stmt.order_by(Grid.code)))
 
 
 # -- export ---------------------------------------------------------------------------------------
