@@ -139,7 +139,8 @@ def assign_entities(
     placements = assigner.place([r.kind for r in records], [r.geometry for r in records])
     existing = dict(session.execute(select(Entity.ref, Entity.id)).all())
     report = AssignmentReport()
-    new_rows, changed_rows, roads = [], [], []
+    new_rows, changed_rows = [], []
+    restretch = []  # roads, and entities that may have been roads before: their stretches are rewritten
     for r, p in zip(progress(records), placements):
         _tally(report, r.ref, p)
         row = {"ref": r.ref, "kind": r.kind, "name": r.name, "address": r.address, "households": r.households,
@@ -149,16 +150,16 @@ def assign_entities(
         else:
             new_rows.append(row)
         if r.kind == "road" or r.ref in existing:
-            roads.append((r.ref, p))
+            restretch.append((r.ref, p))
     for chunk in _chunks(new_rows):
         session.execute(insert(Entity), chunk)
     for chunk in _chunks(changed_rows):
         session.execute(update(Entity), chunk)
-    if roads:
+    if restretch:
         ids = dict(session.execute(select(Entity.ref, Entity.id).where(Entity.kind == "road")).all())
         ids.update(existing)
-        stretch_rows = [row for ref, p in roads for row in _stretch_rows(ids[ref], p)]
-        _replace_stretches(session, [ids[ref] for ref, _ in roads], stretch_rows)
+        stretch_rows = [row for ref, p in restretch for row in _stretch_rows(ids[ref], p)]
+        _replace_stretches(session, [ids[ref] for ref, _ in restretch], stretch_rows)
     session.flush()
     session.expire_all()
     return report, len(new_rows), len(changed_rows)
