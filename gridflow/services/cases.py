@@ -37,13 +37,10 @@ def get_case(db: Database, actor: Actor, case_id: int, now: datetime | None = No
         return _detail(s, case, actor, now or utcnow())
 
 
-def _detail(s: Session, case: Case, actor: Actor, now: datetime, fresh: bool = False, names: dict | None = None) -> dict:
-    """The case with what the caller may do; `fresh`: just reported, so no mediation record yet."""
-    names = names if names is not None else load_names(s, [case])
-    out = case_dict(case, names, actor, now, full=True)
+def _detail(s: Session, case: Case, actor: Actor, now: datetime) -> dict:
+    """The case with what the caller may do now and its mediation record."""
+    out = case_dict(case, load_names(s, [case]), actor, now, full=True)
     out["allowed_events"] = table.allowed_events(case, actor)
-    if fresh:
-        return out | {"agreement": None, "sessions": [], "follow_ups": []}
     agreement = s.scalars(select(Agreement).where(Agreement.case_id == case.id)).first()
     out["agreement"] = None if agreement is None else {
         "form": agreement.form, "terms": agreement.terms,
@@ -76,10 +73,9 @@ def _next_number(session: Session, county_code: str, now: datetime) -> str:
     return f"{prefix}{serial:05d}"
 
 
-def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: str = "field") -> dict:
-    data = parse_report(payload, policy)
-    now = utcnow()
-    with db.session(write=True) as s:
+def _where(db: Database, data: dict) -> places.Responsible:
+    """Resolve the report's location (or entity) to the grid and divisions answering for it."""
+    with db.session() as s:
         if "entity" in data:
             entity = s.scalars(select(Entity).where(Entity.ref == data["entity"])).first()
             if entity is None:
@@ -87,36 +83,47 @@ def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: st
             point = to_shape(entity.geom).representative_point()
             data["lon"], data["lat"], data["entity_id"] = point.x, point.y, entity.id
         found = places.responsible_at(s, data["lon"], data["lat"])
-        if found is None:
-            raise Invalid("the location lies outside every grid: no one is responsible for it there", field="location")
-        case = Case(kind=data["kind"], category=data["category"], description=data["description"], source=source,
-                    risk=data["risk"], lon=data["lon"], lat=data["lat"], entity_id=data.get("entity_id"),
-                    location=f"SRID=4326;POINT({data['lon']!r} {data['lat']!r})", grid_id=found.grid.id,
-                    community_id=found.community.id, street_id=found.street.id, county_id=found.county.id,
-                    city_id=found.city.id, reporter_id=actor.id, reporter_name=actor.name, state="reported",
-                    level=LEVELS[0], level_entered_at=now, created_at=now, updated_at=now,
-                    escalations=0, returns=0, reworks=0, extensions=0,
-                    number=_next_number(s, found.county.code, now),
-                    parties=[CaseParty(**p) for p in data["parties"]])
-        events = [("report", None, None, {"source": source, "category": case.category, "grid": found.grid.code})]
-        # A field report by the grid's own worker is filed at once (the table's `file` row decides);
-        # filed before the first INSERT, so the row is written once.
-        if table.row_taken(case, "file", actor) is not None:
-            events.append(("file", case.state, case.level, {}))
-            if not _transition(s, case, actor, "file", {}, now, policy):
-                raise Conflict("file is not allowed now")
+    if found is None:
+        raise Invalid("the location lies outside every grid: no one is responsible for it there", field="location")
+    return found
+
+
+def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: str = "field") -> dict:
+    """Report a case.  The look-ups happen outside the write transaction, which stays short: SQLite has
+    one writer at a time, and on PostgreSQL the county's case counter row is locked until commit."""
+    data = parse_report(payload, policy)
+    found = _where(db, data)
+    now = utcnow()
+    case = Case(kind=data["kind"], category=data["category"], description=data["description"], source=source,
+                risk=data["risk"], lon=data["lon"], lat=data["lat"], entity_id=data.get("entity_id"),
+                location=f"SRID=4326;POINT({data['lon']!r} {data['lat']!r})", grid_id=found.grid.id,
+                community_id=found.community.id, street_id=found.street.id, county_id=found.county.id,
+                city_id=found.city.id, reporter_id=actor.id, reporter_name=actor.name, state="reported",
+                level=LEVELS[0], level_entered_at=now, created_at=now, updated_at=now,
+                escalations=0, returns=0, reworks=0, extensions=0,
+                parties=[CaseParty(**p) for p in data["parties"]])
+    events = [("report", None, None, {"source": source, "category": case.category, "grid": found.grid.code})]
+    # A grid worker's field report is filed at once (the table's `file` row decides); filed before
+    # the first INSERT, so the row is written once.
+    if table.row_taken(case, "file", actor) is not None:
+        events.append(("file", case.state, case.level, {}))
+        if not table.fire(case, "file", actor=actor, now=now, calendar=policy.calendar, warn_share=policy.warn_share):
+            raise Conflict("file is not allowed now")
+    with db.session(write=True) as s:
+        case.number = _next_number(s, found.county.code, now)
         s.add(case)
         s.flush()
         case.__dict__["_chain_tail"] = (0, GENESIS)
         states = [("reported", LEVELS[0]), (case.state, case.level)]
         for (event, from_state, from_level, record), (to_state, to_level) in zip(events, states):
             append_event(s, case, actor, event, from_state, from_level, None, record, now, to_state, to_level)
-        duplicates = _possible_duplicates(s, case, policy, now)
-        names = {("division", getattr(found, lvl).id): getattr(found, lvl).to_dict() for lvl in LEVELS}
-        names[("grid", found.grid.id)] = found.grid.to_dict()
-        out = _detail(s, case, actor, now, fresh=True, names=names)
-        out["possible_duplicates"] = duplicates
-        return out
+    names = {("division", getattr(found, lvl).id): getattr(found, lvl).to_dict() for lvl in LEVELS}
+    names[("grid", found.grid.id)] = found.grid.to_dict()
+    out = case_dict(case, names, actor, now, full=True) | {
+        "allowed_events": table.allowed_events(case, actor), "agreement": None, "sessions": [], "follow_ups": []}
+    with db.session() as s:
+        out["possible_duplicates"] = _possible_duplicates(s, case, policy, now)
+    return out
 
 
 _DUPLICATES = (  # built once; runs on every report
