@@ -73,8 +73,9 @@ def _next_number(session: Session, county_code: str, now: datetime) -> str:
     return f"{prefix}{serial:05d}"
 
 
-def _where(db: Database, data: dict) -> places.Responsible:
-    """Resolve the report's location (or entity) to the grid and divisions answering for it."""
+def _where(db: Database, data: dict, policy: Policy, now: datetime) -> tuple[places.Responsible, list[dict]]:
+    """Resolve the report's location (or entity) to the grid and divisions answering for it, and find
+    possible duplicates there (before the new case exists, so it cannot match itself)."""
     with db.session() as s:
         if "entity" in data:
             entity = s.scalars(select(Entity).where(Entity.ref == data["entity"])).first()
@@ -83,17 +84,17 @@ def _where(db: Database, data: dict) -> places.Responsible:
             point = to_shape(entity.geom).representative_point()
             data["lon"], data["lat"], data["entity_id"] = point.x, point.y, entity.id
         found = places.responsible_at(s, data["lon"], data["lat"])
-    if found is None:
-        raise Invalid("the location lies outside every grid: no one is responsible for it there", field="location")
-    return found
+        if found is None:
+            raise Invalid("the location lies outside every grid: no one is responsible for it there", field="location")
+        return found, _possible_duplicates(s, data["category"], data["lon"], data["lat"], policy, now)
 
 
 def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: str = "field") -> dict:
     """Report a case.  The look-ups happen outside the write transaction, which stays short: SQLite has
     one writer at a time, and on PostgreSQL the county's case counter row is locked until commit."""
     data = parse_report(payload, policy)
-    found = _where(db, data)
     now = utcnow()
+    found, duplicates = _where(db, data, policy, now)
     case = Case(kind=data["kind"], category=data["category"], description=data["description"], source=source,
                 risk=data["risk"], lon=data["lon"], lat=data["lat"], entity_id=data.get("entity_id"),
                 location=f"SRID=4326;POINT({data['lon']!r} {data['lat']!r})", grid_id=found.grid.id,
@@ -119,30 +120,29 @@ def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: st
             append_event(s, case, actor, event, from_state, from_level, None, record, now, to_state, to_level)
     names = {("division", getattr(found, lvl).id): getattr(found, lvl).to_dict() for lvl in LEVELS}
     names[("grid", found.grid.id)] = found.grid.to_dict()
-    out = case_dict(case, names, actor, now, full=True) | {
-        "allowed_events": table.allowed_events(case, actor), "agreement": None, "sessions": [], "follow_ups": []}
-    with db.session() as s:
-        out["possible_duplicates"] = _possible_duplicates(s, case, policy, now)
-    return out
+    return case_dict(case, names, actor, now, full=True) | {
+        "allowed_events": table.allowed_events(case, actor), "agreement": None, "sessions": [], "follow_ups": [],
+        "possible_duplicates": duplicates}
 
 
 _DUPLICATES = (  # built once; runs on every report
     select(Case.id, Case.number, Case.state, Case.lon, Case.lat)
     .where(Case.category == bindparam("category"), Case.lat.between(bindparam("lat0"), bindparam("lat1")),
            Case.lon.between(bindparam("lon0"), bindparam("lon1")), Case.created_at >= bindparam("since"),
-           Case.id != bindparam("id"), Case.state.in_(("reported", *table.ACTIVE))))
+           Case.state.in_(("reported", *table.ACTIVE))))
 
 
-def _possible_duplicates(s: Session, case: Case, policy: Policy, now: datetime, limit: int = 20) -> list[dict]:
+def _possible_duplicates(s: Session, category: str, lon: float, lat: float, policy: Policy, now: datetime,
+                         limit: int = 20) -> list[dict]:
     """Active cases of the same category reported nearby lately (a hint; the grid worker decides)."""
-    kx, ky = map(float, metres_per_degree(case.lat))
+    kx, ky = map(float, metres_per_degree(lat))
     dlon, dlat = policy.duplicate_radius_m / kx, policy.duplicate_radius_m / ky
-    rows = s.execute(_DUPLICATES, {"category": case.category, "lat0": case.lat - dlat, "lat1": case.lat + dlat,
-                                   "lon0": case.lon - dlon, "lon1": case.lon + dlon, "id": case.id,
+    rows = s.execute(_DUPLICATES, {"category": category, "lat0": lat - dlat, "lat1": lat + dlat,
+                                   "lon0": lon - dlon, "lon1": lon + dlon,
                                    "since": now - timedelta(hours=policy.duplicate_window_hours)}).all()
     if not rows:
         return []
-    distances = nearby_m(case.lon, case.lat, [r.lon for r in rows], [r.lat for r in rows])
+    distances = nearby_m(lon, lat, [r.lon for r in rows], [r.lat for r in rows])
     near = sorted(((d, r) for d, r in zip(distances.tolist(), rows) if d <= policy.duplicate_radius_m),
                   key=lambda pair: pair[0])[:limit]
     return [{"id": r.id, "number": r.number, "state": r.state, "distance_m": round(d, 1)} for d, r in near]
