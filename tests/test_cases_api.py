@@ -83,6 +83,12 @@ def test_return_sends_a_case_down_with_a_reason_and_rework_sends_it_back(api):
     case = ok(api.event("med_comm", case, "resolve", outcome="口头和解", agreement={"form": "oral", "terms": "互相谅解"}))
     case = ok(api.event("gw1", case, "rework", reason="现场仍在漏水"))
     assert case["state"] == "handling" and case["reworks"] == 1 and case["level"] == "community"
+    case = ok(api.event("med_comm", case, "resolve", outcome="书面协议",
+                        agreement={"terms": "维修并赔偿500元", "performance_deadline": "2026-12-31"}))
+    assert case["agreement"]["terms"] == "维修并赔偿500元" and case["agreement"]["form"] == "written"
+    timeline = ok(api.get("med_comm", f"/api/v1/cases/{case['id']}/timeline"))
+    resolves = [e["data"]["agreement"]["terms"] for e in timeline["events"] if e["event"] == "resolve"]
+    assert resolves == ["互相谅解", "维修并赔偿500元"] and timeline["chain_valid"]
 
 
 def test_refer_records_the_routes_given_to_the_parties(api):
@@ -110,6 +116,7 @@ def test_reject_and_merge_reported_cases(api):
     ("med_street", "claim", 409),     # not at his level yet: allowed events listed
     ("med_comm_east", "claim", 404),  # another community: the case does not exist for him
     ("gw3", "file", 404),             # another grid worker's area
+    ("admin", "flag_overdue", 403),   # only the sweep flags
 ])
 def test_events_are_checked_against_role_and_area(api, actor, event, status):
     case = ok(api.report("gw1"), 201)

@@ -160,7 +160,7 @@ def _transition(s: Session, case: Case, actor: Actor, event: str, data: dict, no
 
 
 def fire_event(s: Session, case: Case, actor: Actor, event: str, data: dict, now: datetime, policy: Policy,
-          record: dict | None = None) -> None:
+               record: dict | None = None) -> None:
     """Apply `event` to a stored case and append it to the timeline."""
     from_state, from_level = case.state, case.level
     if not _transition(s, case, actor, event, data, now, policy):
@@ -171,9 +171,16 @@ def fire_event(s: Session, case: Case, actor: Actor, event: str, data: dict, now
 def _records(s: Session, case: Case, actor: Actor, event: str, data: dict, now: datetime) -> None:
     """The mediation record that goes with an event (same transaction)."""
     if "agreement" in data:
+        # Resolved again after rework: the new agreement replaces the old (the timeline keeps both).
         a = data["agreement"]
-        s.add(Agreement(case_id=case.id, form=a["form"], terms=a["terms"], performance_deadline=a["performance_deadline"],
-                        signed_at=now, confirmation_deadline=(now + timedelta(days=30)).date() if a["form"] == "written" else None))
+        agreement = s.scalars(select(Agreement).where(Agreement.case_id == case.id)).first()
+        if agreement is None:
+            agreement = Agreement(case_id=case.id)
+            s.add(agreement)
+        agreement.form, agreement.terms, agreement.performance_deadline = a["form"], a["terms"], a["performance_deadline"]
+        agreement.signed_at = now
+        # Parties may jointly apply for judicial confirmation within 30 days of a written agreement.
+        agreement.confirmation_deadline = (now + timedelta(days=30)).date() if a["form"] == "written" else None
     if "session" in data:
         s.add(MediationSession(case_id=case.id, held_at=now, mediator_id=actor.id, **data["session"]))
     if "visit" in data:
@@ -193,7 +200,7 @@ def act(db: Database, actor: Actor, case_id: int, payload: dict, policy: Policy)
     now = utcnow()
     with db.session(write=True) as s:
         case = load_visible(s, actor, case_id, lock=True)
-        if event not in table.EVENTS or event in ("flag_overdue",):
+        if event not in table.EVENTS:
             raise Invalid(f"unknown event {event!r}", field="event", allowed_events=table.allowed_events(case, actor))
         if actor.role not in table.roles_for(event):
             raise Forbidden(f"a {actor.role} may never {event} a case", field="event")
