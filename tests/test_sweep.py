@@ -152,3 +152,28 @@ def test_deleting_an_event_is_detected(api, runner, db):
 def test_sweep_rejects_a_bad_time(runner, api):
     result = invoke(runner, "sweep", "--now", "next tuesday")
     assert result.exit_code != 0 and "not an ISO 8601 time" in result.output
+
+
+def test_a_sweep_that_dies_half_way_leaves_nothing_half_done(api, db, monkeypatch):
+    created = [report_at(api, "2026-11-20T16:00") for _ in range(6)]
+    now = parse_iso("2026-11-24T09:00")
+    import gridflow.services.sweep as sweep_module
+
+    real, calls = sweep_module.fire_event, []
+
+    def dies_on_the_fourth(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 4:
+            raise SystemExit("killed")  # the process dies in the middle of a batch
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sweep_module, "fire_event", dies_on_the_fourth)
+    with pytest.raises(SystemExit):
+        sweep(db, now, POLICY)
+    with db.session() as s:
+        assert set(s.scalars(select(Case.level))) == {"community"}  # the batch rolled back whole
+        assert s.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.event == "escalate")) == 0
+    monkeypatch.setattr(sweep_module, "fire_event", real)
+    assert sweep(db, now, POLICY).escalated == len(created)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.event == "escalate")) == len(created)
