@@ -11,7 +11,7 @@ class Config:
     """Defaults for every environment; each can be overridden by an environment variable."""
 
     TESTING = False
-    SECRET_KEY = "dev-only-change-me"
+    SECRET_KEY = DEV_SECRET = "dev-only-change-me"  # set SECRET_KEY in production: it signs the tokens
     DATABASE_URL = f"sqlite:///{INSTANCE / 'gridflow.db'}"
     # Coverage validation ignores gaps/overlaps smaller than this (m²).
     COVERAGE_TOLERANCE_M2 = 1.0
@@ -33,12 +33,13 @@ class Config:
         for key in ("SECRET_KEY", "DATABASE_URL"):
             if os.environ.get(key):
                 values[key] = os.environ[key]
-        for key in ("COVERAGE_TOLERANCE_M2", "WARN_SHARE", "DUPLICATE_RADIUS_M"):
+        for key in ("COVERAGE_TOLERANCE_M2", "WARN_SHARE", "DUPLICATE_RADIUS_M", "DUPLICATE_WINDOW_HOURS",
+                    "SWEEP_INTERVAL_SECONDS"):
             if os.environ.get(key):
-                values[key] = float(os.environ[key])
+                try:
+                    values[key] = float(os.environ[key])
+                except ValueError:
+                    raise SystemExit(f"configuration: {key}={os.environ[key]!r} is not a number") from None
+        if not 0 < values["WARN_SHARE"] < 1:
+            raise SystemExit(f"configuration: WARN_SHARE={values['WARN_SHARE']} must lie between 0 and 1")
         return values
-
-
-class TestConfig(Config):
-    TESTING = True
-    SECRET_KEY = "test"

@@ -21,3 +21,13 @@ def test_the_console_script_works_from_any_folder(tmp_path):
                             env={"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
     assert result.returncode == 0, result.stderr
     assert "escalate" in result.stdout
+
+
+def test_a_bad_setting_is_named_not_a_traceback(tmp_path):
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "gridflow"
+    result = subprocess.run([str(script), "workflow"], cwd=tmp_path, capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin", "WARN_SHARE": "eighty"})
+    assert result.returncode != 0 and "WARN_SHARE='eighty' is not a number" in result.stderr
+    assert "Traceback" not in result.stderr
