@@ -202,3 +202,17 @@ def test_bad_entity_properties_are_named(runner, tmp_path, db, props, message):
 def test_a_missing_file_is_a_clear_error(runner, tmp_path):
     result = invoke(runner, "import-grids", str(tmp_path / "nope.geojson"))
     assert result.exit_code != 0 and "cannot read" in result.output
+
+
+def test_reimporting_unchanged_grids_rewrites_nothing(runner, tmp_path, db):
+    from sqlalchemy import select
+
+    from gridflow.models import RoadStretch
+
+    load_fixture_city(runner, tmp_path)
+    with db.session() as s:
+        before = sorted(s.scalars(select(RoadStretch.id)))
+    result = invoke(runner, "import-grids", write_json(tmp_path, "same.geojson", fx.grids()))
+    assert result.exit_code == 0 and "moved" not in result.output
+    with db.session() as s:
+        assert sorted(s.scalars(select(RoadStretch.id))) == before  # not deleted and re-inserted

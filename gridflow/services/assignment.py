@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
+from shapely.geometry import MultiLineString
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -100,8 +101,6 @@ def _entity_row(p: Placement) -> dict:
 
 
 def _stretch_rows(entity_id: int, p: Placement) -> list[dict]:
-    from shapely.geometry import MultiLineString
-
     rows = []
     for seq, (gid, geom, length) in enumerate(p.stretches):
         multi = geom if geom.geom_type == "MultiLineString" else MultiLineString([geom])
@@ -165,22 +164,41 @@ def assign_entities(
     return report, len(new_rows), len(changed_rows)
 
 
+def _same(old, p: Placement) -> bool:
+    share_same = (old.share is None and p.share is None) or (
+        old.share is not None and p.share is not None and abs(old.share - p.share) < 1e-9)
+    return (old.grid_id == p.grid_id and share_same and bool(old.straddles) == p.straddles
+            and old.unassigned_reason == p.reason)
+
+
+def _stretch_key(stretches) -> list[tuple]:
+    return [(gid, round(length, 3)) for gid, length in stretches]
+
+
 def reassign_all(session: Session) -> AssignmentReport:
-    """Assign every stored entity again (after grids changed); report the ones that moved."""
+    """Assign every stored entity again (after grids changed); report the ones that moved.
+    Only what changed is written: a grid import usually moves a handful of entities out of many."""
     assigner = Assigner(session)
-    rows = session.execute(select(Entity.id, Entity.ref, Entity.kind, Entity.geom, Entity.grid_id)).all()
+    rows = session.execute(select(Entity.id, Entity.ref, Entity.kind, Entity.geom, Entity.grid_id, Entity.share,
+                                  Entity.straddles, Entity.unassigned_reason)).all()
     report = AssignmentReport()
     if not rows:
         return report
     placements = assigner.place([r.kind for r in rows], shapes([r.geom for r in rows]))
+    stored: dict[int, list] = {}
+    for entity_id, grid_id, length in session.execute(
+            select(RoadStretch.entity_id, RoadStretch.grid_id, RoadStretch.length_m).order_by(RoadStretch.entity_id,
+                                                                                              RoadStretch.seq)):
+        stored.setdefault(entity_id, []).append((grid_id, length))
     updates, roads = [], []
     for r, p in zip(rows, placements):
         _tally(report, r.ref, p)
-        updates.append({"id": r.id, **_entity_row(p)})
+        if not _same(r, p):
+            updates.append({"id": r.id, **_entity_row(p)})
         if r.grid_id != p.grid_id:
             report.moves.append({"ref": r.ref, "from": assigner.code_by_id.get(r.grid_id),
                                  "to": assigner.code_by_id.get(p.grid_id)})
-        if r.kind == "road":
+        if r.kind == "road" and _stretch_key(stored.get(r.id, [])) != _stretch_key((g, ln) for g, _, ln in p.stretches):
             roads.append((r.id, p))
     for chunk in _chunks(updates):
         session.execute(update(Entity), chunk)
