@@ -69,9 +69,10 @@ ensure_venv() {
 
 ensure_spatialite() { apt_install libsqlite3-mod-spatialite; }
 
-# PostgreSQL 15 + PostGIS on 127.0.0.1:5432 (trust auth).  Prints nothing and returns 1 if unreachable.
+# PostgreSQL 15 + PostGIS on 127.0.0.1:5432 (trust auth).  Returns 1 if it cannot be had; the
+# caller decides whether that is fatal (it is under CI=true).
 ensure_postgis() {
-    apt_install postgresql-15-postgis-3 || return 1
+    ( apt_install postgresql-15-postgis-3 ) || return 1  # subshell: a failed install is not an exit here
     if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
         if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql/15/main ]; then
             as_root pg_ctlcluster --skip-systemctl-redirect 15 main start 2>/dev/null || true
