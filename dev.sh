@@ -103,7 +103,7 @@ cmd_test() {
     ensure_spatialite
     ensure_venv
     if ensure_postgis; then
-        export GRIDFLOW_TEST_POSTGRES=${GRIDFLOW_TEST_POSTGRES:-postgresql+psycopg2://postgres@127.0.0.1:5432/gridflow_test}
+        export GRIDFLOW_TEST_POSTGRES=${GRIDFLOW_TEST_POSTGRES:-postgresql+psycopg://postgres@127.0.0.1:5432/gridflow_test}
     elif [ "${CI:-}" = true ]; then
         die "PostGIS is not reachable on 127.0.0.1:5432 and CI=true: the PostGIS half of the suite cannot run"
     else

@@ -8,11 +8,12 @@ from __future__ import annotations
 import os
 import sqlite3
 from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from pathlib import Path
-from typing import Iterator
+from typing import ContextManager, Iterator
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,7 +49,10 @@ def _on_sqlite_connect(dbapi_conn, _record) -> None:
 def _on_sqlite_begin(conn) -> None:
     # A write transaction takes SQLite's write lock before it reads (BEGIN IMMEDIATE): a read-then-
     # write transaction started DEFERRED fails outright when another writer got in between.
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+    # Look-ups run in the driver's autocommit mode: no transaction at all.
+    options = conn.get_execution_options()
+    if not options.get("lookup"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("write") else "BEGIN")
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -64,52 +68,124 @@ def make_engine(url: str, **kwargs) -> Engine:
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
         return engine
+    if parsed.drivername == "postgresql":
+        # psycopg 3, which GridFlow ships: it prepares statements run repeatedly on a connection, so
+        # the hot look-ups skip PostgreSQL's planner (a bare postgresql:// would mean psycopg2).
+        url = parsed.set(drivername="postgresql+psycopg")
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+class _Pin:
+    """The one pooled connection a web request runs on, checked out at its first unit of work: a
+    request never holds two connections (no pool deadlock under load) and pays for one checkout."""
+
+    def __init__(self, db: "Database"):
+        self.db = db
+        self.conn: Connection | None = None
+        self.mode: str | None = None
+        self.busy = False
+
+    def take(self, mode: str) -> Connection | None:
+        if self.busy:  # a unit of work inside another gets a connection of its own
+            return None
+        if self.conn is None:
+            self.conn = self.db.engine.connect()
+        if self.mode != mode:
+            self.conn.execution_options(**self.db.mode_options(mode, self.conn.default_isolation_level))
+            self.mode = mode
+        self.busy = True
+        return self.conn
+
+    def release(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+_pin: ContextVar[_Pin | None] = ContextVar("gridflow_pinned_connection", default=None)
 
 
 class Database:
     def __init__(self, url: str):
         self.url = url
         self.engine = make_engine(url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self.write_sessions = sessionmaker(self.engine.execution_options(write=True), expire_on_commit=False)
         self.is_postgres = self.engine.dialect.name == "postgresql"
+        self.makers = {mode: sessionmaker(self.engine.execution_options(**self.mode_options(mode)),
+                                          expire_on_commit=False) for mode in ("read", "write", "lookup")}
+        self.sessions = self.makers["read"]
+
+    def mode_options(self, mode: str, default_isolation: str | None = None) -> dict:
+        """Connection options per kind of unit of work.  `write`: on SQLite, BEGIN IMMEDIATE (see
+        `_on_sqlite_begin`).  `lookup`: reads whose statements each stand alone run without a
+        transaction, so no BEGIN/COMMIT round trips on the busiest paths (every request's token,
+        every report's place)."""
+        if self.is_postgres:
+            isolation = "AUTOCOMMIT" if mode == "lookup" else default_isolation
+            return {"write": mode == "write"} | ({"isolation_level": isolation} if isolation else {})
+        return {"write": mode == "write", "lookup": mode == "lookup"}
 
     @contextmanager
-    def session(self, write: bool = False) -> Iterator[Session]:
-        """A unit of work: commits on success, rolls back on any exception.  `write=True` for use
-        cases that read then write (on SQLite it takes the write lock at BEGIN)."""
-        session = (self.write_sessions if write else self.sessions)()
+    def _unit(self, mode: str) -> Iterator[Session]:
+        pin = _pin.get()
+        conn = pin.take(mode) if pin is not None and pin.db is self else None
+        session = self.makers[mode]() if conn is None else Session(bind=conn, expire_on_commit=False)
         try:
             yield session
-            session.commit()
+            if mode != "lookup":
+                session.commit()
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
+            if conn is not None:
+                pin.busy = False
+
+    def session(self, write: bool = False) -> ContextManager[Session]:
+        """A unit of work: commits on success, rolls back on any exception.  `write=True` for use
+        cases that read then write (on SQLite it takes the write lock at BEGIN)."""
+        return self._unit("write" if write else "read")
+
+    def lookup(self) -> ContextManager[Session]:
+        """Reads whose statements need not see one snapshot (autocommit mode; nothing to commit)."""
+        return self._unit("lookup")
+
+    def pin(self) -> Token:
+        """From here on, this context's units of work share one connection (see `_Pin`)."""
+        return _pin.set(_Pin(self))
+
+    def unpin(self, token: Token) -> None:
+        pin = _pin.get()
+        _pin.reset(token)
+        if pin is not None:
+            pin.release()
+
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        token = self.pin()
+        try:
+            yield
+        finally:
+            self.unpin(token)
 
     def dispose(self) -> None:
         self.engine.dispose()
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["gridflow.db"] = Database(app.config["DATABASE_URL"])
+    db = app.extensions["gridflow.db"] = Database(app.config["DATABASE_URL"])
 
-    @app.teardown_appcontext
-    def _close(_exc) -> None:
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.close()
+    @app.before_request
+    def _pin_connection() -> None:
+        g.gridflow_pin = db.pin()
+
+    @app.teardown_request
+    def _release_connection(_exc) -> None:
+        token = g.pop("gridflow_pin", None)
+        if token is not None:
+            db.unpin(token)
 
 
 def get_db(app: Flask | None = None) -> Database:
     return (app or current_app).extensions["gridflow.db"]
-
-
-def request_session() -> Session:
-    """The session of the current request (closed at teardown)."""
-    if "db_session" not in g:
-        g.db_session = get_db().sessions()
-    return g.db_session

@@ -19,7 +19,7 @@ from gridflow.db import get_db
 from gridflow.migrate import upgrade
 
 BACKENDS = ("sqlite", "postgis")
-DEFAULT_PG = "postgresql+psycopg2://postgres@127.0.0.1:5432/gridflow_test"
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/gridflow_test"
 APP_TABLES_SQL = """SELECT tablename FROM pg_tables WHERE schemaname = 'public'
                     AND tablename NOT IN ('spatial_ref_sys', 'alembic_version')"""
 

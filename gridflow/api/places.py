@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import request
 
 from gridflow.api import bp
-from gridflow.db import request_session
+from gridflow.db import get_db
 from gridflow.services import places
 from gridflow.services.errors import Invalid
 
@@ -19,4 +19,6 @@ def _float_arg(name: str) -> float:
 
 @bp.get("/locate")
 def locate():
-    return places.locate(request_session(), _float_arg("lon"), _float_arg("lat"))
+    lon, lat = _float_arg("lon"), _float_arg("lat")
+    with get_db().lookup() as s:
+        return places.locate(s, lon, lat)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from types import SimpleNamespace
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -18,20 +19,28 @@ from gridflow.workflow.timeline import GENESIS, durations, event_hash, verify_ch
 
 
 # -- the timeline -----------------------------------------------------------------------------
-def append_event(session: Session, case: Case, actor: Actor, event: str, from_state: str | None,
-                  from_level: str | None, reason: str | None, data: dict, now: datetime,
-                  to_state: str | None = None, to_level: str | None = None) -> CaseEvent:
+def event_row(session: Session, case: Case, actor: Actor, event: str, from_state: str | None,
+              from_level: str | None, reason: str | None, data: dict, now: datetime,
+              to_state: str | None = None, to_level: str | None = None) -> dict:
+    """The next timeline entry of `case` as column values, hash-chained to the one before it; the
+    case remembers it as its chain tail (so several events in one transaction chain up)."""
     last = case.__dict__.get("_chain_tail")  # (seq, hash) of the last event, if already known
     if last is None:
         last = load_chain_tails(session, [case])[case.id]
-    entry = CaseEvent(case_id=case.id, seq=last[0] + 1, at=now, actor_id=actor.id,
-                      actor_name=actor.name, event=event, from_state=from_state, to_state=to_state or case.state,
-                      from_level=from_level, to_level=to_level or case.level, reason=reason,
-                      data=json.dumps(data, ensure_ascii=False, sort_keys=True, default=str))
-    entry.prev_hash = last[1]
-    entry.hash = event_hash(entry.prev_hash, entry)
+    row = {"case_id": case.id, "seq": last[0] + 1, "at": now, "actor_id": actor.id, "actor_name": actor.name,
+           "event": event, "from_state": from_state, "to_state": to_state or case.state, "from_level": from_level,
+           "to_level": to_level or case.level, "reason": reason,
+           "data": json.dumps(data, ensure_ascii=False, sort_keys=True, default=str), "prev_hash": last[1]}
+    row["hash"] = event_hash(row["prev_hash"], SimpleNamespace(**row))
+    case.__dict__["_chain_tail"] = (row["seq"], row["hash"])
+    return row
+
+
+def append_event(session: Session, case: Case, actor: Actor, event: str, from_state: str | None,
+                 from_level: str | None, reason: str | None, data: dict, now: datetime) -> CaseEvent:
+    """Add the next timeline entry to the session (flushed with the case change it records)."""
+    entry = CaseEvent(**event_row(session, case, actor, event, from_state, from_level, reason, data, now))
     session.add(entry)
-    case.__dict__["_chain_tail"] = (entry.seq, entry.hash)
     return entry
 
 

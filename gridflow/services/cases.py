@@ -9,7 +9,7 @@ import json
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -17,9 +17,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from geo.crs import metres_per_degree, nearby_m
 from gridflow.clock import iso_local, utcnow
 from gridflow.db import Database
-from gridflow.models import Agreement, Case, CaseCounter, CaseParty, Entity, FollowUp, MediationSession
+from gridflow.models import Agreement, Case, CaseCounter, CaseEvent, CaseParty, Entity, FollowUp, MediationSession
 from gridflow.services import places, validate as v
-from gridflow.services.casechain import append_event
+from gridflow.services.casechain import append_event, event_row
 from gridflow.services.caseinput import event_inputs, parse_report
 from gridflow.services.caseview import case_dict, load_names, load_visible
 from gridflow.services.errors import Conflict, Forbidden, Invalid
@@ -65,18 +65,18 @@ def _counter_stmt(dialect: str):
             .returning(CaseCounter.value))
 
 
-def _next_number(session: Session, county_code: str, now: datetime) -> str:
+def _next_number(conn: Connection, county_code: str, now: datetime) -> str:
     """County code + local date + serial, e.g. 410902-20261126-00042 (serial per county and day).
     One atomic upsert: concurrent reports never get the same serial."""
     prefix = f"{county_code}-{iso_local(now)[:10].replace('-', '')}-"
-    serial = session.scalar(_counter_stmt(session.get_bind().dialect.name), {"prefix": prefix})
+    serial = conn.execute(_counter_stmt(conn.dialect.name), {"prefix": prefix}).scalar_one()
     return f"{prefix}{serial:05d}"
 
 
 def _where(db: Database, data: dict, policy: Policy, now: datetime) -> tuple[places.Responsible, list[dict]]:
     """Resolve the report's location (or entity) to the grid and divisions answering for it, and find
     possible duplicates there (before the new case exists, so it cannot match itself)."""
-    with db.session() as s:
+    with db.lookup() as s:
         if "entity" in data:
             entity = s.scalars(select(Entity).where(Entity.ref == data["entity"])).first()
             if entity is None:
@@ -111,18 +111,33 @@ def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: st
         if not table.fire(case, "file", actor=actor, now=now, calendar=policy.calendar, warn_share=policy.warn_share):
             raise Conflict("file is not allowed now")
     with db.session(write=True) as s:
-        case.number = _next_number(s, found.county.code, now)
-        s.add(case)
-        s.flush()
-        case.__dict__["_chain_tail"] = (0, GENESIS)
-        states = [("reported", LEVELS[0]), (case.state, case.level)]
-        for (event, from_state, from_level, record), (to_state, to_level) in zip(events, states):
-            append_event(s, case, actor, event, from_state, from_level, None, record, now, to_state, to_level)
+        _insert_case(s, case, found.county.code, actor, events, now)
     names = {("division", getattr(found, lvl).id): getattr(found, lvl).to_dict() for lvl in LEVELS}
     names[("grid", found.grid.id)] = found.grid.to_dict()
     return case_dict(case, names, actor, now, full=True) | {
         "allowed_events": table.allowed_events(case, actor), "agreement": None, "sessions": [], "follow_ups": [],
         "possible_duplicates": duplicates}
+
+
+def _insert_case(s: Session, case: Case, county_code: str, actor: Actor, events: list, now: datetime) -> None:
+    """Write a new case, its parties and its first timeline entries: plain INSERTs (a report is the
+    busiest write; the ORM's unit of work would cost more than the statements)."""
+    conn = s.connection()
+    case.number = _next_number(conn, county_code, now)
+    case.version = 1  # what the ORM's version counter starts at
+    case.id = conn.execute(_INSERT_CASE, {c: getattr(case, c) for c in _CASE_COLUMNS}).scalar_one()
+    if case.parties:
+        conn.execute(insert(CaseParty), [{"case_id": case.id, "name": p.name, "phone": p.phone,
+                                          "id_number": p.id_number, "role": p.role} for p in case.parties])
+    case.__dict__["_chain_tail"] = (0, GENESIS)
+    states = [("reported", LEVELS[0]), (case.state, case.level)]
+    conn.execute(insert(CaseEvent), [
+        event_row(s, case, actor, event, from_state, from_level, None, record, now, to_state, to_level)
+        for (event, from_state, from_level, record), (to_state, to_level) in zip(events, states)])
+
+
+_CASE_COLUMNS = [c.key for c in Case.__table__.columns if c.key != "id"]
+_INSERT_CASE = insert(Case.__table__).returning(Case.__table__.c.id)
 
 
 _DUPLICATES = (  # built once; runs on every report
@@ -137,7 +152,7 @@ def _possible_duplicates(s: Session, category: str, lon: float, lat: float, poli
     """Active cases of the same category reported nearby lately (a hint; the grid worker decides)."""
     kx, ky = map(float, metres_per_degree(lat))
     dlon, dlat = policy.duplicate_radius_m / kx, policy.duplicate_radius_m / ky
-    rows = s.execute(_DUPLICATES, {"category": category, "lat0": lat - dlat, "lat1": lat + dlat,
+    rows = s.connection().execute(_DUPLICATES, {"category": category, "lat0": lat - dlat, "lat1": lat + dlat,
                                    "lon0": lon - dlon, "lon1": lon + dlon,
                                    "since": now - timedelta(hours=policy.duplicate_window_hours)}).all()
     if not rows:

@@ -70,7 +70,7 @@ def _responsible_stmt(dialect: str):
 def responsible_at(session: Session, lon: float, lat: float) -> Responsible | None:
     """One query: the covering grid (lowest code on a shared edge) and the tree above it."""
     stmt = _responsible_stmt(session.get_bind().dialect.name)
-    row = session.execute(stmt, {"lon": float(lon), "lat": float(lat)}).first()
+    row = session.connection().execute(stmt, {"lon": float(lon), "lat": float(lat)}).first()
     if row is None:
         return None
     refs = [None if row[i] is None else Ref(*row[i:i + 3]) for i in range(0, len(row), 3)]

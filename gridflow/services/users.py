@@ -83,6 +83,9 @@ _TOKEN_USER = (select(User.id, User.display_name, User.role, User.division_id, D
                .outerjoin(Division, User.division_id == Division.id).where(User.id == bindparam("uid")))
 
 
+_WORKER_GRIDS = select(Grid.id).where(Grid.worker_id == bindparam("worker"))
+
+
 def actor_for_token(session: Session, secret: str, token: str, max_age: int) -> Actor:
     try:
         data = URLSafeTimedSerializer(secret, salt=TOKEN_SALT).loads(token, max_age=max_age)
@@ -90,7 +93,7 @@ def actor_for_token(session: Session, secret: str, token: str, max_age: int) -> 
         raise Unauthorized("token expired: ask for a new one") from None
     except BadSignature:
         raise Unauthorized("invalid token") from None
-    row = session.execute(_TOKEN_USER, {"uid": data.get("u")}).first()
+    row = session.connection().execute(_TOKEN_USER, {"uid": data.get("u")}).first()
     if row is None or not row.active or row.password_hash[-16:] != data.get("p"):
         raise Unauthorized("invalid token")
     return _actor(session, row.id, row.display_name, row.role, row.division_id, row.level, row.worker_id)
@@ -99,7 +102,7 @@ def actor_for_token(session: Session, secret: str, token: str, max_age: int) -> 
 def _actor(session: Session, uid, name, role, division_id, level, worker_id) -> Actor:
     grid_ids = frozenset()
     if worker_id is not None:  # the grids a grid worker owns, read afresh: no cache to go stale
-        grid_ids = frozenset(session.scalars(select(Grid.id).where(Grid.worker_id == worker_id)))
+        grid_ids = frozenset(session.connection().execute(_WORKER_GRIDS, {"worker": worker_id}).scalars())
     return Actor(uid, name, role, division_id, level, worker_id, grid_ids)
 
 

@@ -1,0 +1,74 @@
+"""Units of work and connections: a request runs on one connection, a report is all or nothing."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, func, select, text
+
+from gridflow.db import make_engine
+from gridflow.models import Case, CaseCounter, CaseEvent, CaseParty
+from gridflow.services import cases
+from tests.cases_helpers import Api, setup_city
+
+
+@pytest.fixture
+def api(client, runner, tmp_path, db):
+    setup_city(runner, tmp_path, db)
+    return Api(client, {})
+
+
+def _count(db, model) -> int:
+    with db.session() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def test_a_request_takes_one_connection_from_the_pool(api, db):
+    api.token("gw1")
+    checkouts = []
+    listener = lambda *args: checkouts.append(1)  # noqa: E731
+    event.listen(db.engine.pool, "checkout", listener)
+    try:
+        response = api.report("gw1")  # token look-up, place look-up, then the write
+    finally:
+        event.remove(db.engine.pool, "checkout", listener)
+    assert response.status_code == 201, response.json
+    assert len(checkouts) == 1
+
+
+def test_a_report_that_fails_half_way_leaves_nothing(api, db, monkeypatch):
+    api.token("gw1")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")  # after the counter, the case and its parties were written
+
+    monkeypatch.setattr(cases, "event_row", broken)
+    with pytest.raises(RuntimeError):
+        api.report("gw1")
+    assert [_count(db, m) for m in (Case, CaseParty, CaseEvent, CaseCounter)] == [0, 0, 0, 0]
+    monkeypatch.undo()
+    case = api.report("gw1").json
+    assert case["number"].endswith("-00001")  # the failed report's serial was not used up
+    assert [_count(db, m) for m in (Case, CaseParty, CaseEvent)] == [1, 2, 2]
+
+
+def test_a_unit_of_work_inside_another_gets_its_own_connection(db):
+    with db.pinned():
+        with db.session(write=True) as outer:
+            outer_conn = outer.connection()
+            with db.session() as inner:
+                assert inner.connection() is not outer_conn
+        with db.lookup() as later:
+            assert later.connection() is outer_conn  # the request's connection, free again
+
+
+def test_a_failed_unit_of_work_leaves_the_pinned_connection_usable(db):
+    with db.pinned():
+        with pytest.raises(ZeroDivisionError):
+            with db.session(write=True) as s:
+                s.execute(text("SELECT 1"))
+                1 / 0
+        with db.session() as s:
+            assert s.execute(text("SELECT 2")).scalar() == 2
+
+
+def test_a_plain_postgresql_url_means_the_shipped_driver():
+    assert make_engine("postgresql://nobody@127.0.0.1:1/none").dialect.driver == "psycopg"
