@@ -14,7 +14,7 @@ from gridflow.db import get_db
 from gridflow.migrate import upgrade
 
 OUT = Path(__file__).resolve().parent / "out"
-PG_URL = os.environ.get("GRIDFLOW_BENCH_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/gridflow_bench")
+PG_URL = os.environ.get("GRIDFLOW_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/gridflow_bench")
 
 
 def sqlite_url(name: str) -> str:
