@@ -15,7 +15,7 @@ from typing import ContextManager, Iterator
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 SPATIALITE_INIT_SQL = "SELECT InitSpatialMetaData(1, 'WGS84')"
 
@@ -41,6 +41,9 @@ def _on_sqlite_connect(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA busy_timeout = 30000")
     cur.execute("PRAGMA journal_mode = WAL")
     cur.execute("PRAGMA synchronous = NORMAL")
+    # Another connection's commit empties this connection's page cache (every report does one):
+    # memory-mapped reads make re-reading the grid and division pages cheap.
+    cur.execute("PRAGMA mmap_size = 1073741824")
     if cur.execute("SELECT CheckSpatialMetaData()").fetchone()[0] < 1:
         cur.execute(SPATIALITE_INIT_SQL)
     cur.close()
@@ -63,7 +66,7 @@ def make_engine(url: str, **kwargs) -> Engine:
         os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
         engine = create_engine(
             url, module=_sqlite_module(), connect_args={"timeout": 30, "check_same_thread": False},
-            **kwargs,
+            pool_use_lifo=True, **kwargs,
         )
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
@@ -73,7 +76,8 @@ def make_engine(url: str, **kwargs) -> Engine:
         # the hot look-ups skip PostgreSQL's planner (a bare postgresql:// would mean psycopg2).
         url = parsed.set(drivername="postgresql+psycopg")
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    # The most recently used connection first: its prepared statements and caches are warm.
+    return create_engine(url, pool_use_lifo=True, **kwargs)
 
 
 class _Pin:
@@ -111,9 +115,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.is_postgres = self.engine.dialect.name == "postgresql"
-        self.makers = {mode: sessionmaker(self.engine.execution_options(**self.mode_options(mode)),
-                                          expire_on_commit=False) for mode in ("read", "write", "lookup")}
-        self.sessions = self.makers["read"]
+        self.engines = {mode: self.engine.execution_options(**self.mode_options(mode))
+                        for mode in ("read", "write", "lookup")}
 
     def mode_options(self, mode: str, default_isolation: str | None = None) -> dict:
         """Connection options per kind of unit of work.  `write`: on SQLite, BEGIN IMMEDIATE (see
@@ -126,30 +129,50 @@ class Database:
         return {"write": mode == "write", "lookup": mode == "lookup"}
 
     @contextmanager
-    def _unit(self, mode: str) -> Iterator[Session]:
+    def _connection(self, mode: str) -> Iterator[Connection]:
+        """The request's pinned connection if free, else one from the pool, set up for `mode`."""
         pin = _pin.get()
         conn = pin.take(mode) if pin is not None and pin.db is self else None
-        session = self.makers[mode]() if conn is None else Session(bind=conn, expire_on_commit=False)
+        if conn is None:
+            with self.engines[mode].connect() as own:
+                yield own
+            return
         try:
-            yield session
-            if mode != "lookup":
-                session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+            yield conn
         finally:
-            session.close()
-            if conn is not None:
-                pin.busy = False
+            if conn.in_transaction():  # whatever the unit left open ends with it
+                conn.rollback()
+            pin.busy = False
+
+    @contextmanager
+    def _unit(self, mode: str) -> Iterator[Session]:
+        with self._connection(mode) as conn:
+            session = Session(bind=conn, expire_on_commit=False)
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
 
     def session(self, write: bool = False) -> ContextManager[Session]:
         """A unit of work: commits on success, rolls back on any exception.  `write=True` for use
         cases that read then write (on SQLite it takes the write lock at BEGIN)."""
         return self._unit("write" if write else "read")
 
-    def lookup(self) -> ContextManager[Session]:
-        """Reads whose statements need not see one snapshot (autocommit mode; nothing to commit)."""
-        return self._unit("lookup")
+    @contextmanager
+    def transaction(self, write: bool = False) -> Iterator[Connection]:
+        """A unit of work in plain SQL statements (no ORM session: for the busiest writes)."""
+        with self._connection("write" if write else "read") as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def lookup(self) -> Iterator[Connection]:
+        """Reads whose statements need not see one snapshot: autocommit mode, plain statements."""
+        with self._connection("lookup") as conn:
+            yield conn
 
     def pin(self) -> Token:
         """From here on, this context's units of work share one connection (see `_Pin`)."""

@@ -57,7 +57,7 @@ def test_a_unit_of_work_inside_another_gets_its_own_connection(db):
             with db.session() as inner:
                 assert inner.connection() is not outer_conn
         with db.lookup() as later:
-            assert later.connection() is outer_conn  # the request's connection, free again
+            assert later is outer_conn  # the request's connection, free again
 
 
 def test_a_failed_unit_of_work_leaves_the_pinned_connection_usable(db):

@@ -48,8 +48,8 @@ def city(runner, tmp_path, db):
 @given(point=edge_points)
 def test_database_and_geo_agree_on_every_point(city, point):
     lon, lat = point
-    with city.session() as s:
-        found = places.responsible_at(s, lon, lat)  # the query behind locate and every report
+    with city.lookup() as conn:
+        found = places.responsible_at(conn, lon, lat)  # the query behind locate and every report
     assert (found.grid.code if found else None) == expected(lon, lat)
 
 

@@ -37,8 +37,8 @@ def login_required(view):
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             raise Unauthorized("send Authorization: Bearer <token> (POST /api/v1/auth/token)")
-        with get_db().lookup() as s:
-            g.actor = users.actor_for_token(s, current_app.config["SECRET_KEY"], header[7:].strip(),
+        with get_db().lookup() as conn:
+            g.actor = users.actor_for_token(conn, current_app.config["SECRET_KEY"], header[7:].strip(),
                                             current_app.config["TOKEN_MAX_AGE_SECONDS"])
         return view(*args, **kwargs)
     return wrapper

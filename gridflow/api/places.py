@@ -20,5 +20,5 @@ def _float_arg(name: str) -> float:
 @bp.get("/locate")
 def locate():
     lon, lat = _float_arg("lon"), _float_arg("lat")
-    with get_db().lookup() as s:
-        return places.locate(s, lon, lat)
+    with get_db().lookup() as conn:
+        return places.locate(conn, lon, lat)

@@ -108,8 +108,8 @@ def coverage_cmd(code: str, as_json: bool, tolerance: float | None, children: st
 def locate_cmd(lon: float, lat: float, as_json: bool) -> None:
     """Which divisions, grid and worker are responsible for LON LAT (WGS-84)."""
     try:
-        with get_db().session() as session:
-            found = places.locate(session, lon, lat)
+        with get_db().lookup() as conn:
+            found = places.locate(conn, lon, lat)
     except GridflowError as exc:
         fail(exc.message)
     if as_json:

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import TextClause
 
 from gridflow.models.base import Base
 from gridflow.models.spatial import SRID, Division, Grid, Worker
@@ -16,7 +17,13 @@ from gridflow.workflow.table import ACTIVE
 
 # The states in which a level's clock runs, as literal SQL: a partial index is used only when the
 # query states its predicate the same way (SQLite cannot match bound parameters against it).
-ACTIVE_SQL = text("state IN (" + ", ".join(f"'{s}'" for s in ACTIVE) + ")")
+def states_sql(states) -> TextClause:
+    """`state IN (...)` as literal SQL: one statement text whatever the states (no per-call rendering
+    of an IN list), and a predicate partial indexes can be matched against."""
+    return text("state IN (" + ", ".join(f"'{s}'" for s in states) + ")")
+
+
+ACTIVE_SQL = states_sql(ACTIVE)
 
 
 class User(Base):

@@ -18,6 +18,7 @@ from geo.crs import metres_per_degree, nearby_m
 from gridflow.clock import iso_local, utcnow
 from gridflow.db import Database
 from gridflow.models import Agreement, Case, CaseCounter, CaseEvent, CaseParty, Entity, FollowUp, MediationSession
+from gridflow.models.cases import states_sql
 from gridflow.services import places, validate as v
 from gridflow.services.casechain import append_event, event_row
 from gridflow.services.caseinput import event_inputs, parse_report
@@ -76,17 +77,17 @@ def _next_number(conn: Connection, county_code: str, now: datetime) -> str:
 def _where(db: Database, data: dict, policy: Policy, now: datetime) -> tuple[places.Responsible, list[dict]]:
     """Resolve the report's location (or entity) to the grid and divisions answering for it, and find
     possible duplicates there (before the new case exists, so it cannot match itself)."""
-    with db.lookup() as s:
+    with db.lookup() as conn:
         if "entity" in data:
-            entity = s.scalars(select(Entity).where(Entity.ref == data["entity"])).first()
+            entity = conn.execute(select(Entity.id, Entity.geom).where(Entity.ref == data["entity"])).first()
             if entity is None:
                 raise Invalid(f"no entity with ref {data['entity']!r}", field="entity")
             point = to_shape(entity.geom).representative_point()
             data["lon"], data["lat"], data["entity_id"] = point.x, point.y, entity.id
-        found = places.responsible_at(s, data["lon"], data["lat"])
+        found = places.responsible_at(conn, data["lon"], data["lat"])
         if found is None:
             raise Invalid("the location lies outside every grid: no one is responsible for it there", field="location")
-        return found, _possible_duplicates(s, data["category"], data["lon"], data["lat"], policy, now)
+        return found, _possible_duplicates(conn, data["category"], data["lon"], data["lat"], policy, now)
 
 
 def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: str = "field") -> dict:
@@ -110,8 +111,8 @@ def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: st
         events.append(("file", case.state, case.level, {}))
         if not table.fire(case, "file", actor=actor, now=now, calendar=policy.calendar, warn_share=policy.warn_share):
             raise Conflict("file is not allowed now")
-    with db.session(write=True) as s:
-        _insert_case(s, case, found.county.code, actor, events, now)
+    with db.transaction(write=True) as conn:
+        _insert_case(conn, case, found.county.code, actor, events, now)
     names = {("division", getattr(found, lvl).id): getattr(found, lvl).to_dict() for lvl in LEVELS}
     names[("grid", found.grid.id)] = found.grid.to_dict()
     return case_dict(case, names, actor, now, full=True) | {
@@ -119,10 +120,9 @@ def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: st
         "possible_duplicates": duplicates}
 
 
-def _insert_case(s: Session, case: Case, county_code: str, actor: Actor, events: list, now: datetime) -> None:
+def _insert_case(conn: Connection, case: Case, county_code: str, actor: Actor, events: list, now: datetime) -> None:
     """Write a new case, its parties and its first timeline entries: plain INSERTs (a report is the
     busiest write; the ORM's unit of work would cost more than the statements)."""
-    conn = s.connection()
     case.number = _next_number(conn, county_code, now)
     case.version = 1  # what the ORM's version counter starts at
     case.id = conn.execute(_INSERT_CASE, {c: getattr(case, c) for c in _CASE_COLUMNS}).scalar_one()
@@ -132,7 +132,7 @@ def _insert_case(s: Session, case: Case, county_code: str, actor: Actor, events:
     case.__dict__["_chain_tail"] = (0, GENESIS)
     states = [("reported", LEVELS[0]), (case.state, case.level)]
     conn.execute(insert(CaseEvent), [
-        event_row(s, case, actor, event, from_state, from_level, None, record, now, to_state, to_level)
+        event_row(conn, case, actor, event, from_state, from_level, None, record, now, to_state, to_level)
         for (event, from_state, from_level, record), (to_state, to_level) in zip(events, states)])
 
 
@@ -144,15 +144,15 @@ _DUPLICATES = (  # built once; runs on every report
     select(Case.id, Case.number, Case.state, Case.lon, Case.lat)
     .where(Case.category == bindparam("category"), Case.lat.between(bindparam("lat0"), bindparam("lat1")),
            Case.lon.between(bindparam("lon0"), bindparam("lon1")), Case.created_at >= bindparam("since"),
-           Case.state.in_(("reported", *table.ACTIVE))))
+           states_sql(("reported", *table.ACTIVE))))
 
 
-def _possible_duplicates(s: Session, category: str, lon: float, lat: float, policy: Policy, now: datetime,
+def _possible_duplicates(conn: Connection, category: str, lon: float, lat: float, policy: Policy, now: datetime,
                          limit: int = 20) -> list[dict]:
     """Active cases of the same category reported nearby lately (a hint; the grid worker decides)."""
     kx, ky = map(float, metres_per_degree(lat))
     dlon, dlat = policy.duplicate_radius_m / kx, policy.duplicate_radius_m / ky
-    rows = s.connection().execute(_DUPLICATES, {"category": category, "lat0": lat - dlat, "lat1": lat + dlat,
+    rows = conn.execute(_DUPLICATES, {"category": category, "lat0": lat - dlat, "lat1": lat + dlat,
                                    "lon0": lon - dlon, "lon1": lon + dlon,
                                    "since": now - timedelta(hours=policy.duplicate_window_hours)}).all()
     if not rows:

@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Iterator
 
 from shapely.geometry import mapping
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, aliased
 
 from geo.coverage import CoverageReport, check_coverage
@@ -67,27 +67,26 @@ def _responsible_stmt(dialect: str):
             .order_by(Grid.code).limit(1))
 
 
-def responsible_at(session: Session, lon: float, lat: float) -> Responsible | None:
+def responsible_at(conn: Connection, lon: float, lat: float) -> Responsible | None:
     """One query: the covering grid (lowest code on a shared edge) and the tree above it."""
-    stmt = _responsible_stmt(session.get_bind().dialect.name)
-    row = session.connection().execute(stmt, {"lon": float(lon), "lat": float(lat)}).first()
+    row = conn.execute(_responsible_stmt(conn.dialect.name), {"lon": float(lon), "lat": float(lat)}).first()
     if row is None:
         return None
     refs = [None if row[i] is None else Ref(*row[i:i + 3]) for i in range(0, len(row), 3)]
     return Responsible(*refs)
 
 
-def locate(session: Session, lon: float, lat: float) -> dict:
+def locate(conn: Connection, lon: float, lat: float) -> dict:
     """The division at every level, the grid and its worker for a point (each {code, name} or None)."""
     lon, lat = check_lonlat(lon, lat)
     result = {level: None for level in LEVELS} | {"grid": None, "worker": None}
-    found = responsible_at(session, lon, lat)
+    found = responsible_at(conn, lon, lat)
     if found is not None:
         result.update({key: _ref(getattr(found, key)) for key in (*LEVELS, "grid", "worker")})
         return result
-    stmt = (select(Division).where(intersects_point(session, Division, "boundary", lon, lat))
-            .order_by(Division.code))
-    for division in session.scalars(stmt):
+    stmt = (select(Division.code, Division.name, Division.level)
+            .where(intersects_point(conn.dialect.name, Division, "boundary", lon, lat)).order_by(Division.code))
+    for division in conn.execute(stmt):
         if result[division.level] is None:
             result[division.level] = _ref(division)
     return result

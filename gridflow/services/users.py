@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import secrets
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from gridflow.models import Division, Grid, User, Worker
@@ -75,7 +76,12 @@ def authenticate(session: Session, username: str, password: str) -> User:
 
 def make_token(secret: str, user: User) -> str:
     # The token names the password hash it was issued under: changing the password revokes it.
-    return URLSafeTimedSerializer(secret, salt=TOKEN_SALT).dumps({"u": user.id, "p": user.password_hash[-16:]})
+    return _serializer(secret).dumps({"u": user.id, "p": user.password_hash[-16:]})
+
+
+@lru_cache(maxsize=4)
+def _serializer(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt=TOKEN_SALT)
 
 
 _TOKEN_USER = (select(User.id, User.display_name, User.role, User.division_id, Division.level, User.worker_id,
@@ -86,26 +92,26 @@ _TOKEN_USER = (select(User.id, User.display_name, User.role, User.division_id, D
 _WORKER_GRIDS = select(Grid.id).where(Grid.worker_id == bindparam("worker"))
 
 
-def actor_for_token(session: Session, secret: str, token: str, max_age: int) -> Actor:
+def actor_for_token(conn: Connection, secret: str, token: str, max_age: int) -> Actor:
     try:
-        data = URLSafeTimedSerializer(secret, salt=TOKEN_SALT).loads(token, max_age=max_age)
+        data = _serializer(secret).loads(token, max_age=max_age)
     except SignatureExpired:
         raise Unauthorized("token expired: ask for a new one") from None
     except BadSignature:
         raise Unauthorized("invalid token") from None
-    row = session.connection().execute(_TOKEN_USER, {"uid": data.get("u")}).first()
+    row = conn.execute(_TOKEN_USER, {"uid": data.get("u")}).first()
     if row is None or not row.active or row.password_hash[-16:] != data.get("p"):
         raise Unauthorized("invalid token")
-    return _actor(session, row.id, row.display_name, row.role, row.division_id, row.level, row.worker_id)
+    return _actor(conn, row.id, row.display_name, row.role, row.division_id, row.level, row.worker_id)
 
 
-def _actor(session: Session, uid, name, role, division_id, level, worker_id) -> Actor:
+def _actor(conn: Connection, uid, name, role, division_id, level, worker_id) -> Actor:
     grid_ids = frozenset()
     if worker_id is not None:  # the grids a grid worker owns, read afresh: no cache to go stale
-        grid_ids = frozenset(session.connection().execute(_WORKER_GRIDS, {"worker": worker_id}).scalars())
+        grid_ids = frozenset(conn.execute(_WORKER_GRIDS, {"worker": worker_id}).scalars())
     return Actor(uid, name, role, division_id, level, worker_id, grid_ids)
 
 
 def actor_for(session: Session, user: User) -> Actor:
-    return _actor(session, user.id, user.display_name, user.role, user.division_id,
+    return _actor(session.connection(), user.id, user.display_name, user.role, user.division_id,
                   user.division.level if user.division else None, user.worker_id)

@@ -5,16 +5,15 @@ Working days are Monday–Friday, less the public holidays, plus the weekend day
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 
+from gridflow.clock import CST
 from gridflow.workflow.categories import EMERGENCY_HOURS, WORKING_DAYS, WORKING_HOURS, Limit
 
-CST = ZoneInfo("Asia/Shanghai")
-UTC = ZoneInfo("UTC")
+UTC = timezone.utc
 DEFAULT_OFFICE_HOURS = ((9, 0), (12, 0), (13, 30), (17, 30))
 
 
