@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from geo.crs import metres_per_degree, nearby_m
 from gridflow.clock import iso_local, utcnow
 from gridflow.db import Database
+from gridflow.hotpath import HotStatement
 from gridflow.models import Agreement, Case, CaseCounter, CaseEvent, CaseParty, Entity, FollowUp, MediationSession
 from gridflow.models.cases import states_sql
 from gridflow.services import places, validate as v
@@ -56,7 +56,6 @@ def _detail(s: Session, case: Case, actor: Actor, now: datetime) -> dict:
     return out
 
 
-@lru_cache(maxsize=4)
 def _counter_stmt(dialect: str):
     from sqlalchemy.dialects import postgresql, sqlite
 
@@ -66,11 +65,25 @@ def _counter_stmt(dialect: str):
             .returning(CaseCounter.value))
 
 
+def _insert_all(table, returning=None):
+    """INSERT of every column but the key, each a bind parameter named after its column."""
+    stmt = insert(table).values({c.key: bindparam(c.key, type_=c.type) for c in table.columns if c.key != "id"})
+    return stmt if returning is None else stmt.returning(returning)
+
+
+# The statements of every report (see gridflow.hotpath).
+_NEXT_SERIAL = HotStatement(_counter_stmt)
+_INSERT_CASE = HotStatement(_insert_all(Case.__table__, Case.__table__.c.id))
+_INSERT_PARTY = HotStatement(_insert_all(CaseParty.__table__))
+_INSERT_EVENT = HotStatement(_insert_all(CaseEvent.__table__))
+_CASE_COLUMNS = [c.key for c in Case.__table__.columns if c.key != "id"]
+
+
 def _next_number(conn: Connection, county_code: str, now: datetime) -> str:
     """County code + local date + serial, e.g. 410902-20261126-00042 (serial per county and day).
     One atomic upsert: concurrent reports never get the same serial."""
     prefix = f"{county_code}-{iso_local(now)[:10].replace('-', '')}-"
-    serial = conn.execute(_counter_stmt(conn.dialect.name), {"prefix": prefix}).scalar_one()
+    (serial,) = _NEXT_SERIAL.first(conn, {"prefix": prefix})
     return f"{prefix}{serial:05d}"
 
 
@@ -125,22 +138,18 @@ def _insert_case(conn: Connection, case: Case, county_code: str, actor: Actor, e
     busiest write; the ORM's unit of work would cost more than the statements)."""
     case.number = _next_number(conn, county_code, now)
     case.version = 1  # what the ORM's version counter starts at
-    case.id = conn.execute(_INSERT_CASE, {c: getattr(case, c) for c in _CASE_COLUMNS}).scalar_one()
+    (case.id,) = _INSERT_CASE.first(conn, {c: getattr(case, c) for c in _CASE_COLUMNS})
     if case.parties:
-        conn.execute(insert(CaseParty), [{"case_id": case.id, "name": p.name, "phone": p.phone,
-                                          "id_number": p.id_number, "role": p.role} for p in case.parties])
+        _INSERT_PARTY.many(conn, [{"case_id": case.id, "name": p.name, "phone": p.phone, "id_number": p.id_number,
+                                   "role": p.role} for p in case.parties])
     case.__dict__["_chain_tail"] = (0, GENESIS)
     states = [("reported", LEVELS[0]), (case.state, case.level)]
-    conn.execute(insert(CaseEvent), [
+    _INSERT_EVENT.many(conn, [
         event_row(conn, case, actor, event, from_state, from_level, None, record, now, to_state, to_level)
         for (event, from_state, from_level, record), (to_state, to_level) in zip(events, states)])
 
 
-_CASE_COLUMNS = [c.key for c in Case.__table__.columns if c.key != "id"]
-_INSERT_CASE = insert(Case.__table__).returning(Case.__table__.c.id)
-
-
-_DUPLICATES = (  # built once; runs on every report
+_DUPLICATES = HotStatement(
     select(Case.id, Case.number, Case.state, Case.lon, Case.lat)
     .where(Case.category == bindparam("category"), Case.lat.between(bindparam("lat0"), bindparam("lat1")),
            Case.lon.between(bindparam("lon0"), bindparam("lon1")), Case.created_at >= bindparam("since"),
@@ -152,15 +161,16 @@ def _possible_duplicates(conn: Connection, category: str, lon: float, lat: float
     """Active cases of the same category reported nearby lately (a hint; the grid worker decides)."""
     kx, ky = map(float, metres_per_degree(lat))
     dlon, dlat = policy.duplicate_radius_m / kx, policy.duplicate_radius_m / ky
-    rows = conn.execute(_DUPLICATES, {"category": category, "lat0": lat - dlat, "lat1": lat + dlat,
+    rows = _DUPLICATES.rows(conn, {"category": category, "lat0": lat - dlat, "lat1": lat + dlat,
                                    "lon0": lon - dlon, "lon1": lon + dlon,
-                                   "since": now - timedelta(hours=policy.duplicate_window_hours)}).all()
+                                   "since": now - timedelta(hours=policy.duplicate_window_hours)})
     if not rows:
         return []
-    distances = nearby_m(lon, lat, [r.lon for r in rows], [r.lat for r in rows])
+    distances = nearby_m(lon, lat, [r[3] for r in rows], [r[4] for r in rows])
     near = sorted(((d, r) for d, r in zip(distances.tolist(), rows) if d <= policy.duplicate_radius_m),
                   key=lambda pair: pair[0])[:limit]
-    return [{"id": r.id, "number": r.number, "state": r.state, "distance_m": round(d, 1)} for d, r in near]
+    return [{"id": case_id, "number": number, "state": state, "distance_m": round(d, 1)}
+            for d, (case_id, number, state, _, _) in near]
 
 
 # -- events: the one place a case changes state -------------------------------------------------

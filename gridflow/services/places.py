@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Iterator
 
 from shapely.geometry import mapping
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from geo.coverage import CoverageReport, check_coverage
 from geo.features import LEVELS
+from gridflow.hotpath import HotStatement
 from gridflow.models import Division, Entity, Grid, RoadStretch, Worker
 from gridflow.services.errors import Invalid, NotFound
 from gridflow.spatial import intersects_point, shapes, to_shape
@@ -48,7 +48,6 @@ class Responsible:
     worker: Ref | None  # code = staff number
 
 
-@lru_cache(maxsize=4)
 def _responsible_stmt(dialect: str):
     """Built once per back end (building it costs more than running it); lon/lat are bound.
     Plain columns, not ORM objects: this runs on every report and every locate."""
@@ -67,9 +66,12 @@ def _responsible_stmt(dialect: str):
             .order_by(Grid.code).limit(1))
 
 
+_RESPONSIBLE = HotStatement(_responsible_stmt)  # every report and every locate
+
+
 def responsible_at(conn: Connection, lon: float, lat: float) -> Responsible | None:
     """One query: the covering grid (lowest code on a shared edge) and the tree above it."""
-    row = conn.execute(_responsible_stmt(conn.dialect.name), {"lon": float(lon), "lat": float(lat)}).first()
+    row = _RESPONSIBLE.first(conn, {"lon": float(lon), "lat": float(lat)})
     if row is None:
         return None
     refs = [None if row[i] is None else Ref(*row[i:i + 3]) for i in range(0, len(row), 3)]

@@ -10,6 +10,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
+from gridflow.hotpath import HotStatement
 from gridflow.models import Division, Grid, User, Worker
 from gridflow.services.errors import Invalid, NotFound, Unauthorized
 from gridflow.workflow.rules import GRID_WORKER, ROLES, Actor
@@ -84,12 +85,10 @@ def _serializer(secret: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt=TOKEN_SALT)
 
 
-_TOKEN_USER = (select(User.id, User.display_name, User.role, User.division_id, Division.level, User.worker_id,
-                      User.active, User.password_hash)
-               .outerjoin(Division, User.division_id == Division.id).where(User.id == bindparam("uid")))
-
-
-_WORKER_GRIDS = select(Grid.id).where(Grid.worker_id == bindparam("worker"))
+_TOKEN_USER = HotStatement(  # every authenticated request
+    select(User.id, User.display_name, User.role, User.division_id, Division.level, User.worker_id, User.active,
+           User.password_hash).outerjoin(Division, User.division_id == Division.id).where(User.id == bindparam("uid")))
+_WORKER_GRIDS = HotStatement(select(Grid.id).where(Grid.worker_id == bindparam("worker")))
 
 
 def actor_for_token(conn: Connection, secret: str, token: str, max_age: int) -> Actor:
@@ -99,16 +98,20 @@ def actor_for_token(conn: Connection, secret: str, token: str, max_age: int) -> 
         raise Unauthorized("token expired: ask for a new one") from None
     except BadSignature:
         raise Unauthorized("invalid token") from None
-    row = conn.execute(_TOKEN_USER, {"uid": data.get("u")}).first()
-    if row is None or not row.active or row.password_hash[-16:] != data.get("p"):
+    uid = data.get("u") if isinstance(data, dict) else None
+    row = _TOKEN_USER.first(conn, {"uid": uid}) if isinstance(uid, int) else None
+    if row is None:
         raise Unauthorized("invalid token")
-    return _actor(conn, row.id, row.display_name, row.role, row.division_id, row.level, row.worker_id)
+    uid, name, role, division_id, level, worker_id, active, password_hash = row
+    if not active or password_hash[-16:] != data.get("p"):
+        raise Unauthorized("invalid token")
+    return _actor(conn, uid, name, role, division_id, level, worker_id)
 
 
 def _actor(conn: Connection, uid, name, role, division_id, level, worker_id) -> Actor:
     grid_ids = frozenset()
     if worker_id is not None:  # the grids a grid worker owns, read afresh: no cache to go stale
-        grid_ids = frozenset(conn.execute(_WORKER_GRIDS, {"worker": worker_id}).scalars())
+        grid_ids = frozenset(r[0] for r in _WORKER_GRIDS.rows(conn, {"worker": worker_id}))
     return Actor(uid, name, role, division_id, level, worker_id, grid_ids)
 
 
