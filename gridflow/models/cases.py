@@ -24,6 +24,19 @@ def states_sql(states) -> TextClause:
 
 
 ACTIVE_SQL = states_sql(ACTIVE)
+DUPLICATE_CANDIDATES_SQL = states_sql(("reported", *ACTIVE))  # a new report may repeat one of these
+
+
+def at_level_sql(level: str) -> TextClause:
+    """`level = '<level>'` as literal SQL (for the per-level queue indexes; `level` is one of LEVELS)."""
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}")
+    return text(f"level = '{level}'")
+
+
+def queue_predicate(level: str) -> TextClause:
+    """The cases in the work queues of one level: active, and at that level."""
+    return text(f"{ACTIVE_SQL.text} AND {at_level_sql(level).text}")
 
 
 class User(Base):
@@ -92,17 +105,25 @@ class Case(Base):
 
     # Optimistic locking: every UPDATE is conditional on the version it read.
     __mapper_args__ = {"version_id_col": version}
+    # Every index costs every report a page write (on SQLite a 4 KB WAL frame each), so each holds only
+    # the rows its queries can want: partial indexes wherever the query states the predicate literally.
     __table_args__ = (
-        # Queues: active cases at a level in a division, soonest deadline first (partial indexes: the
-        # first page is the first index entries).  The sweep: active cases by deadline.
-        *(Index(f"ix_case_queue_{lvl}", f"{lvl}_id", "level", "deadline",
-                postgresql_where=ACTIVE_SQL, sqlite_where=ACTIVE_SQL) for lvl in LEVELS),
-        Index("ix_case_state_deadline", "state", "deadline"),
+        # Work queues: the active cases at one level in one division, soonest deadline first.  One
+        # index per level, holding only that level's cases (a new case enters one, escalation moves it).
+        *(Index(f"ix_case_queue_{lvl}", f"{lvl}_id", "deadline", postgresql_where=queue_predicate(lvl),
+                sqlite_where=queue_predicate(lvl)) for lvl in LEVELS),
+        # The sweep (and the admin's queue): active cases by deadline.
+        Index("ix_case_active_deadline", "deadline", postgresql_where=ACTIVE_SQL, sqlite_where=ACTIVE_SQL),
         Index("ix_case_grid_state", "grid_id", "state"),
-        # Foreign keys pointing back at cases or entities: without these, deleting one scans all cases.
-        Index("ix_case_merged_into", "merged_into_id"),
-        Index("ix_case_entity", "entity_id"),
-        Index("ix_case_duplicates", "category", "lat", "lon", "created_at"),  # nearby, same category
+        # Foreign keys pointing back at cases or entities (deleting one must not scan all cases); most
+        # cases have neither, and NULLs need no entries.
+        Index("ix_case_merged_into", "merged_into_id", postgresql_where=text("merged_into_id IS NOT NULL"),
+              sqlite_where=text("merged_into_id IS NOT NULL")),
+        Index("ix_case_entity", "entity_id", postgresql_where=text("entity_id IS NOT NULL"),
+              sqlite_where=text("entity_id IS NOT NULL")),
+        # Possible duplicates: nearby, same category, lately, among cases still open to merging.
+        Index("ix_case_duplicates", "category", "lat", "lon", "created_at",
+              postgresql_where=DUPLICATE_CANDIDATES_SQL, sqlite_where=DUPLICATE_CANDIDATES_SQL),
     )
 
 

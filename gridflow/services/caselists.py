@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from gridflow.clock import utcnow
 from gridflow.db import Database
 from gridflow.models import Case, Division
-from gridflow.models.cases import ACTIVE_SQL
+from gridflow.models.cases import ACTIVE_SQL, queue_predicate
 from gridflow.services import validate as v
 from gridflow.services.caseview import case_dict, load_names, visible_conditions
 from gridflow.services.errors import Invalid
@@ -71,7 +71,7 @@ def search(db: Database, actor: Actor, args: dict) -> dict:
         if args.get("overdue") not in (None, ""):
             if args["overdue"] not in ("true", "false"):
                 raise Invalid("overdue must be true or false", field="overdue")
-            overdue = and_(Case.state.in_(table.ACTIVE), Case.deadline < now)
+            overdue = and_(ACTIVE_SQL, Case.deadline < now)
             stmt = stmt.where(overdue if args["overdue"] == "true" else ~overdue)
         return _paginate(s, stmt.order_by(Case.id.desc()), actor, args, now)
 
@@ -85,9 +85,9 @@ def queue(db: Database, actor: Actor, args: dict) -> dict:
             stmt = stmt.order_by(Case.deadline.is_(None), Case.deadline, Case.created_at)
         else:
             stmt = select(Case).where(ACTIVE_SQL)
-            if actor.role != ADMIN:
-                stmt = stmt.where(Case.level == actor.division_level,
-                                  getattr(Case, f"{actor.division_level}_id") == actor.division_id)
+            if actor.role != ADMIN:  # stated as the level's queue index states it (see models.cases)
+                stmt = select(Case).where(queue_predicate(actor.division_level),
+                                          getattr(Case, f"{actor.division_level}_id") == actor.division_id)
             stmt = stmt.order_by(Case.deadline, Case.id)
         return _paginate(s, stmt, actor, args, now)
 

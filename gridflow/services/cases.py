@@ -18,7 +18,7 @@ from gridflow.clock import iso_local, utcnow
 from gridflow.db import Database
 from gridflow.hotpath import HotStatement
 from gridflow.models import Agreement, Case, CaseCounter, CaseEvent, CaseParty, Entity, FollowUp, MediationSession
-from gridflow.models.cases import states_sql
+from gridflow.models.cases import DUPLICATE_CANDIDATES_SQL
 from gridflow.services import places, validate as v
 from gridflow.services.casechain import append_event, event_row
 from gridflow.services.caseinput import event_inputs, parse_report
@@ -153,7 +153,7 @@ _DUPLICATES = HotStatement(
     select(Case.id, Case.number, Case.state, Case.lon, Case.lat)
     .where(Case.category == bindparam("category"), Case.lat.between(bindparam("lat0"), bindparam("lat1")),
            Case.lon.between(bindparam("lon0"), bindparam("lon1")), Case.created_at >= bindparam("since"),
-           states_sql(("reported", *table.ACTIVE))))
+           DUPLICATE_CANDIDATES_SQL))
 
 
 def _possible_duplicates(conn: Connection, category: str, lon: float, lat: float, policy: Policy, now: datetime,

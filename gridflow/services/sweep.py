@@ -14,10 +14,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from gridflow.db import Database
 from gridflow.models import Case
+from gridflow.models.cases import ACTIVE_SQL
 from gridflow.services.casechain import load_chain_tails
 from gridflow.services.cases import fire_event
 from gridflow.services.policy import Policy
-from gridflow.workflow import table
 from gridflow.workflow.categories import LEVELS
 from gridflow.workflow.rules import SYSTEM_ACTOR
 
@@ -55,7 +55,7 @@ def _batch(db: Database, stmt, event: str, data: dict, now: datetime, policy: Po
 
 def sweep(db: Database, now: datetime, policy: Policy) -> SweepReport:
     report = SweepReport()
-    overdue = select(Case).where(Case.state.in_(table.ACTIVE), Case.deadline < now).order_by(Case.deadline, Case.id)
+    overdue = select(Case).where(ACTIVE_SQL, Case.deadline < now).order_by(Case.deadline, Case.id)
     escalate = overdue.where(Case.level != LEVELS[-1])
     flag = overdue.where(Case.level == LEVELS[-1], Case.overdue_flagged_at.is_(None))
     for stmt, event, data, attr in ((escalate, "escalate", {"reason": OVERDUE}, "escalated"),
