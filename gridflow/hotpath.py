@@ -11,16 +11,19 @@ Used only where parameter and result types need no conversion beyond SQLAlchemy'
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam, insert
 from sqlalchemy.sql import Executable
+
+from gridflow.db import pipelined
 
 
 class _Compiled:
     def __init__(self, stmt: Executable, dialect):
         compiled = stmt.compile(dialect=dialect)
         self.compiled = compiled
+        self.returns_rows = len(stmt.exported_columns) > 0  # a SELECT, or DML with RETURNING
         self.sql = compiled.string
         self.positional = compiled.positiontup  # None for named parameter styles
         self.processors: dict[str, Callable[[Any], Any]] = {}
@@ -57,23 +60,54 @@ class HotStatement:
             conn.begin()  # SQLAlchemy's autobegin: on SQLite this issues BEGIN (see gridflow.db)
         return conn.connection.dbapi_connection.cursor()
 
-    def rows(self, conn: Connection, params: dict) -> list[tuple]:
+    def send(self, conn: Connection, params: dict) -> tuple[Any, bool]:
+        """Execute; the cursor holds the result (read it with `_fetch`), and whether there are rows."""
         compiled = self._for(conn)
         cursor = self._cursor(conn)
-        try:
-            cursor.execute(compiled.sql, compiled.args(params))
-            return cursor.fetchall() if cursor.description else []
-        finally:
-            cursor.close()
+        cursor.execute(compiled.sql, compiled.args(params))
+        return cursor, compiled.returns_rows
+
+    def rows(self, conn: Connection, params: dict) -> list[tuple]:
+        return _fetch(*self.send(conn, params))
 
     def first(self, conn: Connection, params: dict) -> tuple | None:
         rows = self.rows(conn, params)
         return rows[0] if rows else None
 
-    def many(self, conn: Connection, params: Iterable[dict]) -> None:
-        compiled = self._for(conn)
-        cursor = self._cursor(conn)
-        try:
-            cursor.executemany(compiled.sql, [compiled.args(p) for p in params])
-        finally:
-            cursor.close()
+
+def _fetch(cursor, returns_rows: bool) -> list[tuple]:
+    try:
+        return cursor.fetchall() if returns_rows else []  # in a pipeline, fetching waits for the reply
+    finally:
+        cursor.close()
+
+
+def rows_of_each(conn: Connection, calls: list[tuple[HotStatement, dict]]) -> list[list[tuple]]:
+    """Run independent statements together (one round trip on PostgreSQL); the rows of each."""
+    with pipelined(conn):
+        cursors = [hot.send(conn, params) for hot, params in calls]
+    return [_fetch(*sent) for sent in cursors]
+
+
+class HotInsert:
+    """INSERT of a few rows into `table` as one multi-row statement (one round trip on PostgreSQL,
+    where the driver's executemany takes one per row); columns are given by `columns`."""
+
+    def __init__(self, table, columns: list[str]):
+        self.table, self.columns = table, columns
+        self._by_count: dict[int, HotStatement] = {}
+
+    def _statement(self, count: int) -> HotStatement:
+        hot = self._by_count.get(count)
+        if hot is None:
+            types = {c: self.table.c[c].type for c in self.columns}
+            rows = [{c: bindparam(f"{c}_{i}", type_=types[c]) for c in self.columns} for i in range(count)]
+            hot = self._by_count[count] = HotStatement(insert(self.table).values(rows))
+        return hot
+
+    def rows(self, conn: Connection, rows: list[dict]) -> None:
+        """Insert `rows`.  Nothing is read back, so inside `pipelined` this does not wait for the server
+        (an error surfaces when the pipeline ends, before the transaction can commit)."""
+        if rows:
+            self._statement(len(rows)).send(conn, {f"{c}_{i}": row[c] for i, row in enumerate(rows)
+                                                   for c in self.columns})[0].close()

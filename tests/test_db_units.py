@@ -50,6 +50,19 @@ def test_a_report_that_fails_half_way_leaves_nothing(api, db, monkeypatch):
     assert [_count(db, m) for m in (Case, CaseParty, CaseEvent)] == [1, 2, 2]
 
 
+def test_a_report_the_database_refuses_at_commit_leaves_nothing(api, db, monkeypatch):
+    # Both timeline entries claim seq 1: the unique (case_id, seq) constraint fails when the events
+    # reach the server -- on PostgreSQL only at COMMIT, since they travel with it (pipelined).
+    api.token("gw1")
+    real = cases.event_row
+    monkeypatch.setattr(cases, "event_row", lambda *a, **k: real(*a, **k) | {"seq": 1})
+    with pytest.raises(Exception, match="(?i)unique"):
+        api.report("gw1")
+    assert [_count(db, m) for m in (Case, CaseParty, CaseEvent, CaseCounter)] == [0, 0, 0, 0]
+    monkeypatch.undo()
+    assert api.report("gw1").json["number"].endswith("-00001")
+
+
 def test_a_unit_of_work_inside_another_gets_its_own_connection(db):
     with db.pinned():
         with db.session(write=True) as outer:

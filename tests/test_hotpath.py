@@ -6,17 +6,17 @@ from datetime import datetime
 import pytest
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, bindparam, insert, select
 
-from gridflow.hotpath import HotStatement
+from gridflow.hotpath import HotInsert, HotStatement
 from gridflow.models import CaseCounter, User
 
 WHOLE_SECOND = datetime(2026, 10, 1, 8, 0, 0)  # no microseconds: the case where text formats differ
 
 
 def test_a_hot_insert_reads_back_through_the_orm_and_finds_what_sqlalchemy_finds(db):
-    hot_insert = HotStatement(insert(User).values(username=bindparam("u"), display_name=bindparam("n"),
-                                                 password_hash="x", role="admin", active=bindparam("a")))
+    hot_insert = HotInsert(User.__table__, ["username", "display_name", "password_hash", "role", "active"])
     with db.transaction(write=True) as conn:
-        hot_insert.many(conn, [{"u": "a", "n": "甲", "a": True}, {"u": "b", "n": "乙", "a": False}])
+        hot_insert.rows(conn, [{"username": "a", "display_name": "甲", "password_hash": "x", "role": "admin", "active": True},
+                               {"username": "b", "display_name": "乙", "password_hash": "x", "role": "admin", "active": False}])
     with db.session() as s:
         assert [(u.username, u.display_name, u.active) for u in s.scalars(select(User).order_by(User.username))] == \
             [("a", "甲", True), ("b", "乙", False)]
@@ -39,10 +39,10 @@ def test_datetimes_are_bound_as_sqlalchemy_stores_them(db):
 
 
 def test_a_hot_statement_takes_part_in_the_transaction(db):
-    hot_insert = HotStatement(insert(CaseCounter).values(prefix=bindparam("p"), value=1))
+    hot_insert = HotInsert(CaseCounter.__table__, ["prefix", "value"])
     with pytest.raises(RuntimeError):
         with db.transaction(write=True) as conn:
-            hot_insert.many(conn, [{"p": "lost"}])
+            hot_insert.rows(conn, [{"prefix": "lost", "value": 1}])
             raise RuntimeError("rolled back")
     with db.session() as s:
         assert s.scalars(select(CaseCounter.prefix)).all() == []

@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from geo.crs import metres_per_degree, nearby_m
 from gridflow.clock import iso_local, utcnow
 from gridflow.db import Database
-from gridflow.hotpath import HotStatement
+from gridflow.hotpath import HotInsert, HotStatement, rows_of_each
 from gridflow.models import Agreement, Case, CaseCounter, CaseEvent, CaseParty, Entity, FollowUp, MediationSession
 from gridflow.models.cases import DUPLICATE_CANDIDATES_SQL
 from gridflow.services import places, validate as v
@@ -65,17 +65,17 @@ def _counter_stmt(dialect: str):
             .returning(CaseCounter.value))
 
 
-def _insert_all(table, returning=None):
+def _insert_all(table, returning):
     """INSERT of every column but the key, each a bind parameter named after its column."""
-    stmt = insert(table).values({c.key: bindparam(c.key, type_=c.type) for c in table.columns if c.key != "id"})
-    return stmt if returning is None else stmt.returning(returning)
+    return (insert(table).values({c.key: bindparam(c.key, type_=c.type) for c in table.columns if c.key != "id"})
+            .returning(returning))
 
 
 # The statements of every report (see gridflow.hotpath).
 _NEXT_SERIAL = HotStatement(_counter_stmt)
 _INSERT_CASE = HotStatement(_insert_all(Case.__table__, Case.__table__.c.id))
-_INSERT_PARTY = HotStatement(_insert_all(CaseParty.__table__))
-_INSERT_EVENT = HotStatement(_insert_all(CaseEvent.__table__))
+_INSERT_PARTIES = HotInsert(CaseParty.__table__, ["case_id", "name", "phone", "id_number", "role"])
+_INSERT_EVENTS = HotInsert(CaseEvent.__table__, [c.key for c in CaseEvent.__table__.columns if c.key != "id"])
 _CASE_COLUMNS = [c.key for c in Case.__table__.columns if c.key != "id"]
 
 
@@ -97,10 +97,13 @@ def _where(db: Database, data: dict, policy: Policy, now: datetime) -> tuple[pla
                 raise Invalid(f"no entity with ref {data['entity']!r}", field="entity")
             point = to_shape(entity.geom).representative_point()
             data["lon"], data["lat"], data["entity_id"] = point.x, point.y, entity.id
-        found = places.responsible_at(conn, data["lon"], data["lat"])
-        if found is None:
-            raise Invalid("the location lies outside every grid: no one is responsible for it there", field="location")
-        return found, _possible_duplicates(conn, data["category"], data["lon"], data["lat"], policy, now)
+        # The two look-ups do not depend on each other: one round trip on PostgreSQL.
+        place_rows, nearby_rows = rows_of_each(conn, [places.responsible_query(data["lon"], data["lat"]),
+                                                      _duplicates_query(data, policy, now)])
+    found = places.responsible_from(place_rows)
+    if found is None:
+        raise Invalid("the location lies outside every grid: no one is responsible for it there", field="location")
+    return found, _possible_duplicates(nearby_rows, data["lon"], data["lat"], policy)
 
 
 def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: str = "field") -> dict:
@@ -124,7 +127,7 @@ def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: st
         events.append(("file", case.state, case.level, {}))
         if not table.fire(case, "file", actor=actor, now=now, calendar=policy.calendar, warn_share=policy.warn_share):
             raise Conflict("file is not allowed now")
-    with db.transaction(write=True) as conn:
+    with db.transaction(write=True, pipeline=True) as conn:
         _insert_case(conn, case, found.county.code, actor, events, now)
     names = {("division", getattr(found, lvl).id): getattr(found, lvl).to_dict() for lvl in LEVELS}
     names[("grid", found.grid.id)] = found.grid.to_dict()
@@ -135,16 +138,17 @@ def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: st
 
 def _insert_case(conn: Connection, case: Case, county_code: str, actor: Actor, events: list, now: datetime) -> None:
     """Write a new case, its parties and its first timeline entries: plain INSERTs (a report is the
-    busiest write; the ORM's unit of work would cost more than the statements)."""
+    busiest write; the ORM's unit of work would cost more than the statements).  In a pipelined
+    transaction on PostgreSQL, BEGIN travels with the serial, the parties and events with the COMMIT."""
     case.number = _next_number(conn, county_code, now)
     case.version = 1  # what the ORM's version counter starts at
     (case.id,) = _INSERT_CASE.first(conn, {c: getattr(case, c) for c in _CASE_COLUMNS})
     if case.parties:
-        _INSERT_PARTY.many(conn, [{"case_id": case.id, "name": p.name, "phone": p.phone, "id_number": p.id_number,
-                                   "role": p.role} for p in case.parties])
+        _INSERT_PARTIES.rows(conn, [{"case_id": case.id, "name": p.name, "phone": p.phone,
+                                     "id_number": p.id_number, "role": p.role} for p in case.parties])
     case.__dict__["_chain_tail"] = (0, GENESIS)
     states = [("reported", LEVELS[0]), (case.state, case.level)]
-    _INSERT_EVENT.many(conn, [
+    _INSERT_EVENTS.rows(conn, [
         event_row(conn, case, actor, event, from_state, from_level, None, record, now, to_state, to_level)
         for (event, from_state, from_level, record), (to_state, to_level) in zip(events, states)])
 
@@ -156,14 +160,17 @@ _DUPLICATES = HotStatement(
            DUPLICATE_CANDIDATES_SQL))
 
 
-def _possible_duplicates(conn: Connection, category: str, lon: float, lat: float, policy: Policy, now: datetime,
-                         limit: int = 20) -> list[dict]:
-    """Active cases of the same category reported nearby lately (a hint; the grid worker decides)."""
-    kx, ky = map(float, metres_per_degree(lat))
+def _duplicates_query(data: dict, policy: Policy, now: datetime) -> tuple[HotStatement, dict]:
+    """Active cases of the same category reported nearby lately: a box around the point first."""
+    kx, ky = map(float, metres_per_degree(data["lat"]))
     dlon, dlat = policy.duplicate_radius_m / kx, policy.duplicate_radius_m / ky
-    rows = _DUPLICATES.rows(conn, {"category": category, "lat0": lat - dlat, "lat1": lat + dlat,
-                                   "lon0": lon - dlon, "lon1": lon + dlon,
-                                   "since": now - timedelta(hours=policy.duplicate_window_hours)})
+    return _DUPLICATES, {"category": data["category"], "lat0": data["lat"] - dlat, "lat1": data["lat"] + dlat,
+                         "lon0": data["lon"] - dlon, "lon1": data["lon"] + dlon,
+                         "since": now - timedelta(hours=policy.duplicate_window_hours)}
+
+
+def _possible_duplicates(rows: list[tuple], lon: float, lat: float, policy: Policy, limit: int = 20) -> list[dict]:
+    """Of the cases in the box, those within the radius, nearest first (a hint; the grid worker decides)."""
     if not rows:
         return []
     distances = nearby_m(lon, lat, [r[3] for r in rows], [r[4] for r in rows])

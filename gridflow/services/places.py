@@ -69,13 +69,21 @@ def _responsible_stmt(dialect: str):
 _RESPONSIBLE = HotStatement(_responsible_stmt)  # every report and every locate
 
 
-def responsible_at(conn: Connection, lon: float, lat: float) -> Responsible | None:
+def responsible_query(lon: float, lat: float) -> tuple[HotStatement, dict]:
     """One query: the covering grid (lowest code on a shared edge) and the tree above it."""
-    row = _RESPONSIBLE.first(conn, {"lon": float(lon), "lat": float(lat)})
-    if row is None:
+    return _RESPONSIBLE, {"lon": float(lon), "lat": float(lat)}
+
+
+def responsible_from(rows: list[tuple]) -> Responsible | None:
+    if not rows:
         return None
-    refs = [None if row[i] is None else Ref(*row[i:i + 3]) for i in range(0, len(row), 3)]
-    return Responsible(*refs)
+    row = rows[0]
+    return Responsible(*(None if row[i] is None else Ref(*row[i:i + 3]) for i in range(0, len(row), 3)))
+
+
+def responsible_at(conn: Connection, lon: float, lat: float) -> Responsible | None:
+    hot, params = responsible_query(lon, lat)
+    return responsible_from(hot.rows(conn, params))
 
 
 def locate(conn: Connection, lon: float, lat: float) -> dict:
