@@ -63,6 +63,15 @@ def test_a_report_the_database_refuses_at_commit_leaves_nothing(api, db, monkeyp
     assert api.report("gw1").json["number"].endswith("-00001")
 
 
+def test_case_numbers_count_per_county_and_day_past_five_digits(api, db):
+    first = api.report("gw1").json["number"]
+    prefix = first[:-5]
+    assert first == prefix + "00001" and api.report("gw1").json["number"] == prefix + "00002"
+    with db.session() as s:
+        s.get(CaseCounter, prefix).value = 99_999
+    assert api.report("gw1").json["number"] == prefix + "100000"
+
+
 def test_a_unit_of_work_inside_another_gets_its_own_connection(db):
     with db.pinned():
         with db.session(write=True) as outer:
