@@ -8,6 +8,10 @@ import config as config_module
 
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
+    # JSON as written (UTF-8, keys in the order built): Chinese text stays readable and the busiest
+    # responses skip escaping and sorting.
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
     app.config.update(config_module.Config.from_env())
     if overrides:
         app.config.update(overrides)

@@ -6,6 +6,7 @@ its timeline event are committed together or not at all.
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, String, bindparam, cast, func, insert, select
@@ -98,7 +99,7 @@ def _number_prefix(county_code: str, now: datetime) -> str:
     return f"{county_code}-{iso_local(now)[:10].replace('-', '')}-"
 
 
-def _store_case(conn: Connection, case: Case, county_code: str, now: datetime) -> None:
+def _store_case(conn: Connection, case: SimpleNamespace, county_code: str, now: datetime) -> None:
     """INSERT the case, numbered by one atomic counter upsert (concurrent reports never share a serial)."""
     prefix = _number_prefix(county_code, now)
     values = {c: getattr(case, c) for c in _CASE_COLUMNS}
@@ -133,14 +134,14 @@ def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: st
     data = parse_report(payload, policy)
     now = utcnow()
     found, duplicates = _where(db, data, policy, now)
-    case = Case(kind=data["kind"], category=data["category"], description=data["description"], source=source,
-                risk=data["risk"], lon=data["lon"], lat=data["lat"], entity_id=data.get("entity_id"),
-                location=f"SRID=4326;POINT({data['lon']!r} {data['lat']!r})", grid_id=found.grid.id,
-                community_id=found.community.id, street_id=found.street.id, county_id=found.county.id,
-                city_id=found.city.id, reporter_id=actor.id, reporter_name=actor.name, state="reported",
-                level=LEVELS[0], level_entered_at=now, created_at=now, updated_at=now,
-                escalations=0, returns=0, reworks=0, extensions=0,
-                parties=[CaseParty(**p) for p in data["parties"]])
+    case = _new_case(kind=data["kind"], category=data["category"], description=data["description"], source=source,
+                     risk=data["risk"], lon=data["lon"], lat=data["lat"], entity_id=data.get("entity_id"),
+                     location=f"SRID=4326;POINT({data['lon']!r} {data['lat']!r})", grid_id=found.grid.id,
+                     community_id=found.community.id, street_id=found.street.id, county_id=found.county.id,
+                     city_id=found.city.id, reporter_id=actor.id, reporter_name=actor.name, state="reported",
+                     level=LEVELS[0], level_entered_at=now, created_at=now, updated_at=now,
+                     escalations=0, returns=0, reworks=0, extensions=0, version=1,
+                     parties=[SimpleNamespace(**p) for p in data["parties"]])
     events = [("report", None, None, {"source": source, "category": case.category, "grid": found.grid.code})]
     # A grid worker's field report is filed at once (the table's `file` row decides); filed before
     # the first INSERT, so the row is written once.
@@ -157,11 +158,18 @@ def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: st
         "possible_duplicates": duplicates}
 
 
-def _insert_case(conn: Connection, case: Case, county_code: str, actor: Actor, events: list, now: datetime) -> None:
+def _new_case(**values) -> SimpleNamespace:
+    """A case not yet stored: every column of `case_file` (None unless given) as plain attributes.  The
+    workflow table, the JSON view and the INSERT read attributes only; an ORM object would cost the
+    busiest request its instrumentation for nothing."""
+    return SimpleNamespace(**(dict.fromkeys(_CASE_COLUMNS) | {"id": None} | values))
+
+
+def _insert_case(conn: Connection, case: SimpleNamespace, county_code: str, actor: Actor, events: list,
+                 now: datetime) -> None:
     """Write a new case, its parties and its first timeline entries: plain INSERTs (a report is the
     busiest write; the ORM's unit of work would cost more than the statements).  In a pipelined
     transaction on PostgreSQL, BEGIN travels with the numbered case, the parties and events with the COMMIT."""
-    case.version = 1  # what the ORM's version counter starts at
     _store_case(conn, case, county_code, now)
     if case.parties:
         _INSERT_PARTIES.rows(conn, [{"case_id": case.id, "name": p.name, "phone": p.phone,

@@ -22,6 +22,11 @@ def _china(years: tuple[int, ...]):
     return holidays.country_holidays("CN", years=years)
 
 
+@lru_cache(maxsize=8192)  # a pure function of the date: every deadline asks about the same few weeks
+def _working_day(day: date) -> bool:
+    return _china(tuple(range(day.year - 1, day.year + 2))).is_working_day(day)
+
+
 class WorkCalendar:
     """All times in and out are naive UTC datetimes (as stored); the calendar works in CST."""
 
@@ -31,7 +36,7 @@ class WorkCalendar:
 
     # -- days ---------------------------------------------------------------------------------
     def is_working_day(self, day: date) -> bool:
-        return _china(tuple(range(day.year - 1, day.year + 2))).is_working_day(day)
+        return _working_day(day)
 
     def _office(self, day: date) -> list[tuple[datetime, datetime]]:
         if not self.is_working_day(day):
