@@ -6,7 +6,7 @@ from sqlalchemy import event, func, select, text
 
 from gridflow.db import make_engine
 from gridflow.models import Case, CaseCounter, CaseEvent, CaseParty
-from gridflow.services import cases
+from gridflow.services import reporting
 from tests.cases_helpers import Api, setup_city
 
 
@@ -40,7 +40,7 @@ def test_a_report_that_fails_half_way_leaves_nothing(api, db, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")  # after the counter, the case and its parties were written
 
-    monkeypatch.setattr(cases, "event_row", broken)
+    monkeypatch.setattr(reporting, "event_row", broken)
     with pytest.raises(RuntimeError):
         api.report("gw1")
     assert [_count(db, m) for m in (Case, CaseParty, CaseEvent, CaseCounter)] == [0, 0, 0, 0]
@@ -54,8 +54,8 @@ def test_a_report_the_database_refuses_at_commit_leaves_nothing(api, db, monkeyp
     # Both timeline entries claim seq 1: the unique (case_id, seq) constraint fails when the events
     # reach the server -- on PostgreSQL only at COMMIT, since they travel with it (pipelined).
     api.token("gw1")
-    real = cases.event_row
-    monkeypatch.setattr(cases, "event_row", lambda *a, **k: real(*a, **k) | {"seq": 1})
+    real = reporting.event_row
+    monkeypatch.setattr(reporting, "event_row", lambda *a, **k: real(*a, **k) | {"seq": 1})
     with pytest.raises(Exception, match="(?i)unique"):
         api.report("gw1")
     assert [_count(db, m) for m in (Case, CaseParty, CaseEvent, CaseCounter)] == [0, 0, 0, 0]

@@ -6,7 +6,7 @@ from flask import current_app, g, request
 from gridflow.api import bp
 from gridflow.api.auth import json_body, login_required
 from gridflow.db import get_db
-from gridflow.services import casechain, caselists, cases
+from gridflow.services import casechain, caselists, cases, reporting
 from gridflow.services.policy import Policy
 from gridflow.workflow.categories import CATEGORIES
 
@@ -23,7 +23,7 @@ def categories():
 @bp.post("/cases")
 @login_required
 def report_case():
-    return cases.report(get_db(), g.actor, json_body(), _policy()), 201
+    return reporting.report(get_db(), g.actor, json_body(), _policy()), 201
 
 
 @bp.get("/cases")

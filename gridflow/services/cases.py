@@ -1,4 +1,5 @@
-"""Case use cases: report, act (the one place a case changes state), read one case.
+"""Case use cases: act (the one place a stored case changes state), read one case.  Reporting a new
+case is in `reporting`.
 
 Every function owns its transaction (`with db.session(write=True)`): the case change, its records and
 its timeline event are committed together or not at all.
@@ -6,31 +7,24 @@ its timeline event are committed together or not at all.
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, String, bindparam, cast, func, insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from geo.crs import metres_per_degree, nearby_m
-from gridflow.clock import iso_local, utcnow
+from gridflow.clock import utcnow
 from gridflow.db import Database
-from gridflow.hotpath import HotInsert, HotStatement, rows_of_each
-from gridflow.models import Agreement, Case, CaseCounter, CaseEvent, CaseParty, Entity, FollowUp, MediationSession
-from gridflow.models.cases import DUPLICATE_CANDIDATES_SQL
-from gridflow.services import places, validate as v
-from gridflow.services.casechain import append_event, event_row
-from gridflow.services.caseinput import event_inputs, parse_report
+from gridflow.models import Agreement, Case, FollowUp, MediationSession
+from gridflow.services import validate as v
+from gridflow.services.casechain import append_event
+from gridflow.services.caseinput import event_inputs
 from gridflow.services.caseview import case_dict, load_names, load_visible
 from gridflow.services.errors import Conflict, Forbidden, Invalid
 from gridflow.services.policy import Policy
-from gridflow.spatial import to_shape
 from gridflow.workflow import table
-from gridflow.workflow.categories import LEVELS
 from gridflow.workflow.rules import Actor
-from gridflow.workflow.timeline import GENESIS
 
 
 def get_case(db: Database, actor: Actor, case_id: int, now: datetime | None = None) -> dict:
@@ -55,157 +49,6 @@ def _detail(s: Session, case: Case, actor: Actor, now: datetime) -> dict:
     out["follow_ups"] = [{"visited_at": f.visited_at.isoformat(), "notes": f.notes, "performed": f.performed}
                          for f in s.scalars(select(FollowUp).where(FollowUp.case_id == case.id).order_by(FollowUp.id))]
     return out
-
-
-def _counter_stmt(dialect: str):
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (upsert(CaseCounter).values(prefix=bindparam("prefix"), value=1)
-            .on_conflict_do_update(index_elements=["prefix"], set_={"value": CaseCounter.value + 1})
-            .returning(CaseCounter.value))
-
-
-def _insert_case_stmt(dialect: str):
-    """The new case's row, returning its id and number.  On PostgreSQL the county-day serial is taken
-    in the same statement (a data-modifying WITH): one round trip, and the counter row is locked for
-    that much less time; SQLite (no such WITH) takes it in a statement of its own just before."""
-    table = Case.__table__
-    if dialect != "postgresql":
-        return (insert(table).values({c.key: bindparam(c.key, type_=c.type) for c in table.columns if c.key != "id"})
-                .returning(table.c.id, table.c.number))
-    serial = _counter_stmt(dialect).cte("serial")
-    digits = cast(serial.c.value, String)
-    number = bindparam("prefix", type_=String) + func.lpad(digits, func.greatest(SERIAL_DIGITS, func.length(digits)), "0")
-    columns = [c for c in table.columns if c.key not in ("id", "number")]
-    rows = select(number, *(bindparam(c.key, type_=c.type) for c in columns)).select_from(serial)
-    return (insert(table).from_select(["number", *(c.key for c in columns)], rows)
-            .returning(table.c.id, table.c.number))
-
-
-# The statements of every report (see gridflow.hotpath).
-_NEXT_SERIAL = HotStatement(_counter_stmt)
-_INSERT_CASE = HotStatement(_insert_case_stmt)
-_INSERT_PARTIES = HotInsert(CaseParty.__table__, ["case_id", "name", "phone", "id_number", "role"])
-_INSERT_EVENTS = HotInsert(CaseEvent.__table__, [c.key for c in CaseEvent.__table__.columns if c.key != "id"])
-_CASE_COLUMNS = [c.key for c in Case.__table__.columns if c.key != "id"]
-
-
-SERIAL_DIGITS = 5
-
-
-def _number_prefix(county_code: str, now: datetime) -> str:
-    """Case numbers: county code + local date + serial per county and day, 410902-20261126-00042."""
-    return f"{county_code}-{iso_local(now)[:10].replace('-', '')}-"
-
-
-def _store_case(conn: Connection, case: SimpleNamespace, county_code: str, now: datetime) -> None:
-    """INSERT the case, numbered by one atomic counter upsert (concurrent reports never share a serial)."""
-    prefix = _number_prefix(county_code, now)
-    values = {c: getattr(case, c) for c in _CASE_COLUMNS}
-    if conn.dialect.name != "postgresql":
-        (serial,) = _NEXT_SERIAL.first(conn, {"prefix": prefix})
-        values["number"] = f"{prefix}{serial:0{SERIAL_DIGITS}d}"
-    case.id, case.number = _INSERT_CASE.first(conn, values | {"prefix": prefix})
-
-
-def _where(db: Database, data: dict, policy: Policy, now: datetime) -> tuple[places.Responsible, list[dict]]:
-    """Resolve the report's location (or entity) to the grid and divisions answering for it, and find
-    possible duplicates there (before the new case exists, so it cannot match itself)."""
-    with db.lookup() as conn:
-        if "entity" in data:
-            entity = conn.execute(select(Entity.id, Entity.geom).where(Entity.ref == data["entity"])).first()
-            if entity is None:
-                raise Invalid(f"no entity with ref {data['entity']!r}", field="entity")
-            point = to_shape(entity.geom).representative_point()
-            data["lon"], data["lat"], data["entity_id"] = point.x, point.y, entity.id
-        # The two look-ups do not depend on each other: one round trip on PostgreSQL.
-        place_rows, nearby_rows = rows_of_each(conn, [places.responsible_query(data["lon"], data["lat"]),
-                                                      _duplicates_query(data, policy, now)])
-    found = places.responsible_from(place_rows)
-    if found is None:
-        raise Invalid("the location lies outside every grid: no one is responsible for it there", field="location")
-    return found, _possible_duplicates(nearby_rows, data["lon"], data["lat"], policy)
-
-
-def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: str = "field") -> dict:
-    """Report a case.  The look-ups happen outside the write transaction, which stays short: SQLite has
-    one writer at a time, and on PostgreSQL the county's case counter row is locked until commit."""
-    data = parse_report(payload, policy)
-    now = utcnow()
-    found, duplicates = _where(db, data, policy, now)
-    case = _new_case(kind=data["kind"], category=data["category"], description=data["description"], source=source,
-                     risk=data["risk"], lon=data["lon"], lat=data["lat"], entity_id=data.get("entity_id"),
-                     location=f"SRID=4326;POINT({data['lon']!r} {data['lat']!r})", grid_id=found.grid.id,
-                     community_id=found.community.id, street_id=found.street.id, county_id=found.county.id,
-                     city_id=found.city.id, reporter_id=actor.id, reporter_name=actor.name, state="reported",
-                     level=LEVELS[0], level_entered_at=now, created_at=now, updated_at=now,
-                     escalations=0, returns=0, reworks=0, extensions=0, version=1,
-                     parties=[SimpleNamespace(**p) for p in data["parties"]])
-    events = [("report", None, None, {"source": source, "category": case.category, "grid": found.grid.code})]
-    # A grid worker's field report is filed at once (the table's `file` row decides); filed before
-    # the first INSERT, so the row is written once.
-    if table.row_taken(case, "file", actor) is not None:
-        events.append(("file", case.state, case.level, {}))
-        if not table.fire(case, "file", actor=actor, now=now, calendar=policy.calendar, warn_share=policy.warn_share):
-            raise Conflict("file is not allowed now")
-    with db.transaction(write=True, pipeline=True) as conn:
-        _insert_case(conn, case, found.county.code, actor, events, now)
-    names = {("division", getattr(found, lvl).id): getattr(found, lvl).to_dict() for lvl in LEVELS}
-    names[("grid", found.grid.id)] = found.grid.to_dict()
-    return case_dict(case, names, actor, now, full=True) | {
-        "allowed_events": table.allowed_events(case, actor), "agreement": None, "sessions": [], "follow_ups": [],
-        "possible_duplicates": duplicates}
-
-
-def _new_case(**values) -> SimpleNamespace:
-    """A case not yet stored: every column of `case_file` (None unless given) as plain attributes.  The
-    workflow table, the JSON view and the INSERT read attributes only; an ORM object would cost the
-    busiest request its instrumentation for nothing."""
-    return SimpleNamespace(**(dict.fromkeys(_CASE_COLUMNS) | {"id": None} | values))
-
-
-def _insert_case(conn: Connection, case: SimpleNamespace, county_code: str, actor: Actor, events: list,
-                 now: datetime) -> None:
-    """Write a new case, its parties and its first timeline entries: plain INSERTs (a report is the
-    busiest write; the ORM's unit of work would cost more than the statements).  In a pipelined
-    transaction on PostgreSQL, BEGIN travels with the numbered case, the parties and events with the COMMIT."""
-    _store_case(conn, case, county_code, now)
-    if case.parties:
-        _INSERT_PARTIES.rows(conn, [{"case_id": case.id, "name": p.name, "phone": p.phone,
-                                     "id_number": p.id_number, "role": p.role} for p in case.parties])
-    case.__dict__["_chain_tail"] = (0, GENESIS)
-    states = [("reported", LEVELS[0]), (case.state, case.level)]
-    _INSERT_EVENTS.rows(conn, [
-        event_row(conn, case, actor, event, from_state, from_level, None, record, now, to_state, to_level)
-        for (event, from_state, from_level, record), (to_state, to_level) in zip(events, states)])
-
-
-_DUPLICATES = HotStatement(
-    select(Case.id, Case.number, Case.state, Case.lon, Case.lat)
-    .where(Case.category == bindparam("category"), Case.lat.between(bindparam("lat0"), bindparam("lat1")),
-           Case.lon.between(bindparam("lon0"), bindparam("lon1")), Case.created_at >= bindparam("since"),
-           DUPLICATE_CANDIDATES_SQL))
-
-
-def _duplicates_query(data: dict, policy: Policy, now: datetime) -> tuple[HotStatement, dict]:
-    """Active cases of the same category reported nearby lately: a box around the point first."""
-    kx, ky = map(float, metres_per_degree(data["lat"]))
-    dlon, dlat = policy.duplicate_radius_m / kx, policy.duplicate_radius_m / ky
-    return _DUPLICATES, {"category": data["category"], "lat0": data["lat"] - dlat, "lat1": data["lat"] + dlat,
-                         "lon0": data["lon"] - dlon, "lon1": data["lon"] + dlon,
-                         "since": now - timedelta(hours=policy.duplicate_window_hours)}
-
-
-def _possible_duplicates(rows: list[tuple], lon: float, lat: float, policy: Policy, limit: int = 20) -> list[dict]:
-    """Of the cases in the box, those within the radius, nearest first (a hint; the grid worker decides)."""
-    if not rows:
-        return []
-    distances = nearby_m(lon, lat, [r[3] for r in rows], [r[4] for r in rows])
-    near = sorted(((d, r) for d, r in zip(distances.tolist(), rows) if d <= policy.duplicate_radius_m),
-                  key=lambda pair: pair[0])[:limit]
-    return [{"id": case_id, "number": number, "state": state, "distance_m": round(d, 1)}
-            for d, (case_id, number, state, _, _) in near]
 
 
 # -- events: the one place a case changes state -------------------------------------------------
