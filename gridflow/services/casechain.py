@@ -5,7 +5,7 @@ import json
 from datetime import datetime
 from types import SimpleNamespace
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Connection, and_, func, select
 from sqlalchemy.orm import Session
 
 from gridflow.clock import iso_local, utcnow
@@ -19,11 +19,12 @@ from gridflow.workflow.timeline import GENESIS, durations, event_hash, verify_ch
 
 
 # -- the timeline -----------------------------------------------------------------------------
-def event_row(session: Session, case: Case, actor: Actor, event: str, from_state: str | None,
+def event_row(session: Session | Connection, case, actor: Actor, event: str, from_state: str | None,
               from_level: str | None, reason: str | None, data: dict, now: datetime,
               to_state: str | None = None, to_level: str | None = None) -> dict:
-    """The next timeline entry of `case` as column values, hash-chained to the one before it; the
-    case remembers it as its chain tail (so several events in one transaction chain up)."""
+    """The next timeline entry of `case` (a stored Case, or a new case being written) as column
+    values, hash-chained to the one before it; the case remembers it as its chain tail (so several
+    events in one transaction chain up)."""
     last = case.__dict__.get("_chain_tail")  # (seq, hash) of the last event, if already known
     if last is None:
         last = load_chain_tails(session, [case])[case.id]
@@ -44,7 +45,7 @@ def append_event(session: Session, case: Case, actor: Actor, event: str, from_st
     return entry
 
 
-def load_chain_tails(session: Session, cases: list[Case]) -> dict[int, tuple[int, str]]:
+def load_chain_tails(session: Session | Connection, cases: list[Case]) -> dict[int, tuple[int, str]]:
     """(seq, hash) of the last event of each case, (0, GENESIS) for none: one query for a batch."""
     ids = [c.id for c in cases]
     last = select(CaseEvent.case_id, func.max(CaseEvent.seq).label("seq")).where(CaseEvent.case_id.in_(ids)) \
