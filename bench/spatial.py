@@ -75,12 +75,12 @@ def bench_locate(name: str, url: str, n: int = 2000) -> None:
     city, _, _ = puyang()
     pts = random_points_in(city[2], n, rng)
     samples = []
-    with db.session() as s:
+    with db.lookup() as conn:
         for lon, lat in pts[:50]:  # warm caches
-            places.locate(s, float(lon), float(lat))
+            places.locate(conn, float(lon), float(lat))
         for lon, lat in pts:
             started = time.perf_counter()
-            found = places.locate(s, float(lon), float(lat))
+            found = places.locate(conn, float(lon), float(lat))
             samples.append((time.perf_counter() - started) * 1000)
             assert found["grid"] is not None
     median, p95 = percentiles(samples)
