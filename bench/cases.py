@@ -21,10 +21,12 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
+import shapely
 from sqlalchemy import delete, func, select, text
 
 from bench.common import full_city, percentiles, pg_url, sqlite_url
@@ -41,7 +43,20 @@ from gridflow.spatial import shapes
 from gridflow.workflow.categories import CATEGORIES, LEVELS
 
 ROOT = Path(__file__).resolve().parent.parent
-OVERDUE = 10_000
+
+
+@dataclass(frozen=True)
+class Sizes:
+    scale: str = "full"  # demo city
+    cases: int = 1_000_000  # bulk-loaded active cases
+    overdue: int = 10_000  # overdue cases the sweep escalates
+    queue_requests: int = 600
+    reports: int = 800  # per round
+    rounds: int = 4
+
+
+FULL = Sizes()
+SMOKE = Sizes(scale="small", cases=3_000, overdue=300, queue_requests=20, reports=40, rounds=1)  # toy sizes
 COLUMNS = ["number", "kind", "category", "description", "source", "risk", "lon", "lat", "location", "grid_id",
            "community_id", "street_id", "county_id", "city_id", "state", "level", "level_entered_at", "deadline",
            "warn_at", "escalations", "returns", "reworks", "extensions", "created_at", "updated_at", "version"]
@@ -55,8 +70,8 @@ def _rows(db, n: int, prefix: str, overdue: bool, seed: int):
     index = GridIndex([g.code for g in grids], shapes([g.boundary for g in grids]))
     by_code = {g.code: g for g in grids}
     rng = np.random.default_rng(seed)
-    city = puyang()[0][2]
-    xy = random_points_in(city, n, rng)
+    area = shapely.union_all(index.geoms) if len(grids) < 1000 else puyang()[0][2]  # a small city: its grids
+    xy = random_points_in(area, n, rng)
     found = index.assign_xy(xy[:, 0], xy[:, 1])
     codes = list(CATEGORIES)
     now = utcnow()
@@ -121,11 +136,16 @@ class Server:
         self.proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b",
                                       f"127.0.0.1:{port}", "--log-level", "warning", target], env=env, cwd=ROOT)
         for _ in range(200):
+            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/")
+                probe.request("GET", "/")
+                probe.getresponse().read()
                 return
             except OSError:
                 time.sleep(0.1)
+            finally:
+                probe.close()
+        self.stop()
         raise RuntimeError(f"{target} did not start")
 
     def stop(self):
@@ -143,7 +163,10 @@ def _request(conn, method, path, body=None, headers=None):
 
 def token(port, username, password):
     conn = http.client.HTTPConnection("127.0.0.1", port)
-    status, data = _request(conn, "POST", "/api/v1/auth/token", {"username": username, "password": password})
+    try:
+        status, data = _request(conn, "POST", "/api/v1/auth/token", {"username": username, "password": password})
+    finally:
+        conn.close()
     assert status == 200, data
     return json.loads(data)["token"]
 
@@ -152,13 +175,16 @@ def bench_queue(port: int, users: list[tuple[str, str]], requests: int = 600) ->
     tokens = [(level, token(port, u, "bench-pw")) for level, u in users]
     conn = http.client.HTTPConnection("127.0.0.1", port)
     samples, totals = [], {}
-    for i in range(requests):
-        level, tok = tokens[i % len(tokens)]
-        started = time.perf_counter()
-        status, data = _request(conn, "GET", "/api/v1/queue", headers={"Authorization": f"Bearer {tok}"})
-        samples.append((time.perf_counter() - started) * 1000)
-        assert status == 200, data
-        totals[level] = max(totals.get(level, 0), json.loads(data)["total"])
+    try:
+        for i in range(requests):
+            level, tok = tokens[i % len(tokens)]
+            started = time.perf_counter()
+            status, data = _request(conn, "GET", "/api/v1/queue", headers={"Authorization": f"Bearer {tok}"})
+            samples.append((time.perf_counter() - started) * 1000)
+            assert status == 200, data
+            totals[level] = max(totals.get(level, 0), json.loads(data)["total"])
+    finally:
+        conn.close()
     p50, p95 = percentiles(samples)
     return p50, p95, totals
 
@@ -173,8 +199,11 @@ def bench_reports(port: int, path: str, headers: dict, count: int, threads: int 
 
     def worker(part):
         conn = http.client.HTTPConnection("127.0.0.1", port)
-        for body in part:
-            statuses.append(_request(conn, "POST", path, body, headers)[0])
+        try:
+            for body in part:
+                statuses.append(_request(conn, "POST", path, body, headers)[0])
+        finally:
+            conn.close()
 
     parts = [bodies[i::threads] for i in range(threads)]
     started = time.perf_counter()
@@ -194,9 +223,10 @@ def numbered(prefix: str):
     return Case.number.between(prefix, prefix + "\uffff")
 
 
-def run(name: str, url: str, n_cases: int, port: int, reports_only: bool = False) -> None:
+def run(name: str, url: str, port: int, reports_only: bool = False, sizes: Sizes = FULL) -> None:
     print(f"== {name}")
-    app = full_city(url)
+    n_cases = sizes.cases
+    app = full_city(url, scale=sizes.scale)
     db = get_db(app)
     with db.session() as s:
         loaded = s.scalar(select(func.count()).select_from(Case).where(numbered("B")))
@@ -224,13 +254,13 @@ def run(name: str, url: str, n_cases: int, port: int, reports_only: bool = False
     settle(db)
     if reports_only:
         db.dispose()
-        return bench_report_ratio(app, url, port)
+        return bench_report_ratio(app, url, port, sizes)
     policy = Policy.from_config(app.config)
     started = time.perf_counter()
     report = sweep(db, utcnow() - timedelta(days=400), policy)
     print(f"  sweep finding overdue among {active:,} active cases (none due): {(time.perf_counter() - started) * 1000:.0f} ms"
           f"  (goal ≤ 1 s; escalated {report.escalated})")
-    bulk_load(db, OVERDUE, "O", overdue=True, seed=7)
+    bulk_load(db, sizes.overdue, "O", overdue=True, seed=7)
     with db.session() as s:
         due = s.scalar(select(func.count()).select_from(Case).where(numbered("O")))
     started = time.perf_counter()
@@ -246,20 +276,21 @@ def run(name: str, url: str, n_cases: int, port: int, reports_only: bool = False
 
     server = Server("wsgi:app", url, port)
     try:
-        p50, p95, totals = bench_queue(port, users)
+        p50, p95, totals = bench_queue(port, users, sizes.queue_requests)
         print(f"  GET /api/v1/queue over HTTP: p50 {p50:.1f} ms, p95 {p95:.1f} ms  (goal p95 ≤ 50 ms; "
               f"largest queue per level {totals})")
     finally:
         server.stop()
-    bench_report_ratio(app, url, port)
+    bench_report_ratio(app, url, port, sizes)
 
 
-def bench_report_ratio(app, url: str, port: int, count: int = 800, rounds: int = 4) -> None:
+def bench_report_ratio(app, url: str, port: int, sizes: Sizes) -> None:
     """Reports through our API against inserts through the bare endpoint, each served by two gunicorn
     workers.  Both servers are warmed up first (steady state: connections open, statements prepared),
     then measured in alternating rounds, so that a burst of noise on this shared machine hits one
     round rather than one side.  Printed: the best round of each side and their ratio, and the median
     of the ratios of paired rounds."""
+    count, rounds = sizes.reports, sizes.rounds
     ours_server, bare_server = Server("wsgi:app", url, port), Server("bench.bare_app:app", url, port + 1)
     try:
         admin = {"Authorization": f"Bearer {token(port, 'bench.admin', 'bench-pw')}"}
@@ -280,19 +311,25 @@ def bench_report_ratio(app, url: str, port: int, count: int = 800, rounds: int =
         s.execute(delete(CaseEvent))
         s.execute(delete(Case).where(~numbered("B")))
         s.execute(text("DELETE FROM bench_bare_case"))
+    get_db(app).dispose()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--cases", type=int)
     parser.add_argument("--skip-postgis", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--reports-only", action="store_true", help="only the report throughput ratio")
+    parser.add_argument("--smoke", action="store_true", help="every step at toy size, on its own databases")
     args = parser.parse_args()
+    sizes = SMOKE if args.smoke else FULL
+    if args.cases:
+        sizes = replace(sizes, cases=args.cases)
+    names = ("smoke.db", "gridflow_bench_smoke") if args.smoke else ("full.db", "gridflow_bench")
     if not args.skip_sqlite:
-        run("SpatiaLite", sqlite_url("full.db"), args.cases, 8701, args.reports_only)
+        run("SpatiaLite", sqlite_url(names[0]), 8701, args.reports_only, sizes)
     if not args.skip_postgis:
-        run("PostGIS", pg_url("gridflow_bench"), args.cases, 8711, args.reports_only)
+        run("PostGIS", pg_url(names[1]), 8711, args.reports_only, sizes)
 
 
 if __name__ == "__main__":

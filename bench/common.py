@@ -45,26 +45,28 @@ def app_for(url: str, fresh: bool):
     return create_app({"DATABASE_URL": url})
 
 
-def full_city(url: str, rebuild: bool = False):
-    """An app on `url` with the full demo city loaded (built once, kept for later runs)."""
+def full_city(url: str, rebuild: bool = False, scale: str = "full"):
+    """An app on `url` with the demo city loaded (built once, kept for later runs).  A database that
+    exists is migrated and filled in place; one that does not (or `rebuild`) is created afresh."""
     from gridflow.services import demo
 
+    app = None
     if not rebuild:
         try:
             upgrade(url)  # a city built by an older revision gets the newer tables
             app = app_for(url, fresh=False)
-            with get_db(app).session() as s:
-                if demo.has_data(s):
-                    return app
-            get_db(app).dispose()
-        except Exception:  # noqa: BLE001 - no database yet: build it below
-            pass
-    app = app_for(url, fresh=True)
+        except Exception:  # noqa: BLE001 - no database yet: create it below
+            app = None
+    if app is None:
+        app = app_for(url, fresh=True)
+    with get_db(app).session() as s:
+        if demo.has_data(s):
+            return app
     started = time.perf_counter()
     with get_db(app).session() as s:
-        for _ in demo.build(s, scale="full"):
+        for _ in demo.build(s, scale=scale):
             pass
-    print(f"  (built the full demo city on {make_url(url).get_backend_name()} in {time.perf_counter() - started:.1f} s)")
+    print(f"  (built the {scale} demo city on {make_url(url).get_backend_name()} in {time.perf_counter() - started:.1f} s)")
     return app
 
 

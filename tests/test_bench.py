@@ -1,0 +1,41 @@
+"""The benchmark scripts run end to end (at toy sizes: their figures are not checked here, only that
+every step still works against the current code on both back ends)."""
+from __future__ import annotations
+
+import socket
+from dataclasses import replace
+
+from bench import cases as bench_cases
+from bench import spatial as bench_spatial
+
+
+def free_port_pair() -> int:
+    """A port p with p and p + 1 free (the bench serves ours on p and the bare endpoint on p + 1)."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port + 1))
+                return port
+            except OSError:
+                continue
+    raise RuntimeError("no two free consecutive ports")
+
+
+def test_the_case_bench_runs_every_step(db_url, capsys):
+    sizes = replace(bench_cases.SMOKE, cases=400, overdue=40, queue_requests=8, reports=12)
+    bench_cases.run("test", db_url, free_port_pair(), sizes=sizes)
+    out = capsys.readouterr().out
+    for step in ("active cases stored", "sweep finding overdue", "sweep escalating", "GET /api/v1/queue",
+                 "POST /api/v1/cases", "ratio, best rounds"):
+        assert step in out, out
+
+
+def test_the_spatial_bench_runs_every_step(db_url, capsys):
+    bench_spatial.bench_bulk(2_000, scale="small")
+    bench_spatial.bench_locate("test", db_url, n=10, scale="small")
+    out = capsys.readouterr().out
+    for step in ("ratio to the fastest raw query", "locate on test", "coverage on test"):
+        assert step in out, out
