@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import func, select
 
 from gridflow.models import Case
-from tests.cases_helpers import EAST, WEST_SW, Api, setup_city
+from gridflow.services.users import add_user
+from tests.cases_helpers import EAST, PASSWORD, WEST_SW, Api, setup_city
 
 
 @pytest.fixture
@@ -17,6 +18,16 @@ def api(client, runner, tmp_path, db):
 def ok(response, status=200):
     assert response.status_code == status, response.json
     return response.json
+
+
+def test_a_grid_handed_to_another_worker_changes_hands_at_the_next_request(api, db):
+    case = ok(api.report("med_comm", location=WEST_SW), 201)  # in 410902001001003, gw2's grid
+    api.token("gw2")  # issued before the hand-over, still valid after it
+    with db.session() as s:  # (re-adding gw1 sets his password again: he logs in anew below)
+        add_user(s, "gw1", "grid_worker", None, ["410902001001001", "410902001001002", "410902001001003"],
+                 PASSWORD)
+    assert api.event("gw2", case, "file").status_code == 404  # no longer his grid
+    assert ok(api.event("gw1", case, "file"))["state"] == "open"
 
 
 def test_a_field_report_by_the_grids_worker_is_filed_at_community_level(api):
