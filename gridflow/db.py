@@ -153,9 +153,9 @@ class Database:
         try:
             yield conn
         finally:
+            pin.busy = False
             if conn.in_transaction():  # whatever the unit left open ends with it
                 conn.rollback()
-            pin.busy = False
 
     @contextmanager
     def _unit(self, mode: str) -> Iterator[Session]:

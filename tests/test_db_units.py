@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import event, func, select, text
 
 from gridflow.db import make_engine
+from gridflow.hotpath import HotStatement
 from gridflow.models import Case, CaseCounter, CaseEvent, CaseParty
 from gridflow.services import reporting
 from tests.cases_helpers import Api, setup_city
@@ -90,6 +91,23 @@ def test_a_failed_unit_of_work_leaves_the_pinned_connection_usable(db):
                 1 / 0
         with db.session() as s:
             assert s.execute(text("SELECT 2")).scalar() == 2
+
+
+def test_a_connection_that_breaks_mid_request_is_replaced_for_the_next_unit(db):
+    with db.pinned():
+        with db.lookup() as conn:
+            conn.execute(text("SELECT 1"))
+        with pytest.raises(Exception):
+            with db.session(write=True) as s:
+                s.connection().connection.dbapi_connection.close()  # the server went away, say
+                s.execute(text("SELECT 1"))
+        with pytest.raises(Exception):  # the same under a statement run on the driver's cursor
+            with db.transaction(write=True) as conn:
+                conn.connection.dbapi_connection.close()
+                HotStatement(select(CaseCounter.prefix)).rows(conn, {})
+        for unit in (db.lookup(), db.session(write=True)):
+            with unit as used:
+                assert used.execute(text("SELECT 2")).scalar() == 2
 
 
 def test_a_plain_postgresql_url_means_the_shipped_driver():
