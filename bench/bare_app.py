@@ -1,4 +1,7 @@
-"""The yardstick for report throughput: a bare Flask + SQLAlchemy endpoint that inserts one row."""
+"""The yardstick for report throughput: a bare Flask + SQLAlchemy endpoint that inserts one row.
+
+Its table is created by the bench before any server starts (`create_table`): created at import, two
+gunicorn workers booting at once raced to create it and one failed to boot."""
 from __future__ import annotations
 
 import os
@@ -13,8 +16,17 @@ metadata = MetaData()
 bare = Table("bench_bare_case", metadata, Column("id", Integer, primary_key=True), Column("kind", String(10)),
              Column("category", String(8)), Column("description", Text), Column("lon", Float), Column("lat", Float),
              Column("created_at", DateTime))
-engine = make_engine(os.environ["DATABASE_URL"])
-metadata.create_all(engine)
+
+
+def create_table(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        metadata.create_all(engine)
+    finally:
+        engine.dispose()
+
+
+engine = make_engine(os.environ.get("DATABASE_URL", "sqlite://"))
 app = Flask(__name__)
 
 

@@ -63,10 +63,10 @@ def make_engine(url: str, **kwargs) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs.setdefault("pool_use_lifo", True)  # a file: a pool of connections, warmest first
         os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
         engine = create_engine(
-            url, module=_sqlite_module(), connect_args={"timeout": 30, "check_same_thread": False},
-            pool_use_lifo=True, **kwargs,
+            url, module=_sqlite_module(), connect_args={"timeout": 30, "check_same_thread": False}, **kwargs,
         )
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
@@ -76,8 +76,8 @@ def make_engine(url: str, **kwargs) -> Engine:
         # the hot look-ups skip PostgreSQL's planner (a bare postgresql:// would mean psycopg2).
         url = parsed.set(drivername="postgresql+psycopg")
     kwargs.setdefault("pool_pre_ping", True)
-    # The most recently used connection first: its prepared statements and caches are warm.
-    return create_engine(url, pool_use_lifo=True, **kwargs)
+    kwargs.setdefault("pool_use_lifo", True)  # the most recently used connection first: caches are warm
+    return create_engine(url, **kwargs)
 
 
 class _Pin:

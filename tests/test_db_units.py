@@ -110,5 +110,14 @@ def test_a_connection_that_breaks_mid_request_is_replaced_for_the_next_unit(db):
                 assert used.execute(text("SELECT 2")).scalar() == 2
 
 
+def test_an_in_memory_sqlite_url_makes_an_engine():
+    engine = make_engine("sqlite://")  # one connection, no pool of them to order
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT spatialite_version()").scalar()
+    finally:
+        engine.dispose()
+
+
 def test_a_plain_postgresql_url_means_the_shipped_driver():
     assert make_engine("postgresql://nobody@127.0.0.1:1/none").dialect.driver == "psycopg"

@@ -25,6 +25,8 @@ def states_sql(states) -> TextClause:
 
 ACTIVE_SQL = states_sql(ACTIVE)
 DUPLICATE_CANDIDATES_SQL = states_sql(("reported", *ACTIVE))  # a new report may repeat one of these
+# What waits for the grid's worker: reports to check and file, results to verify on site.
+AWAITING_GRID_WORKER_SQL = states_sql(("reported", "resolved"))
 
 
 def at_level_sql(level: str) -> TextClause:
@@ -114,7 +116,9 @@ class Case(Base):
                 sqlite_where=queue_predicate(lvl)) for lvl in LEVELS),
         # The sweep (and the admin's queue): active cases by deadline.
         Index("ix_case_active_deadline", "deadline", postgresql_where=ACTIVE_SQL, sqlite_where=ACTIVE_SQL),
-        Index("ix_case_grid_state", "grid_id", "state"),
+        # The grid worker's queue: what waits for him in his grids (field reports, filed at once, never do).
+        Index("ix_case_grid_waiting", "grid_id", postgresql_where=AWAITING_GRID_WORKER_SQL,
+              sqlite_where=AWAITING_GRID_WORKER_SQL),
         # Foreign keys pointing back at cases or entities (deleting one must not scan all cases); most
         # cases have neither, and NULLs need no entries.
         Index("ix_case_merged_into", "merged_into_id", postgresql_where=text("merged_into_id IS NOT NULL"),

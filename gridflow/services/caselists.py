@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from gridflow.clock import utcnow
 from gridflow.db import Database
 from gridflow.models import Case, Division
-from gridflow.models.cases import ACTIVE_SQL, queue_predicate
+from gridflow.models.cases import ACTIVE_SQL, AWAITING_GRID_WORKER_SQL, queue_predicate
 from gridflow.services import validate as v
 from gridflow.services.caseview import case_dict, load_names, visible_conditions
 from gridflow.services.errors import Invalid
@@ -81,7 +81,7 @@ def queue(db: Database, actor: Actor, args: dict) -> dict:
     now = utcnow()
     with db.session() as s:
         if actor.role == GRID_WORKER:
-            stmt = select(Case).where(Case.grid_id.in_(actor.grid_ids or [-1]), Case.state.in_(("reported", "resolved")))
+            stmt = select(Case).where(Case.grid_id.in_(actor.grid_ids or [-1]), AWAITING_GRID_WORKER_SQL)
             stmt = stmt.order_by(Case.deadline.is_(None), Case.deadline, Case.created_at)
         else:
             stmt = select(Case).where(ACTIVE_SQL)
