@@ -29,14 +29,13 @@ import numpy as np
 import shapely
 from sqlalchemy import delete, func, select, text
 
-from bench.common import full_city, percentiles, pg_url, sqlite_url
+from bench.common import demo_city, percentiles, pg_url, sqlite_url
 from geo.assign import GridIndex
 from geo.demo import random_points_in
 from gridflow.clock import utcnow
 from gridflow.db import get_db
 from gridflow.models import Case, CaseEvent, Division, Grid
 from gridflow.models.cases import ACTIVE_SQL
-from gridflow.services.demo import puyang
 from gridflow.services.policy import Policy
 from gridflow.services.sweep import sweep
 from gridflow.services.users import add_user
@@ -71,8 +70,7 @@ def _rows(db, n: int, prefix: str, overdue: bool, seed: int):
     index = GridIndex([g.code for g in grids], shapes([g.boundary for g in grids]))
     by_code = {g.code: g for g in grids}
     rng = np.random.default_rng(seed)
-    area = shapely.union_all(index.geoms) if len(grids) < 1000 else puyang()[0][2]  # a small city: its grids
-    xy = random_points_in(area, n, rng)
+    xy = random_points_in(shapely.union_all(index.geoms), n, rng)  # where the loaded city has grids
     found = index.assign_xy(xy[:, 0], xy[:, 1])
     codes = list(CATEGORIES)
     now = utcnow()
@@ -104,28 +102,27 @@ def bulk_load(db, n: int, prefix: str, overdue: bool = False, seed: int = 1) -> 
             with cur.copy(f"COPY case_file ({', '.join(COLUMNS)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            raw.commit()
-            raw.driver_connection.autocommit = True  # VACUUM cannot run in a transaction
-            cur.execute("VACUUM ANALYZE case_file")  # what autovacuum does to a live table
-            raw.driver_connection.autocommit = False
         else:
             marks = ", ".join("GeomFromEWKT(?)" if c == "location" else "?" for c in COLUMNS)
             cur.execute("BEGIN")
             cur.executemany(f"INSERT INTO case_file ({', '.join(COLUMNS)}) VALUES ({marks})", rows)
             cur.execute("COMMIT")
-            cur.execute("ANALYZE")
         raw.commit()
     finally:
         raw.close()
+    settle(db)
     return time.perf_counter() - started
 
 
 def settle(db) -> None:
-    """After the bench's own mass changes, what autovacuum would do, so that it does not run during
-    the HTTP measurements."""
-    if db.is_postgres:
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE case_file, case_event, case_counter")
+    """After the bench's own mass changes, what autovacuum (or a live SQLite database's ANALYZE)
+    would do, so that it does not run during the measurements and the planners see the new sizes."""
+    if not db.is_postgres:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:  # VACUUM: no transaction
+        conn.exec_driver_sql("VACUUM ANALYZE case_file, case_event, case_counter")
 
 
 class Server:
@@ -227,7 +224,7 @@ def numbered(prefix: str):
 def run(name: str, url: str, port: int, reports_only: bool = False, sizes: Sizes = FULL) -> None:
     print(f"== {name}")
     n_cases = sizes.cases
-    app = full_city(url, scale=sizes.scale)
+    app = demo_city(url, scale=sizes.scale)
     db = get_db(app)
     with db.session() as s:
         loaded = s.scalar(select(func.count()).select_from(Case).where(numbered("B")))

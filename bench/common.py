@@ -45,7 +45,7 @@ def app_for(url: str, fresh: bool):
     return create_app({"DATABASE_URL": url})
 
 
-def full_city(url: str, rebuild: bool = False, scale: str = "full"):
+def demo_city(url: str, rebuild: bool = False, scale: str = "full"):
     """An app on `url` with the demo city loaded (built once, kept for later runs).  A database that
     exists is migrated and filled in place; one that does not (or `rebuild`) is created afresh."""
     from gridflow.services import demo

@@ -14,7 +14,7 @@ import numpy as np
 import shapely
 from shapely import STRtree
 
-from bench.common import full_city, percentiles, pg_url, sqlite_url
+from bench.common import demo_city, percentiles, pg_url, sqlite_url
 from geo.assign import GridIndex
 from geo.demo import generate, random_points_in
 from gridflow.db import get_db
@@ -69,7 +69,7 @@ def bench_bulk(n_points: int, scale: str = "full") -> None:
 
 
 def bench_locate(name: str, url: str, n: int = 2000, scale: str = "full") -> None:
-    app = full_city(url, scale=scale)
+    app = demo_city(url, scale=scale)
     db = get_db(app)
     rng = np.random.default_rng(2)
     city, _, _ = puyang()

@@ -29,16 +29,12 @@ DUPLICATE_CANDIDATES_SQL = states_sql(("reported", *ACTIVE))  # a new report may
 AWAITING_GRID_WORKER_SQL = states_sql(("reported", "resolved"))
 
 
-def at_level_sql(level: str) -> TextClause:
-    """`level = '<level>'` as literal SQL (for the per-level queue indexes; `level` is one of LEVELS)."""
+def queue_predicate(level: str) -> TextClause:
+    """The cases in the work queues of one level, active and at that level, as literal SQL (the
+    per-level queue indexes are partial on exactly this)."""
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}")
-    return text(f"level = '{level}'")
-
-
-def queue_predicate(level: str) -> TextClause:
-    """The cases in the work queues of one level: active, and at that level."""
-    return text(f"{ACTIVE_SQL.text} AND {at_level_sql(level).text}")
+    return text(f"{ACTIVE_SQL.text} AND level = '{level}'")
 
 
 class User(Base):
