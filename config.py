@@ -1,4 +1,5 @@
 """Configuration objects.  Values come from the environment when the app is created, not at import."""
+
 from __future__ import annotations
 
 import os
@@ -16,7 +17,7 @@ class Config:
     # Coverage validation ignores gaps/overlaps smaller than this (m²).
     COVERAGE_TOLERANCE_M2 = 1.0
     # Case workflow
-    WARN_SHARE = 0.8                      # warning (yellow) at this share of a level's limit
+    WARN_SHARE = 0.8  # warning (yellow) at this share of a level's limit
     OFFICE_HOURS = ((9, 0), (12, 0), (13, 30), (17, 30))  # morning and afternoon spans
     DUPLICATE_RADIUS_M = 100.0
     DUPLICATE_WINDOW_HOURS = 72
@@ -24,7 +25,7 @@ class Config:
     TOKEN_MAX_AGE_SECONDS = 12 * 3600
     MAX_TEXT_LENGTH = 4000
     MAX_CONTENT_LENGTH = 1024 * 1024  # request bodies: 413 beyond this
-    SCHEDULER_LOCK = str(INSTANCE / 'scheduler.lock')
+    SCHEDULER_LOCK = str(INSTANCE / "scheduler.lock")
     BABEL_DEFAULT_LOCALE = "zh"
 
     @classmethod
@@ -33,8 +34,13 @@ class Config:
         for key in ("SECRET_KEY", "DATABASE_URL"):
             if os.environ.get(key):
                 values[key] = os.environ[key]
-        for key in ("COVERAGE_TOLERANCE_M2", "WARN_SHARE", "DUPLICATE_RADIUS_M", "DUPLICATE_WINDOW_HOURS",
-                    "SWEEP_INTERVAL_SECONDS"):
+        for key in (
+            "COVERAGE_TOLERANCE_M2",
+            "WARN_SHARE",
+            "DUPLICATE_RADIUS_M",
+            "DUPLICATE_WINDOW_HOURS",
+            "SWEEP_INTERVAL_SECONDS",
+        ):
             if os.environ.get(key):
                 try:
                     values[key] = float(os.environ[key])

@@ -69,6 +69,23 @@ ensure_venv() {
 
 ensure_spatialite() { apt_install libsqlite3-mod-spatialite; }
 
+# Front-end assets: installed from the npm registry with the committed package-lock.json and copied
+# into gridflow/static/vendor (pages never load anything from the internet).
+ensure_assets() {
+    command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+    local stamp="node_modules/.gridflow-installed" want
+    want=$(sha256sum package-lock.json | cut -d' ' -f1)
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        say "installing front-end packages (npm ci)"
+        npm ci --silent --no-audit --no-fund >/dev/null || die "npm ci failed"
+        echo "$want" > "$stamp"
+        rm -rf gridflow/static/vendor
+    fi
+    if [ ! -f gridflow/static/vendor/MANIFEST.json ] || [ scripts/build-assets.mjs -nt gridflow/static/vendor/MANIFEST.json ]; then
+        npm run -s build >/dev/null || die "building the front-end assets failed"
+    fi
+}
+
 # PostgreSQL 15 + PostGIS on 127.0.0.1:5432 (trust auth).  Returns 1 if it cannot be had; the
 # caller decides whether that is fatal (it is under CI=true).
 ensure_postgis() {
@@ -84,6 +101,7 @@ ensure_postgis() {
 
 cmd_serve() {
     ensure_spatialite
+    ensure_assets
     ensure_venv
     mkdir -p instance
     export FLASK_APP=wsgi
@@ -101,6 +119,7 @@ cmd_serve() {
 
 cmd_test() {
     ensure_spatialite
+    ensure_assets
     ensure_venv
     if ensure_postgis; then
         export GRIDFLOW_TEST_POSTGRES=${GRIDFLOW_TEST_POSTGRES:-postgresql+psycopg://postgres@127.0.0.1:5432/gridflow_test}

@@ -9,6 +9,7 @@ With N (default 1 M) cases bulk-loaded on SpatiaLite and on PostGIS:
 
 Bulk-loaded cases carry no timeline events (the sweep's escalation starts their chain).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,9 +58,34 @@ class Sizes:
 
 FULL = Sizes()
 SMOKE = Sizes(scale="small", cases=3_000, overdue=300, queue_requests=20, reports=40, rounds=1)  # toy sizes
-COLUMNS = ["number", "kind", "category", "description", "source", "risk", "lon", "lat", "location", "grid_id",
-           "community_id", "street_id", "county_id", "city_id", "state", "level", "level_entered_at", "deadline",
-           "warn_at", "escalations", "returns", "reworks", "extensions", "created_at", "updated_at", "version"]
+COLUMNS = [
+    "number",
+    "kind",
+    "category",
+    "description",
+    "source",
+    "risk",
+    "lon",
+    "lat",
+    "location",
+    "grid_id",
+    "community_id",
+    "street_id",
+    "county_id",
+    "city_id",
+    "state",
+    "level",
+    "level_entered_at",
+    "deadline",
+    "warn_at",
+    "escalations",
+    "returns",
+    "reworks",
+    "extensions",
+    "created_at",
+    "updated_at",
+    "version",
+]
 
 
 def _rows(db, n: int, prefix: str, overdue: bool, seed: int):
@@ -83,13 +109,40 @@ def _rows(db, n: int, prefix: str, overdue: bool, seed: int):
         county = parents[street]
         cat = CATEGORIES[codes[i % len(codes)]]
         created = now - timedelta(minutes=float(rng.uniform(10, 525_600)))
-        deadline = now - timedelta(minutes=float(rng.uniform(1, 14_400))) if overdue else \
-            now + timedelta(minutes=float(rng.uniform(1_440, 43_200)))  # a day or more: not due while benched
+        deadline = (
+            now - timedelta(minutes=float(rng.uniform(1, 14_400)))
+            if overdue
+            else now + timedelta(minutes=float(rng.uniform(1_440, 43_200)))
+        )  # a day or more: not due while benched
         lon, lat = float(xy[i, 0]), float(xy[i, 1])
-        yield (f"{prefix}{i:07d}", cat.kind, cat.code, "批量载入的测试案件", "field", None, lon, lat,
-               f"SRID=4326;POINT({lon!r} {lat!r})", g.id, g.community_id, street, county, parents[county],
-               "open" if i % 5 else "handling", LEVELS[levels[i]], created, deadline, deadline - timedelta(hours=1),
-               0, 0, 0, 0, created, created, 1)
+        yield (
+            f"{prefix}{i:07d}",
+            cat.kind,
+            cat.code,
+            "批量载入的测试案件",
+            "field",
+            None,
+            lon,
+            lat,
+            f"SRID=4326;POINT({lon!r} {lat!r})",
+            g.id,
+            g.community_id,
+            street,
+            county,
+            parents[county],
+            "open" if i % 5 else "handling",
+            LEVELS[levels[i]],
+            created,
+            deadline,
+            deadline - timedelta(hours=1),
+            0,
+            0,
+            0,
+            0,
+            created,
+            created,
+            1,
+        )
 
 
 def bulk_load(db, n: int, prefix: str, overdue: bool = False, seed: int = 1) -> float:
@@ -131,8 +184,20 @@ class Server:
     def __init__(self, target: str, url: str, port: int, workers: int = 2):
         env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
         self.port = port
-        self.proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b",
-                                      f"127.0.0.1:{port}", "--log-level", "warning", target], env=env, cwd=ROOT)
+        self.proc = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                target,
+            ],
+            env=env,
+            cwd=ROOT,
+        )
         for _ in range(200):
             probe = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             try:
@@ -152,8 +217,12 @@ class Server:
 
 
 def _request(conn, method, path, body=None, headers=None):
-    conn.request(method, path, body=json.dumps(body) if body is not None else None,
-                 headers={"Content-Type": "application/json", **(headers or {})})
+    conn.request(
+        method,
+        path,
+        body=json.dumps(body) if body is not None else None,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     response = conn.getresponse()
     data = response.read()
     return response.status, data
@@ -190,9 +259,15 @@ def bench_queue(port: int, users: list[tuple[str, str]], requests: int = 600) ->
 def bench_reports(port: int, path: str, headers: dict, count: int, threads: int = 4) -> float:
     rng = random.Random(3)
     city_box = (114.9, 35.55, 115.6, 36.1)
-    bodies = [{"kind": "incident", "category": rng.choice(["G01", "G03", "A01", "O02"]), "description": "压测上报",
-               "location": {"lon": rng.uniform(city_box[0], city_box[2]), "lat": rng.uniform(city_box[1], city_box[3])}}
-              for _ in range(count)]
+    bodies = [
+        {
+            "kind": "incident",
+            "category": rng.choice(["G01", "G03", "A01", "O02"]),
+            "description": "压测上报",
+            "location": {"lon": rng.uniform(city_box[0], city_box[2]), "lat": rng.uniform(city_box[1], city_box[3])},
+        }
+        for _ in range(count)
+    ]
     statuses = []
 
     def worker(part):
@@ -241,8 +316,9 @@ def run(name: str, url: str, port: int, reports_only: bool = False, sizes: Sizes
         users = []
         for level in LEVELS:
             column = getattr(Case, f"{level}_id")
-            ids = s.scalars(select(column).where(Case.level == level).group_by(column)
-                            .order_by(func.count().desc()).limit(3)).all()
+            ids = s.scalars(
+                select(column).where(Case.level == level).group_by(column).order_by(func.count().desc()).limit(3)
+            ).all()
             for k, division_id in enumerate(ids):
                 username = f"bench.{level}.{k}"
                 add_user(s, username, "mediator", s.get(Division, division_id).code, None, "bench-pw")
@@ -256,8 +332,10 @@ def run(name: str, url: str, port: int, reports_only: bool = False, sizes: Sizes
     policy = Policy.from_config(app.config)
     started = time.perf_counter()
     report = sweep(db, utcnow() - timedelta(days=400), policy)
-    print(f"  sweep finding overdue among {active:,} active cases (none due): {(time.perf_counter() - started) * 1000:.0f} ms"
-          f"  (goal ≤ 1 s; escalated {report.escalated})")
+    print(
+        f"  sweep finding overdue among {active:,} active cases (none due): {(time.perf_counter() - started) * 1000:.0f} ms"
+        f"  (goal ≤ 1 s; escalated {report.escalated})"
+    )
     bulk_load(db, sizes.overdue, "O", overdue=True, seed=7)
     now = utcnow()
     with db.session() as s:  # the overdue load, and any bulk-loaded case that fell due since it was loaded
@@ -265,8 +343,10 @@ def run(name: str, url: str, port: int, reports_only: bool = False, sizes: Sizes
     started = time.perf_counter()
     report = sweep(db, now, policy)
     elapsed = time.perf_counter() - started
-    print(f"  sweep escalating {due:,} overdue cases: {elapsed:.1f} s ({report.escalated} escalated, "
-          f"{report.flagged} flagged at city level)  (goal ≤ 20 s on PostGIS)")
+    print(
+        f"  sweep escalating {due:,} overdue cases: {elapsed:.1f} s ({report.escalated} escalated, "
+        f"{report.flagged} flagged at city level)  (goal ≤ 20 s on PostGIS)"
+    )
     with db.session() as s:
         s.execute(delete(CaseEvent))
         s.execute(delete(Case).where(numbered("O")))
@@ -276,8 +356,10 @@ def run(name: str, url: str, port: int, reports_only: bool = False, sizes: Sizes
     server = Server("wsgi:app", url, port)
     try:
         p50, p95, totals = bench_queue(port, users, sizes.queue_requests)
-        print(f"  GET /api/v1/queue over HTTP: p50 {p50:.1f} ms, p95 {p95:.1f} ms  (goal p95 ≤ 50 ms; "
-              f"largest queue per level {totals})")
+        print(
+            f"  GET /api/v1/queue over HTTP: p50 {p50:.1f} ms, p95 {p95:.1f} ms  (goal p95 ≤ 50 ms; "
+            f"largest queue per level {totals})"
+        )
     finally:
         server.stop()
     bench_report_ratio(app, url, port, sizes)
@@ -306,9 +388,11 @@ def bench_report_ratio(app, url: str, port: int, sizes: Sizes) -> None:
         ours_server.stop()
         bare_server.stop()
     paired = statistics.median(o / b for o, b in zip(ours, bare))
-    print(f"  POST /api/v1/cases: {max(ours):.0f} reports/s (rounds: {', '.join(f'{r:.0f}' for r in ours)}); "
-          f"bare Flask + SQLAlchemy insert: {max(bare):.0f}/s (rounds: {', '.join(f'{r:.0f}' for r in bare)})\n"
-          f"  ratio, best rounds: {max(ours) / max(bare):.2f}; median of paired rounds: {paired:.2f}  (goal ≥ 0.5)")
+    print(
+        f"  POST /api/v1/cases: {max(ours):.0f} reports/s (rounds: {', '.join(f'{r:.0f}' for r in ours)}); "
+        f"bare Flask + SQLAlchemy insert: {max(bare):.0f}/s (rounds: {', '.join(f'{r:.0f}' for r in bare)})\n"
+        f"  ratio, best rounds: {max(ours) / max(bare):.2f}; median of paired rounds: {paired:.2f}  (goal ≥ 0.5)"
+    )
     with get_db(app).session() as s:
         s.execute(delete(CaseEvent))
         s.execute(delete(Case).where(~numbered("B")))

@@ -1,4 +1,5 @@
 """Shared set-up for the benchmarks: a full-scale demo city in a SQLite file and a PostGIS database."""
+
 from __future__ import annotations
 
 import os
@@ -66,7 +67,9 @@ def demo_city(url: str, rebuild: bool = False, scale: str = "full"):
     with get_db(app).session() as s:
         for _ in demo.build(s, scale=scale):
             pass
-    print(f"  (built the {scale} demo city on {make_url(url).get_backend_name()} in {time.perf_counter() - started:.1f} s)")
+    print(
+        f"  (built the {scale} demo city on {make_url(url).get_backend_name()} in {time.perf_counter() - started:.1f} s)"
+    )
     return app
 
 

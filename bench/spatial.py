@@ -5,6 +5,7 @@
 2. A single `locate` through the database (full city loaded): median and p95 ms, SpatiaLite and PostGIS.
 3. Coverage validation: one community with its grids, and all 4 k+ grids of the city at once.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,9 +55,11 @@ def bench_bulk(n_points: int, scale: str = "full") -> None:
     def raw_point_tree_contains():
         STRtree(shapely.points(x, y)).query(poly_arr, predicate="contains")
 
-    raws = {"STRtree(grids).query(points, intersects)": best_of(raw_poly_tree_intersects),
-            "STRtree(points).query(grids, covers)": best_of(raw_point_tree_covers),
-            "STRtree(points).query(grids, contains)": best_of(raw_point_tree_contains)}
+    raws = {
+        "STRtree(grids).query(points, intersects)": best_of(raw_poly_tree_intersects),
+        "STRtree(points).query(grids, covers)": best_of(raw_point_tree_covers),
+        "STRtree(points).query(grids, contains)": best_of(raw_point_tree_contains),
+    }
     ours = best_of(lambda: index.assign_xy(x, y))
     for name, t in raws.items():
         print(f"  raw {name:<42} {n_points / t / 1e6:6.2f} M points/s")
@@ -64,8 +67,10 @@ def bench_bulk(n_points: int, scale: str = "full") -> None:
     print(f"  geo.GridIndex.assign_xy (with tie-break)        {n_points / ours / 1e6:6.2f} M points/s")
     print(f"  ratio to the fastest raw query: {fastest / ours:.2f}  (goal ≥ 0.8)")
     assigned = index.assign_xy(x, y)
-    print(f"  assigned {np.count_nonzero(assigned >= 0):,} of {n_points:,} (the rest fall in slivers outside every grid: "
-          f"{np.count_nonzero(assigned < 0)})")
+    print(
+        f"  assigned {np.count_nonzero(assigned >= 0):,} of {n_points:,} (the rest fall in slivers outside every grid: "
+        f"{np.count_nonzero(assigned < 0)})"
+    )
 
 
 def bench_locate(name: str, url: str, n: int = 2000, scale: str = "full") -> None:
@@ -84,8 +89,10 @@ def bench_locate(name: str, url: str, n: int = 2000, scale: str = "full") -> Non
             samples.append((time.perf_counter() - started) * 1000)
             found_grid += found["grid"] is not None
     median, p95 = percentiles(samples)
-    print(f"locate on {name}: {n} points ({found_grid} in a grid), median {median:.2f} ms, p95 {p95:.2f} ms  "
-          f"(goal median ≤ 5 ms)")
+    print(
+        f"locate on {name}: {n} points ({found_grid} in a grid), median {median:.2f} ms, p95 {p95:.2f} ms  "
+        f"(goal median ≤ 5 ms)"
+    )
     started = time.perf_counter()
     with db.session() as s:
         community = places.coverage(s, "410902001001")
@@ -94,8 +101,10 @@ def bench_locate(name: str, url: str, n: int = 2000, scale: str = "full") -> Non
     with db.session() as s:
         whole = places.coverage(s, "410900", children="grids")
     t_city = time.perf_counter() - started
-    print(f"coverage on {name}: community 410902001001 ({community.children} grids) {t_comm:.2f} s, valid={community.valid}; "
-          f"whole city ({whole.children} grids) {t_city:.2f} s, valid={whole.valid}")
+    print(
+        f"coverage on {name}: community 410902001001 ({community.children} grids) {t_comm:.2f} s, valid={community.valid}; "
+        f"whole city ({whole.children} grids) {t_city:.2f} s, valid={whole.valid}"
+    )
     db.dispose()
 
 
@@ -105,8 +114,11 @@ def main() -> None:
     parser.add_argument("--skip-postgis", action="store_true")
     parser.add_argument("--smoke", action="store_true", help="every step at toy size, on its own databases")
     args = parser.parse_args()
-    scale, n, names = ("small", 100, ("smoke.db", "gridflow_bench_smoke")) if args.smoke else \
-        ("full", 2000, ("full.db", "gridflow_bench"))
+    scale, n, names = (
+        ("small", 100, ("smoke.db", "gridflow_bench_smoke"))
+        if args.smoke
+        else ("full", 2000, ("full.db", "gridflow_bench"))
+    )
     bench_bulk(min(args.points, 20_000) if args.smoke else args.points, scale)
     bench_locate("SpatiaLite", sqlite_url(names[0]), n, scale)
     if not args.skip_postgis:

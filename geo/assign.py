@@ -4,10 +4,11 @@ The fixed rule for ties: a point on an edge or vertex shared by several grids go
 the lowest code.  The database path (`gridflow.spatial`) applies the same rule, so both give the
 same answer for every point, boundaries included.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import shapely

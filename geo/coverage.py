@@ -4,10 +4,11 @@ Children must cover the parent with no gap, overlap no other child and stay insi
 Areas are measured in m² in a local projection (see geo.crs.area_m2); findings smaller than the
 tolerance (default 1 m²) are floating-point slivers, not real gaps.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Sequence
 
 import numpy as np
 import shapely
@@ -120,7 +121,5 @@ def check_coverage(
                 piece = shapely.union_all(parts)
                 report.outside.append(Outside(codes[i], area(piece), mapping(piece)))
 
-    report.valid = bool(children) and not (
-        report.gaps or report.overlaps or report.outside or report.invalid
-    )
+    report.valid = bool(children) and not (report.gaps or report.overlaps or report.outside or report.invalid)
     return report

@@ -11,6 +11,7 @@ Why not pyproj: its wheels bundle their own PROJ, and SpatiaLite links the syste
 same soname.  SQLite loads extensions RTLD_GLOBAL, so pyproj's lazily bound calls land in the system
 PROJ and corrupt the heap (seen here: "double free or corruption" in the test suite; a test guards it).
 """
+
 from __future__ import annotations
 
 import numpy as np

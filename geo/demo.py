@@ -5,11 +5,12 @@ Streets tile their county, communities (1,000–3,000 households) tile their str
 a Voronoi tessellation of its parent, clipped to it, so coverage holds by construction.  Residences,
 shops along generated roads, stationed units and roads are placed inside.  Deterministic for a seed.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import shapely
@@ -27,12 +28,71 @@ M_PER_DEG_LAT = 111_320.0
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰建国志红春梅海燕凤俊晓东文斌波辉鹏飞雪琳"
-COMMUNITY_WORDS = ["幸福", "和平", "建设", "光明", "东风", "新华", "人民", "胜利", "文化", "朝阳", "团结", "振兴",
-                   "长安", "锦绣", "花园", "兴华", "阳光", "绿城", "金堤", "濮水", "龙都", "昆吾", "帝丘", "开州",
-                   "油田", "中原", "石化", "绿洲", "湖滨", "杏林", "春晓", "安居", "颐和", "育才", "工农", "铁丘"]
+COMMUNITY_WORDS = [
+    "幸福",
+    "和平",
+    "建设",
+    "光明",
+    "东风",
+    "新华",
+    "人民",
+    "胜利",
+    "文化",
+    "朝阳",
+    "团结",
+    "振兴",
+    "长安",
+    "锦绣",
+    "花园",
+    "兴华",
+    "阳光",
+    "绿城",
+    "金堤",
+    "濮水",
+    "龙都",
+    "昆吾",
+    "帝丘",
+    "开州",
+    "油田",
+    "中原",
+    "石化",
+    "绿洲",
+    "湖滨",
+    "杏林",
+    "春晓",
+    "安居",
+    "颐和",
+    "育才",
+    "工农",
+    "铁丘",
+]
 VILLAGE_SUFFIX = "庄寨楼屯营集店园湾口"
-ROAD_WORDS = ["中原", "胜利", "建设", "人民", "大庆", "黄河", "任丘", "长庆", "京开", "开州", "濮上", "振兴",
-              "历山", "昆吾", "龙乡", "绿城", "文化", "安康", "华龙", "卫河", "金堤", "马颊", "S101", "G106"]
+ROAD_WORDS = [
+    "中原",
+    "胜利",
+    "建设",
+    "人民",
+    "大庆",
+    "黄河",
+    "任丘",
+    "长庆",
+    "京开",
+    "开州",
+    "濮上",
+    "振兴",
+    "历山",
+    "昆吾",
+    "龙乡",
+    "绿城",
+    "文化",
+    "安康",
+    "华龙",
+    "卫河",
+    "金堤",
+    "马颊",
+    "S101",
+    "G106",
+]
 ROAD_KINDS = ["路", "大道", "街"]
 INSTITUTIONS = [("school", "学校"), ("hospital", "医院"), ("park", "公园"), ("agency", "机关"), ("enterprise", "企业")]
 SHOP_KINDS = ["超市", "餐馆", "药店", "理发店", "五金店", "便利店", "早餐店", "手机店", "服装店", "粮油店"]
@@ -130,7 +190,11 @@ class _Names:
         return str(r.choice(list(SURNAMES))) + given
 
     def phone(self) -> str:
-        return "1" + str(self.rng.choice(["35", "37", "38", "39", "58", "87"])) + "".join(map(str, self.rng.integers(0, 10, 8)))
+        return (
+            "1"
+            + str(self.rng.choice(["35", "37", "38", "39", "58", "87"]))
+            + "".join(map(str, self.rng.integers(0, 10, 8)))
+        )
 
     def community(self, rural: bool, serial: int) -> str:
         r = self.rng
@@ -170,8 +234,13 @@ class _Context:
         return f"{prefix}{self.entity_no:07d}"
 
 
-def generate(city: tuple[str, str, BaseGeometry], counties: Sequence[tuple[str, str, BaseGeometry]],
-             streets: Sequence[tuple[str, str, str]], scale: str = "small", seed: int = 2026) -> DemoCity:
+def generate(
+    city: tuple[str, str, BaseGeometry],
+    counties: Sequence[tuple[str, str, BaseGeometry]],
+    streets: Sequence[tuple[str, str, str]],
+    scale: str = "small",
+    seed: int = 2026,
+) -> DemoCity:
     """city/counties: (code, name, WGS-84 geometry); streets: (code, name, county_code)."""
     params = SCALES[scale]
     rng = np.random.default_rng(seed)
@@ -206,7 +275,9 @@ def _street(ctx: _Context, code: str, name: str, county_code: str, geom: BaseGeo
     for serial, i in enumerate(order, start=1):
         community_code = f"{code}{(200 + serial) if rural else serial:03d}"
         cname = ctx.names.community(rural, serial)
-        ctx.city.divisions.append(_feature(cells[i], code=community_code, name=cname, level="community", parent_code=code))
+        ctx.city.divisions.append(
+            _feature(cells[i], code=community_code, name=cname, level="community", parent_code=code)
+        )
         _community(ctx, community_code, cname, cells[i], sizes[i])
     _roads_and_shops(ctx, code, geom)
 
@@ -247,10 +318,19 @@ def _community(ctx: _Context, code: str, name: str, geom: BaseGeometry, househol
         grid_code = f"{code}{serial + 1:03d}"
         unit_name = f"{name}{label}"
         # One worker for two grids: the dedicated grid goes to the first basic grid's worker.
-        city.grids.append(_feature(rect, code=grid_code, name=f"{unit_name}专属网格", kind="dedicated", worker=first_worker))
+        city.grids.append(
+            _feature(rect, code=grid_code, name=f"{unit_name}专属网格", kind="dedicated", worker=first_worker)
+        )
         inset = _metres_to_deg(rect.centroid.y)[1] * 5
-        city.entities.append(_feature(rect.buffer(-inset, join_style="mitre"), kind="unit", ref=ctx.next_ref("U"),
-                                      name=unit_name, address=f"{name}{kind}"))
+        city.entities.append(
+            _feature(
+                rect.buffer(-inset, join_style="mitre"),
+                kind="unit",
+                ref=ctx.next_ref("U"),
+                name=unit_name,
+                address=f"{name}{kind}",
+            )
+        )
     city.households += households
 
 
@@ -264,13 +344,29 @@ def _residences(ctx: _Context, grid_code: str, geom: BaseGeometry, households: i
         residents = int(round(hh * rng.uniform(2.3, 3.1)))
         ctx.city.residents += residents
         shape = _rect(x, y, rng.uniform(30, 60), rng.uniform(12, 20)) if rng.random() < 0.2 else Point(x, y)
-        ctx.city.entities.append(_feature(shape, kind="residence", ref=ctx.next_ref("H"), name=f"{community}{k + 1}号楼",
-                                          address=f"{community}{k + 1}号楼", households=hh, residents=residents))
+        ctx.city.entities.append(
+            _feature(
+                shape,
+                kind="residence",
+                ref=ctx.next_ref("H"),
+                name=f"{community}{k + 1}号楼",
+                address=f"{community}{k + 1}号楼",
+                households=hh,
+                residents=residents,
+            )
+        )
     if rng.random() < 0.3:  # a stationed unit in some basic grids
         x, y = points[n]
         label = str(rng.choice(UNIT_KINDS))
-        ctx.city.entities.append(_feature(_rect(x, y, rng.uniform(40, 90), rng.uniform(30, 70)), kind="unit",
-                                          ref=ctx.next_ref("U"), name=f"{community}{label}", address=community))
+        ctx.city.entities.append(
+            _feature(
+                _rect(x, y, rng.uniform(40, 90), rng.uniform(30, 70)),
+                kind="unit",
+                ref=ctx.next_ref("U"),
+                name=f"{community}{label}",
+                address=community,
+            )
+        )
 
 
 def _roads_and_shops(ctx: _Context, street_code: str, geom: BaseGeometry) -> None:
@@ -288,8 +384,9 @@ def _roads_and_shops(ctx: _Context, street_code: str, geom: BaseGeometry) -> Non
             continue
         road = max(parts, key=lambda p: p.length)
         road_name = ctx.names.road()
-        ctx.city.entities.append(_feature(road, kind="road", ref=f"R{street_code}{k:02d}", name=road_name,
-                                          address=road_name))
+        ctx.city.entities.append(
+            _feature(road, kind="road", ref=f"R{street_code}{k:02d}", name=road_name, address=road_name)
+        )
         _shops(ctx, road, road_name, geom)
 
 
@@ -308,6 +405,12 @@ def _shops(ctx: _Context, road: LineString, road_name: str, street: BaseGeometry
         if not shapely.contains_xy(street, x, y):
             continue
         number = int(rng.integers(1, 999))
-        ctx.city.entities.append(_feature(Point(x, y), kind="shop", ref=ctx.next_ref("S"),
-                                          name=f"{road_name}{number}号{rng.choice(SHOP_KINDS)}",
-                                          address=f"{road_name}{number}号"))
+        ctx.city.entities.append(
+            _feature(
+                Point(x, y),
+                kind="shop",
+                ref=ctx.next_ref("S"),
+                name=f"{road_name}{number}号{rng.choice(SHOP_KINDS)}",
+                address=f"{road_name}{number}号",
+            )
+        )

@@ -3,11 +3,13 @@
 Every problem is reported with the index of the feature it is in; a file with any problem is
 rejected whole (the caller stores nothing).  Records come out in WGS-84.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 import shapely
@@ -246,9 +248,14 @@ def _entity(i: int, feature: dict, props: dict, crs: str) -> EntityRecord:
     if kind == "road":
         geom = _as_multi(geom)
     return EntityRecord(
-        i, kind, _text(props, "ref", max_len=64), _text(props, "name"), geom,
+        i,
+        kind,
+        _text(props, "ref", max_len=64),
+        _text(props, "name"),
+        geom,
         address=_text(props, "address", required=False, max_len=300),
-        households=_count(props, "households"), residents=_count(props, "residents"),
+        households=_count(props, "households"),
+        residents=_count(props, "residents"),
     )
 
 

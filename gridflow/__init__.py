@@ -1,4 +1,5 @@
 """GridFlow: grid management and case workflow for community governance."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -15,7 +16,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config_module.Config.from_env())
     if overrides:
         app.config.update(overrides)
-    if app.config["SECRET_KEY"] == config_module.Config.DEV_SECRET and not app.config["DATABASE_URL"].startswith("sqlite"):
+    if app.config["SECRET_KEY"] == config_module.Config.DEV_SECRET and not app.config["DATABASE_URL"].startswith(
+        "sqlite"
+    ):
         app.logger.warning("SECRET_KEY is the development default: set it, or anyone can forge API tokens")
 
     from gridflow import cli, db, errors, i18n

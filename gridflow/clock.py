@@ -1,7 +1,8 @@
 """The one source of "now" (naive UTC, as stored); tests move it with time-machine."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 # China Standard Time: UTC+8 all year (no daylight saving since 1991), so a fixed offset is exact for
 # every date a case can carry, and converting with it is several times cheaper than a zone database.
@@ -9,7 +10,7 @@ CST = timezone(timedelta(hours=8), "CST")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def parse_iso(value: str) -> datetime:
@@ -17,11 +18,11 @@ def parse_iso(value: str) -> datetime:
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=CST)
-    return parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed.astimezone(UTC).replace(tzinfo=None)
 
 
 def iso_local(value: datetime | None) -> str | None:
     """Naive UTC to ISO 8601 in China Standard Time (what users read)."""
     if value is None:
         return None
-    return value.replace(tzinfo=timezone.utc).astimezone(CST).isoformat(timespec="seconds")
+    return value.replace(tzinfo=UTC).astimezone(CST).isoformat(timespec="seconds")

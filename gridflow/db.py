@@ -3,14 +3,15 @@
 The app keeps one `Database` (engine + session factory) in `app.extensions["gridflow.db"]`; nothing
 else holds database state in-process, so several gunicorn workers never disagree.
 """
+
 from __future__ import annotations
 
 import os
 import sqlite3
-from contextlib import contextmanager, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar, Token
 from pathlib import Path
-from typing import ContextManager, Iterator
 
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -66,7 +67,10 @@ def make_engine(url: str, **kwargs) -> Engine:
             kwargs.setdefault("pool_use_lifo", True)  # a file: a pool of connections, warmest first
         os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
         engine = create_engine(
-            url, module=_sqlite_module(), connect_args={"timeout": 30, "check_same_thread": False}, **kwargs,
+            url,
+            module=_sqlite_module(),
+            connect_args={"timeout": 30, "check_same_thread": False},
+            **kwargs,
         )
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
@@ -84,7 +88,7 @@ class _Pin:
     """The one pooled connection a web request runs on, checked out at its first unit of work: a
     request never holds two connections (no pool deadlock under load) and pays for one checkout."""
 
-    def __init__(self, db: "Database"):
+    def __init__(self, db: Database):
         self.db = db
         self.conn: Connection | None = None
         self.mode: str | None = None
@@ -128,8 +132,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.is_postgres = self.engine.dialect.name == "postgresql"
-        self.engines = {mode: self.engine.execution_options(**self.mode_options(mode))
-                        for mode in ("read", "write", "lookup")}
+        self.engines = {
+            mode: self.engine.execution_options(**self.mode_options(mode)) for mode in ("read", "write", "lookup")
+        }
 
     def mode_options(self, mode: str, default_isolation: str | None = None) -> dict:
         """Connection options per kind of unit of work.  `write`: on SQLite, BEGIN IMMEDIATE (see
@@ -170,7 +175,7 @@ class Database:
             finally:
                 session.close()
 
-    def session(self, write: bool = False) -> ContextManager[Session]:
+    def session(self, write: bool = False) -> AbstractContextManager[Session]:
         """A unit of work: commits on success, rolls back on any exception.  `write=True` for use
         cases that read then write (on SQLite it takes the write lock at BEGIN)."""
         return self._unit("write" if write else "read")

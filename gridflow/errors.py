@@ -1,4 +1,5 @@
 """One place where errors become HTTP responses: `{"error": {"code", "message", "field"?}}`."""
+
 from __future__ import annotations
 
 from flask import Flask, jsonify

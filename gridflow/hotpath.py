@@ -11,9 +11,11 @@ Used only where parameter and result types need no conversion beyond SQLAlchemy'
 (numbers, text, naive datetimes); results come back as plain tuples.  Use anywhere else: the ordinary
 `conn.execute` (this is a measured exception for the busiest request, not a second data layer).
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert
 from sqlalchemy.sql import Executable
@@ -111,5 +113,6 @@ class HotInsert:
         """Insert `rows`.  Nothing is read back, so inside `pipelined` this does not wait for the server
         (an error surfaces when the pipeline ends, before the transaction can commit)."""
         if rows:
-            self._statement(len(rows)).send(conn, {f"{c}_{i}": row[c] for i, row in enumerate(rows)
-                                                   for c in self.columns})[0].close()
+            self._statement(len(rows)).send(
+                conn, {f"{c}_{i}": row[c] for i, row in enumerate(rows) for c in self.columns}
+            )[0].close()

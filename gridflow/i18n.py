@@ -4,6 +4,7 @@ Templates use English message ids; `translations/zh` holds the Chinese.  The com
 built from the .po file when it is missing or older (no build step to forget), if the package folder
 is writable; otherwise the .mo shipped by the install is used.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Alembic, driven from the app's configuration: `flask --app wsgi db upgrade|downgrade|revision|…`."""
+
 from __future__ import annotations
 
 from pathlib import Path

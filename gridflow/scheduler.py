@@ -5,6 +5,7 @@ one however it is started: a file lock on this machine, and on PostgreSQL an adv
 each sweep, so schedulers on several machines never sweep at the same time (and even if they did, the
 sweep itself is safe to run twice).
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -68,6 +69,14 @@ def run(app: Flask) -> None:
                 log.warning(report.line()) if report.escalated or report.flagged else log.info(report.line())
 
         # coalesce: after downtime, one sweep catches up on everything (it is idempotent).
-        scheduler.add_job(job, "interval", seconds=interval, id="sweep", coalesce=True, max_instances=1,
-                          misfire_grace_time=None, next_run_time=utcnow())
+        scheduler.add_job(
+            job,
+            "interval",
+            seconds=interval,
+            id="sweep",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+            next_run_time=utcnow(),
+        )
         scheduler.start()

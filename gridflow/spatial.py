@@ -4,14 +4,14 @@
 - Using the spatial index: PostGIS uses its GiST index for `ST_Intersects` by itself; SQLite only
   does through the `SpatialIndex` virtual table, so the query must filter through it.
 """
+
 from __future__ import annotations
 
 import shapely
 from geoalchemy2 import WKBElement
 from geoalchemy2.shape import from_shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import ColumnElement, bindparam, column, func, literal_column, select, table
-from sqlalchemy import Float
+from sqlalchemy import ColumnElement, Float, bindparam, column, func, literal_column, select, table
 
 from gridflow.models.spatial import SRID
 
@@ -26,15 +26,16 @@ def intersects_point(session_or_dialect, model, geom_column: str, lon=None, lat=
     """`model.<geom_column>` intersects (lon, lat) — boundary included — using the spatial index.
 
     Without lon/lat the point is the bind parameters `lon` and `lat` (for statements built once)."""
-    dialect = (session_or_dialect if isinstance(session_or_dialect, str)
-               else session_or_dialect.get_bind().dialect.name)
+    dialect = session_or_dialect if isinstance(session_or_dialect, str) else session_or_dialect.get_bind().dialect.name
     if lon is None:
         lon, lat = bindparam("lon", type_=Float), bindparam("lat", type_=Float)
     pt = point(dialect, lon, lat)
     geom = getattr(model, geom_column)
     condition = func.ST_Intersects(geom, pt)
     if dialect == "sqlite":
-        spatial_index = table("SpatialIndex", column("f_table_name"), column("f_geometry_column"), column("search_frame"))
+        spatial_index = table(
+            "SpatialIndex", column("f_table_name"), column("f_geometry_column"), column("search_frame")
+        )
         candidates = (
             select(literal_column("ROWID"))
             .select_from(spatial_index)

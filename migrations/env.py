@@ -3,6 +3,7 @@
 GeoAlchemy2's alembic helpers create spatial columns and indexes the right way on each back end;
 the pitfalls they leave are handled here (see the comments).
 """
+
 from __future__ import annotations
 
 import os
@@ -20,11 +21,28 @@ target_metadata = Base.metadata
 
 # SpatiaLite's own tables (and PostGIS's spatial_ref_sys) are not ours: never diff them.
 _FOREIGN_TABLES = {
-    "SpatialIndex", "KNN", "KNN2", "ElementaryGeometries", "data_licenses", "sql_statements_log",
-    "spatialite_history", "geom_cols_ref_sys", "sqlite_sequence",
+    "SpatialIndex",
+    "KNN",
+    "KNN2",
+    "ElementaryGeometries",
+    "data_licenses",
+    "sql_statements_log",
+    "spatialite_history",
+    "geom_cols_ref_sys",
+    "sqlite_sequence",
 }
-_FOREIGN_PREFIXES = ("vector_layers", "spatial_ref_sys", "geometry_columns", "views_geometry_columns",
-                     "virts_geometry_columns", "idx_", "gpkg_", "vgpkg_", "spatialite_", "KNN")
+_FOREIGN_PREFIXES = (
+    "vector_layers",
+    "spatial_ref_sys",
+    "geometry_columns",
+    "views_geometry_columns",
+    "virts_geometry_columns",
+    "idx_",
+    "gpkg_",
+    "vgpkg_",
+    "spatialite_",
+    "KNN",
+)
 
 
 def include_object(obj, name, obj_type, reflected, compare_to):
@@ -34,7 +52,7 @@ def include_object(obj, name, obj_type, reflected, compare_to):
 
 
 def _url() -> str:
-    return (config.attributes.get("url") or os.environ.get("DATABASE_URL") or Config.DATABASE_URL)
+    return config.attributes.get("url") or os.environ.get("DATABASE_URL") or Config.DATABASE_URL
 
 
 def run_migrations_online() -> None:

@@ -1,4 +1,5 @@
 """A fixture city with users at every level, and a small API client."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -59,10 +60,17 @@ class Api:
         return self.client.post(url, json=body, headers=self.headers(user), **kw)
 
     def report(self, user="gw1", **overrides):
-        body = {"kind": "dispute", "category": "D02", "description": "楼上漏水，邻里争执",
-                "location": WEST_NW, "risk": "yellow",
-                "parties": [{"name": "张三", "phone": "13800001111", "id_number": "11010519491231002X", "role": "applicant"},
-                            {"name": "李四", "role": "respondent"}]}
+        body = {
+            "kind": "dispute",
+            "category": "D02",
+            "description": "楼上漏水，邻里争执",
+            "location": WEST_NW,
+            "risk": "yellow",
+            "parties": [
+                {"name": "张三", "phone": "13800001111", "id_number": "11010519491231002X", "role": "applicant"},
+                {"name": "李四", "role": "respondent"},
+            ],
+        }
         body.update(overrides)
         return self.post(user, "/api/v1/cases", body)
 

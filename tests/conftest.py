@@ -4,6 +4,7 @@
 - PostGIS: the test database is recreated and migrated once per session; each test's data is
   truncated afterwards.  Unreachable PostGIS skips those tests — except under CI=true, where it fails.
 """
+
 from __future__ import annotations
 
 import os

@@ -20,12 +20,17 @@ def invoke(runner, *args):
 
 def counts(db) -> dict:
     with db.session() as s:
-        return {m.__tablename__: s.scalar(select(func.count()).select_from(m))
-                for m in (Division, Grid, Worker, Entity, RoadStretch)}
+        return {
+            m.__tablename__: s.scalar(select(func.count()).select_from(m))
+            for m in (Division, Grid, Worker, Entity, RoadStretch)
+        }
 
 
 def load_fixture_city(runner, tmp_path, with_entities: bool = True) -> None:
-    for what, data in (("divisions", fx.divisions()), ("grids", fx.grids()),
-                       *((("entities", fx.entities()),) if with_entities else ())):
+    for what, data in (
+        ("divisions", fx.divisions()),
+        ("grids", fx.grids()),
+        *((("entities", fx.entities()),) if with_entities else ()),
+    ):
         result = invoke(runner, f"import-{what}", write_json(tmp_path, f"{what}.geojson", data))
         assert result.exit_code == 0, result.output

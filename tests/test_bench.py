@@ -1,5 +1,6 @@
 """The benchmark scripts run end to end (at toy sizes: their figures are not checked here, only that
 every step still works against the current code on both back ends)."""
+
 from __future__ import annotations
 
 import socket
@@ -28,8 +29,14 @@ def test_the_case_bench_runs_every_step(db_url, capsys):
     sizes = replace(bench_cases.SMOKE, cases=400, overdue=40, queue_requests=8, reports=12)
     bench_cases.run("test", db_url, free_port_pair(), sizes=sizes)
     out = capsys.readouterr().out
-    for step in ("active cases stored", "sweep finding overdue", "sweep escalating", "GET /api/v1/queue",
-                 "POST /api/v1/cases", "ratio, best rounds"):
+    for step in (
+        "active cases stored",
+        "sweep finding overdue",
+        "sweep escalating",
+        "GET /api/v1/queue",
+        "POST /api/v1/cases",
+        "ratio, best rounds",
+    ):
         assert step in out, out
 
 

@@ -1,4 +1,5 @@
 """The case API end to end, on both back ends."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,8 +25,7 @@ def test_a_grid_handed_to_another_worker_changes_hands_at_the_next_request(api, 
     case = ok(api.report("med_comm", location=WEST_SW), 201)  # in 410902001001003, gw2's grid
     api.token("gw2")  # issued before the hand-over, still valid after it
     with db.session() as s:  # (re-adding gw1 sets his password again: he logs in anew below)
-        add_user(s, "gw1", "grid_worker", None, ["410902001001001", "410902001001002", "410902001001003"],
-                 PASSWORD)
+        add_user(s, "gw1", "grid_worker", None, ["410902001001001", "410902001001002", "410902001001003"], PASSWORD)
     assert api.event("gw2", case, "file").status_code == 404  # no longer his grid
     assert ok(api.event("gw1", case, "file"))["state"] == "open"
 
@@ -67,8 +67,15 @@ def test_a_dispute_goes_through_all_four_levels_and_closes(api):
     assert blocked.status_code == 409 and "escalate" not in blocked.json["error"]["allowed_events"]
     no_agreement = api.event("med_city", case, "resolve", outcome="达成一致")
     assert no_agreement.status_code == 422 and no_agreement.json["error"]["field"] == "agreement"
-    case = ok(api.event("med_city", case, "resolve", outcome="达成调解协议",
-                        agreement={"terms": "李四赔偿维修费2000元", "performance_deadline": "2026-12-31"}))
+    case = ok(
+        api.event(
+            "med_city",
+            case,
+            "resolve",
+            outcome="达成调解协议",
+            agreement={"terms": "李四赔偿维修费2000元", "performance_deadline": "2026-12-31"},
+        )
+    )
     assert case["state"] == "resolved" and case["agreement"]["confirmation_deadline"]
     case = ok(api.event("gw1", case, "verify"))
     assert case["state"] == "closed"
@@ -77,8 +84,22 @@ def test_a_dispute_goes_through_all_four_levels_and_closes(api):
     timeline = ok(api.get("sup_city", f"/api/v1/cases/{case['id']}/timeline"))
     assert timeline["chain_valid"]
     assert [e["event"] for e in timeline["events"]] == [
-        "report", "file", "claim", "record", "escalate", "claim", "record", "escalate", "claim", "record",
-        "escalate", "claim", "resolve", "verify", "follow_up"]
+        "report",
+        "file",
+        "claim",
+        "record",
+        "escalate",
+        "claim",
+        "record",
+        "escalate",
+        "claim",
+        "record",
+        "escalate",
+        "claim",
+        "resolve",
+        "verify",
+        "follow_up",
+    ]
     assert set(timeline["durations"]["levels"]) == {"community", "street", "county", "city"}
 
 
@@ -86,16 +107,25 @@ def test_return_sends_a_case_down_with_a_reason_and_rework_sends_it_back(api):
     case = ok(api.report("gw1"), 201)
     case = ok(api.event("med_comm", case, "escalate", reason="涉及多个社区"))
     case = ok(api.event("med_street", case, "claim"))
-    assert ok(api.event("med_street", case, "return", reason="属于社区职责")) ["level"] == "community"
+    assert ok(api.event("med_street", case, "return", reason="属于社区职责"))["level"] == "community"
     case = ok(api.get("med_comm", f"/api/v1/cases/{case['id']}"))
     missing = api.event("med_comm", case, "return")
     assert missing.status_code in (409, 422)
     case = ok(api.event("med_comm", case, "claim"))
-    case = ok(api.event("med_comm", case, "resolve", outcome="口头和解", agreement={"form": "oral", "terms": "互相谅解"}))
+    case = ok(
+        api.event("med_comm", case, "resolve", outcome="口头和解", agreement={"form": "oral", "terms": "互相谅解"})
+    )
     case = ok(api.event("gw1", case, "rework", reason="现场仍在漏水"))
     assert case["state"] == "handling" and case["reworks"] == 1 and case["level"] == "community"
-    case = ok(api.event("med_comm", case, "resolve", outcome="书面协议",
-                        agreement={"terms": "维修并赔偿500元", "performance_deadline": "2026-12-31"}))
+    case = ok(
+        api.event(
+            "med_comm",
+            case,
+            "resolve",
+            outcome="书面协议",
+            agreement={"terms": "维修并赔偿500元", "performance_deadline": "2026-12-31"},
+        )
+    )
     assert case["agreement"]["terms"] == "维修并赔偿500元" and case["agreement"]["form"] == "written"
     timeline = ok(api.get("med_comm", f"/api/v1/cases/{case['id']}/timeline"))
     resolves = [e["data"]["agreement"]["terms"] for e in timeline["events"] if e["event"] == "resolve"]
@@ -105,8 +135,14 @@ def test_return_sends_a_case_down_with_a_reason_and_rework_sends_it_back(api):
 def test_refer_records_the_routes_given_to_the_parties(api):
     case = ok(api.report("gw1"), 201)
     case = ok(api.event("med_comm", case, "claim"))
-    case = ok(api.event("med_comm", case, "refer", referral={"to": "court", "body": "华龙区人民法院",
-                                                             "routes": "告知当事人可向法院起诉"}))
+    case = ok(
+        api.event(
+            "med_comm",
+            case,
+            "refer",
+            referral={"to": "court", "body": "华龙区人民法院", "routes": "告知当事人可向法院起诉"},
+        )
+    )
     assert case["state"] == "referred" and case["allowed_events"] == []
 
 
@@ -120,15 +156,18 @@ def test_reject_and_merge_reported_cases(api):
     assert ok(api.event("gw2", third, "reject", reason="不属实"))["state"] == "rejected"
 
 
-@pytest.mark.parametrize("actor,event,status", [
-    ("gw1", "claim", 403),            # a grid worker never claims
-    ("med_comm", "verify", 403),      # a mediator never verifies
-    ("med_comm", "extend", 403),      # extending needs a supervisor
-    ("med_street", "claim", 409),     # not at his level yet: allowed events listed
-    ("med_comm_east", "claim", 404),  # another community: the case does not exist for him
-    ("gw3", "file", 404),             # another grid worker's area
-    ("admin", "flag_overdue", 403),   # only the sweep flags
-])
+@pytest.mark.parametrize(
+    "actor,event,status",
+    [
+        ("gw1", "claim", 403),  # a grid worker never claims
+        ("med_comm", "verify", 403),  # a mediator never verifies
+        ("med_comm", "extend", 403),  # extending needs a supervisor
+        ("med_street", "claim", 409),  # not at his level yet: allowed events listed
+        ("med_comm_east", "claim", 404),  # another community: the case does not exist for him
+        ("gw3", "file", 404),  # another grid worker's area
+        ("admin", "flag_overdue", 403),  # only the sweep flags
+    ],
+)
 def test_events_are_checked_against_role_and_area(api, actor, event, status):
     case = ok(api.report("gw1"), 201)
     response = api.event(actor, case, event, reason="x")
@@ -194,18 +233,21 @@ def test_categories_list_duties_and_limits(client):
     assert g02["duty"] == "general" and g02["limits"]["community"] == {"amount": 2, "unit": "emergency_hours"}
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"category": "Z99"}, "category"),
-    ({"location": None}, "location"),
-    ({"location": {"lon": "115", "lat": 35.8}}, "location.lon"),
-    ({"location": {"lon": 115.01, "lat": 95}}, "location.lat"),
-    ({"description": "x" * 5000}, "description"),
-    ({"kind": "complaint"}, "kind"),
-    ({"parties": [{"name": "王五", "id_number": "110105194912310021"}]}, "parties[0].id_number"),
-    ({"parties": "张三"}, "parties"),
-    ({"entity": "NOPE", "location": None}, "entity"),
-    ({"location": {"lon": 100.0, "lat": 30.0}}, "location"),  # outside every grid
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"category": "Z99"}, "category"),
+        ({"location": None}, "location"),
+        ({"location": {"lon": "115", "lat": 35.8}}, "location.lon"),
+        ({"location": {"lon": 115.01, "lat": 95}}, "location.lat"),
+        ({"description": "x" * 5000}, "description"),
+        ({"kind": "complaint"}, "kind"),
+        ({"parties": [{"name": "王五", "id_number": "110105194912310021"}]}, "parties[0].id_number"),
+        ({"parties": "张三"}, "parties"),
+        ({"entity": "NOPE", "location": None}, "entity"),
+        ({"location": {"lon": 100.0, "lat": 30.0}}, "location"),  # outside every grid
+    ],
+)
 def test_bad_reports_are_rejected_and_nothing_is_stored(api, db, body, field):
     response = api.report("gw1", **body)
     assert response.status_code == 422, response.json
@@ -215,10 +257,15 @@ def test_bad_reports_are_rejected_and_nothing_is_stored(api, db, body, field):
 
 
 def test_bad_json_and_oversized_bodies(api, db):
-    r = api.client.post("/api/v1/cases", data="{nope", headers={**api.headers("gw1"), "Content-Type": "application/json"})
+    r = api.client.post(
+        "/api/v1/cases", data="{nope", headers={**api.headers("gw1"), "Content-Type": "application/json"}
+    )
     assert r.status_code == 422 and r.json["error"]["field"] == "body"
-    big = api.client.post("/api/v1/cases", data="x" * (2 * 1024 * 1024),
-                          headers={**api.headers("gw1"), "Content-Type": "application/json"})
+    big = api.client.post(
+        "/api/v1/cases",
+        data="x" * (2 * 1024 * 1024),
+        headers={**api.headers("gw1"), "Content-Type": "application/json"},
+    )
     assert big.status_code == 413 and "error" in big.json
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 0

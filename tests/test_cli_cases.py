@@ -1,4 +1,5 @@
 """CLI for users and the workflow, both back ends."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -9,8 +10,18 @@ from tests.helpers import invoke, load_fixture_city
 
 def test_user_add_makes_a_grid_worker_the_owner_of_his_grids(runner, tmp_path, db, client):
     load_fixture_city(runner, tmp_path, with_entities=False)
-    result = invoke(runner, "user", "add", "wang", "--role", "grid_worker",
-                    "--grids", "410902001001001,410902001001002", "--password", "pw-123456")
+    result = invoke(
+        runner,
+        "user",
+        "add",
+        "wang",
+        "--role",
+        "grid_worker",
+        "--grids",
+        "410902001001001,410902001001002",
+        "--password",
+        "pw-123456",
+    )
     assert result.exit_code == 0 and "user wang (grid_worker) saved" in result.output
     with db.session() as s:
         user = s.scalars(select(User).where(User.username == "wang")).one()
@@ -22,10 +33,12 @@ def test_user_add_makes_a_grid_worker_the_owner_of_his_grids(runner, tmp_path, d
 
 def test_user_add_rejects_bad_input(runner, tmp_path, db):
     load_fixture_city(runner, tmp_path, with_entities=False)
-    for args, message in ((["--role", "mediator"], "give --division"),
-                          (["--role", "mediator", "--division", "999"], "no division with code 999"),
-                          (["--role", "grid_worker", "--grids", "410902001001999"], "no grid with code"),
-                          (["--role", "supervisor", "--division", "410902", "--grids", "410902001001001"], "only a grid worker")):
+    for args, message in (
+        (["--role", "mediator"], "give --division"),
+        (["--role", "mediator", "--division", "999"], "no division with code 999"),
+        (["--role", "grid_worker", "--grids", "410902001001999"], "no grid with code"),
+        (["--role", "supervisor", "--division", "410902", "--grids", "410902001001001"], "only a grid worker"),
+    ):
         result = invoke(runner, "user", "add", "x", *args)
         assert result.exit_code != 0 and message in result.output, result.output
     with db.session() as s:

@@ -1,4 +1,5 @@
 """coverage through the CLI and the database, both back ends."""
+
 from __future__ import annotations
 
 import json

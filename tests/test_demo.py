@@ -1,4 +1,5 @@
 """The demo city: real boundaries, generated levels below, every level tiling its parent."""
+
 from __future__ import annotations
 
 import json
@@ -51,11 +52,15 @@ def test_demo_codes_and_sizes_follow_the_standards():
     grid_of = {}
     for g in demo.grids:
         assert len(g["properties"]["code"]) == 15
-    from geo.assign import GridIndex
     from shapely.geometry import shape
+
+    from geo.assign import GridIndex
+
     index = GridIndex([g["properties"]["code"] for g in demo.grids], [shape(g["geometry"]) for g in demo.grids])
     kinds = {g["properties"]["code"]: g["properties"]["kind"] for g in demo.grids}
-    residences = [e for e in demo.entities if e["properties"]["kind"] == "residence" and e["geometry"]["type"] == "Point"]
+    residences = [
+        e for e in demo.entities if e["properties"]["kind"] == "residence" and e["geometry"]["type"] == "Point"
+    ]
     found = index.assign_points([shape(e["geometry"]) for e in residences])
     for e, gi in zip(residences, found):
         grid_of[e["properties"]["ref"]] = index.codes[gi]

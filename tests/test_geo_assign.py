@@ -1,4 +1,5 @@
 """geo.assign: points, polygons and roads to grids (pure, no database)."""
+
 from __future__ import annotations
 
 import numpy as np

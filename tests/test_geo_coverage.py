@@ -1,4 +1,5 @@
 """geo.coverage: gaps, overlaps, parts outside, invalid children (pure)."""
+
 from __future__ import annotations
 
 import pytest
@@ -51,7 +52,9 @@ def test_a_child_sticking_out_of_its_parent_is_reported():
 
 def test_an_invalid_child_is_reported_not_crashed_on():
     grids = dict(fx.WEST_GRIDS)
-    grids["410902001001003"] = Polygon([(fx.X0, fx.Y0), (fx.X0 + fx.H, fx.Y0 + fx.H), (fx.X0 + fx.H, fx.Y0), (fx.X0, fx.Y0 + fx.H)])
+    grids["410902001001003"] = Polygon(
+        [(fx.X0, fx.Y0), (fx.X0 + fx.H, fx.Y0 + fx.H), (fx.X0 + fx.H, fx.Y0), (fx.X0, fx.Y0 + fx.H)]
+    )
     report = check_coverage("410902001001", fx.WEST, children(grids))
     assert not report.valid and report.invalid[0].child == "410902001001003"
     assert "Self-intersection" in report.invalid[0].reason

@@ -1,4 +1,5 @@
 """Imports, exports and reassignment through the CLI, on both back ends."""
+
 from __future__ import annotations
 
 import copy
@@ -21,8 +22,11 @@ def export(runner, *args) -> dict:
 def test_imports_store_everything_and_assign_entities(runner, tmp_path, db):
     load_fixture_city(runner, tmp_path)
     assert counts(db) == {"division": 7, "grid": 6, "worker": 6, "entity": 5, "road_stretch": 4}
-    entities = {f["properties"]["ref"]: f["properties"] for f in export(runner, "entities")["features"]
-                if f["properties"]["kind"] != "road"}
+    entities = {
+        f["properties"]["ref"]: f["properties"]
+        for f in export(runner, "entities")["features"]
+        if f["properties"]["kind"] != "road"
+    }
     assert entities["H1"]["grid"] == "410902001001001"
     assert entities["S1"]["grid"] == "410902001001004"
     assert entities["U1"]["grid"] == "410902001001004" and entities["U1"]["straddles"]
@@ -36,6 +40,7 @@ def test_roads_export_one_feature_per_stretch_summing_to_the_road(runner, tmp_pa
     assert [r["grid"] for r in roads] == ["410902001001001", "410902001001002", "410922100201001", "410922100201002"]
     assert {r["ref"] for r in roads} == {"R1"}
     from geo.crs import length_m
+
     assert sum(r["length_m"] for r in roads) == pytest.approx(length_m(fx.ROAD), abs=0.01)
 
 
@@ -82,8 +87,11 @@ def test_changing_grids_reassigns_entities_and_reports_the_moves(runner, tmp_pat
     assert result.exit_code == 0, result.output
     assert "S1: 410902001001004 → 410902001001003" in result.output
     assert "U1: 410902001001004 → 410902001001003" in result.output
-    entities = {f["properties"]["ref"]: f["properties"]["grid"] for f in export(runner, "entities")["features"]
-                if f["properties"]["kind"] != "road"}
+    entities = {
+        f["properties"]["ref"]: f["properties"]["grid"]
+        for f in export(runner, "entities")["features"]
+        if f["properties"]["kind"] != "road"
+    }
     assert entities["S1"] == "410902001001003" and entities["H1"] == "410902001001001"
 
 
@@ -105,8 +113,12 @@ def test_gcj02_input_is_converted_to_wgs84(runner, tmp_path):
 
 # -- bad input: exit non-zero, name the feature and the problem, store nothing ------------------
 
+
 def _bowtie():
-    return {"type": "Polygon", "coordinates": [[[115.0, 35.75], [115.01, 35.76], [115.01, 35.75], [115.0, 35.76], [115.0, 35.75]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [[[115.0, 35.75], [115.01, 35.76], [115.01, 35.75], [115.0, 35.76], [115.0, 35.75]]],
+    }
 
 
 def _bad_divisions():
@@ -132,12 +144,24 @@ def _bad_divisions():
         ("missing name", with_change(2, name=None), "feature 2: missing property 'name'"),
         ("bad level", with_change(2, level="province"), "feature 2: level 'province'"),
         ("short code", with_change(3, code="41090201"), "feature 3: code '41090201': a street code has 9 digits"),
-        ("unknown parent", with_change(3, code="410903001", parent_code="410903"), "feature 3: unknown parent_code 410903"),
+        (
+            "unknown parent",
+            with_change(3, code="410903001", parent_code="410903"),
+            "feature 3: unknown parent_code 410903",
+        ),
         ("self-intersecting", with_change(5, geometry=_bowtie()), "feature 5: invalid geometry: Self-intersection"),
         ("out of range", with_change(1, geometry=out_of_range), "feature 1: coordinates out of range"),
-        ("wrong geometry type", with_change(1, geometry={"type": "Point", "coordinates": [115, 35]}), "feature 1: geometry type 'Point' not allowed"),
+        (
+            "wrong geometry type",
+            with_change(1, geometry={"type": "Point", "coordinates": [115, 35]}),
+            "feature 1: geometry type 'Point' not allowed",
+        ),
         ("duplicate code", dup, "feature 7: duplicate code '410902001'"),
-        ("malformed coordinates", with_change(1, geometry={"type": "Polygon", "coordinates": [[1, 2]]}), "feature 1: malformed geometry"),
+        (
+            "malformed coordinates",
+            with_change(1, geometry={"type": "Polygon", "coordinates": [[1, 2]]}),
+            "feature 1: malformed geometry",
+        ),
     ]
 
 
@@ -155,16 +179,22 @@ def test_a_bad_feature_late_in_the_file_leaves_earlier_ones_unstored(runner, tmp
     data = fx.entities()
     data["features"].append(fx.feature(fx.ROAD, kind="shop", ref="S2", name="x"))
     result = invoke(runner, "import-entities", write_json(tmp_path, "e.geojson", data))
-    assert result.exit_code != 0 and "feature 5: geometry type 'LineString' not allowed here (expected Point)" in result.output
+    assert (
+        result.exit_code != 0
+        and "feature 5: geometry type 'LineString' not allowed here (expected Point)" in result.output
+    )
     assert counts(db) == before
 
 
-@pytest.mark.parametrize("change,message", [
-    ({"code": "41090200100100"}, "feature 0: grid code '41090200100100' must be 15 digits"),
-    ({"code": "410902001009001"}, "feature 0: grid 410902001009001: unknown community 410902001009"),
-    ({"kind": "special"}, "feature 0: kind 'special' must be one of basic, dedicated"),
-    ({"worker": "NOBODY"}, "feature 0: unknown worker 'NOBODY'"),
-])
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"code": "41090200100100"}, "feature 0: grid code '41090200100100' must be 15 digits"),
+        ({"code": "410902001009001"}, "feature 0: grid 410902001009001: unknown community 410902001009"),
+        ({"kind": "special"}, "feature 0: kind 'special' must be one of basic, dedicated"),
+        ({"worker": "NOBODY"}, "feature 0: unknown worker 'NOBODY'"),
+    ],
+)
 def test_bad_grid_files_are_rejected_whole(runner, tmp_path, db, change, message):
     load_fixture_city(runner, tmp_path, with_entities=False)
     before = counts(db)
@@ -186,14 +216,19 @@ def test_a_grid_without_a_worker_is_reported(runner, tmp_path):
     assert "410902001001003" not in invoke(runner, "coverage", "410922", "--json").output
 
 
-@pytest.mark.parametrize("props,message", [
-    ({"kind": "tower", "ref": "X", "name": "x"}, "kind 'tower' must be one of"),
-    ({"kind": "residence", "name": "x"}, "missing property 'ref'"),
-    ({"kind": "residence", "ref": "X", "name": "x", "households": -3}, "'households' must be a whole number"),
-    ({"kind": "residence", "ref": "X", "name": "x", "residents": "many"}, "'residents' must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "props,message",
+    [
+        ({"kind": "tower", "ref": "X", "name": "x"}, "kind 'tower' must be one of"),
+        ({"kind": "residence", "name": "x"}, "missing property 'ref'"),
+        ({"kind": "residence", "ref": "X", "name": "x", "households": -3}, "'households' must be a whole number"),
+        ({"kind": "residence", "ref": "X", "name": "x", "residents": "many"}, "'residents' must be a whole number"),
+    ],
+)
 def test_bad_entity_properties_are_named(runner, tmp_path, db, props, message):
-    data = fx.fc([fx.feature(box(115, 35.75, 115.001, 35.751) if props["kind"] == "unit" else fx.ROAD.centroid, **props)])
+    data = fx.fc(
+        [fx.feature(box(115, 35.75, 115.001, 35.751) if props["kind"] == "unit" else fx.ROAD.centroid, **props)]
+    )
     result = invoke(runner, "import-entities", write_json(tmp_path, "e.geojson", data))
     assert result.exit_code != 0 and "feature 0" in result.output and message in result.output
     assert counts(db)["entity"] == 0

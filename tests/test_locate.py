@@ -1,4 +1,5 @@
 """locate: the database path and geo/ give the same grid for every point, boundaries included."""
+
 from __future__ import annotations
 
 import json
@@ -28,12 +29,12 @@ def lattice(i: int, j: int) -> tuple[float, float]:
 
 # Points on the grid lines, the diagonal, the vertices, outside, and anywhere at all.
 edge_points = st.one_of(
-    st.builds(lambda j: lattice(512, j), st.integers(-8, 1032)),          # west vertical midline
-    st.builds(lambda i: lattice(i, 512), st.integers(-8, 2056)),          # horizontal midline
-    st.builds(lambda j: lattice(1024, j), st.integers(-8, 1032)),         # county border
-    st.builds(lambda k: lattice(1024 + k, k), st.integers(0, 1024)),      # east diagonal
+    st.builds(lambda j: lattice(512, j), st.integers(-8, 1032)),  # west vertical midline
+    st.builds(lambda i: lattice(i, 512), st.integers(-8, 2056)),  # horizontal midline
+    st.builds(lambda j: lattice(1024, j), st.integers(-8, 1032)),  # county border
+    st.builds(lambda k: lattice(1024 + k, k), st.integers(0, 1024)),  # east diagonal
     st.builds(lattice, st.sampled_from([0, 512, 1024, 2048]), st.sampled_from([0, 512, 1024])),  # vertices
-    st.builds(lattice, st.integers(-64, 2112), st.integers(-64, 1088)),   # anywhere on the lattice
+    st.builds(lattice, st.integers(-64, 2112), st.integers(-64, 1088)),  # anywhere on the lattice
     st.tuples(st.floats(fx.X0 - 0.01, fx.X0 + 2 * fx.W + 0.01), st.floats(fx.Y0 - 0.01, fx.Y0 + fx.W + 0.01)),
 )
 
@@ -57,9 +58,12 @@ def test_locate_names_every_level_grid_and_worker(runner, city):
     result = invoke(runner, "locate", str(fx.X0 + 0.01), str(fx.Y0 + 0.1), "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {
-        "city": {"code": "410900", "name": "濮阳市"}, "county": {"code": "410902", "name": "华龙区"},
-        "street": {"code": "410902001", "name": "中原路街道"}, "community": {"code": "410902001001", "name": "幸福社区"},
-        "grid": {"code": "410902001001001", "name": "网格001"}, "worker": {"code": "W001001", "name": "网格员001"},
+        "city": {"code": "410900", "name": "濮阳市"},
+        "county": {"code": "410902", "name": "华龙区"},
+        "street": {"code": "410902001", "name": "中原路街道"},
+        "community": {"code": "410902001001", "name": "幸福社区"},
+        "grid": {"code": "410902001001001", "name": "网格001"},
+        "worker": {"code": "W001001", "name": "网格员001"},
     }
 
 

@@ -1,4 +1,5 @@
 """Alembic on both back ends: up, down, up; and nothing left for autogenerate after upgrade."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,7 +9,7 @@ from sqlalchemy import inspect
 
 from gridflow.db import make_engine
 from gridflow.migrate import alembic_config, downgrade, upgrade
-from tests.conftest import pg_url, recreate_pg_database, postgis_unavailable
+from tests.conftest import pg_url, postgis_unavailable, recreate_pg_database
 
 
 @pytest.fixture
@@ -26,7 +27,11 @@ def empty_url(backend, tmp_path) -> str:
 def tables(url: str) -> set[str]:
     engine = make_engine(url)
     try:
-        return {t for t in inspect(engine).get_table_names() if t in {"division", "grid", "worker", "entity", "road_stretch", "case"}}
+        return {
+            t
+            for t in inspect(engine).get_table_names()
+            if t in {"division", "grid", "worker", "entity", "road_stretch", "case"}
+        }
     finally:
         engine.dispose()
 

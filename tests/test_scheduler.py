@@ -1,4 +1,5 @@
 """Exactly one scheduler: a machine-wide file lock, and on PostgreSQL an advisory lock per sweep."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Automatic escalation, concurrency and tamper evidence, on both back ends."""
+
 from __future__ import annotations
 
 import threading
@@ -48,12 +49,15 @@ def level_of(api, case) -> tuple[str, str]:
     return c["level"], c["state"]
 
 
-@pytest.mark.parametrize("reported,not_yet,overdue", [
-    # G01 exposed rubbish: 1 working day at community level.
-    ("2026-11-20T16:00", "2026-11-23T17:29", "2026-11-23T17:31"),  # Friday → Monday's close, weekend skipped
-    ("2026-09-30T10:00", "2026-10-08T17:00", "2026-10-08T17:31"),  # National Day week skipped
-    ("2026-10-09T10:00", "2026-10-10T17:29", "2026-10-10T17:31"),  # 调休: Saturday 10 October is a working day
-])
+@pytest.mark.parametrize(
+    "reported,not_yet,overdue",
+    [
+        # G01 exposed rubbish: 1 working day at community level.
+        ("2026-11-20T16:00", "2026-11-23T17:29", "2026-11-23T17:31"),  # Friday → Monday's close, weekend skipped
+        ("2026-09-30T10:00", "2026-10-08T17:00", "2026-10-08T17:31"),  # National Day week skipped
+        ("2026-10-09T10:00", "2026-10-10T17:29", "2026-10-10T17:31"),  # 调休: Saturday 10 October is a working day
+    ],
+)
 def test_overdue_cases_escalate_by_working_time(api, runner, reported, not_yet, overdue):
     case = report_at(api, reported)
     assert "0 escalated" in sweep_at(runner, not_yet)
@@ -75,7 +79,9 @@ def test_overdue_at_city_level_is_flagged_not_escalated(api, runner):
     out = sweep_at(runner, "2026-12-31T18:00")
     assert "0 escalated, 1 flagged" in out
     assert "0 escalated, 0 flagged" in sweep_at(runner, "2026-12-31T19:00")  # flagged once
-    assert [e["event"] for e in api.get("admin", f"/api/v1/cases/{case['id']}/timeline").json["events"]][-1] == "flag_overdue"
+    assert [e["event"] for e in api.get("admin", f"/api/v1/cases/{case['id']}/timeline").json["events"]][
+        -1
+    ] == "flag_overdue"
     with time_machine.travel(china("2026-12-31T19:00"), tick=False):
         overdue = api.get("sup_city", "/api/v1/cases?overdue=true").json
         assert overdue["total"] == 1 and overdue["items"][0]["overdue"]
@@ -96,7 +102,9 @@ def test_concurrent_sweeps_escalate_each_case_exactly_once(api, db):
         t.join()
     assert sum(r.escalated for r in reports) == len(created)
     with db.session() as s:
-        assert s.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.event == "escalate")) == len(created)
+        assert s.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.event == "escalate")) == len(
+            created
+        )
         assert set(s.scalars(select(Case.level))) == {"street"}
     for c in created:
         assert casechain.verify(db, c["id"])[0]
@@ -112,8 +120,9 @@ def test_fifty_concurrent_conflicting_events_apply_exactly_once(api, app, db):
     def claim():
         client = client_factory()
         barrier.wait()
-        r = client.post(f"/api/v1/cases/{case['id']}/events", json={"event": "claim", "version": case["version"]},
-                        headers=headers)
+        r = client.post(
+            f"/api/v1/cases/{case['id']}/events", json={"event": "claim", "version": case["version"]}, headers=headers
+        )
         statuses.append(r.status_code)
 
     threads = [threading.Thread(target=claim) for _ in range(50)]
@@ -133,8 +142,10 @@ def test_tampering_with_a_stored_event_is_detected(api, runner, db):
     api.event("med_comm", case, "escalate", reason="调解未果")
     assert invoke(runner, "verify", str(case["id"])).exit_code == 0
     with db.session() as s:
-        s.execute(text("UPDATE case_event SET reason = 'nothing happened' WHERE case_id = :c AND event = 'escalate'"),
-                  {"c": case["id"]})
+        s.execute(
+            text("UPDATE case_event SET reason = 'nothing happened' WHERE case_id = :c AND event = 'escalate'"),
+            {"c": case["id"]},
+        )
     result = invoke(runner, "verify", str(case["id"]))
     assert result.exit_code != 0 and "broken at event 3" in result.output
     assert api.get("admin", f"/api/v1/cases/{case['id']}/timeline").json["chain_valid"] is False
@@ -176,4 +187,6 @@ def test_a_sweep_that_dies_half_way_leaves_nothing_half_done(api, db, monkeypatc
     monkeypatch.setattr(sweep_module, "fire_event", real)
     assert sweep(db, now, POLICY).escalated == len(created)
     with db.session() as s:
-        assert s.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.event == "escalate")) == len(created)
+        assert s.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.event == "escalate")) == len(
+            created
+        )

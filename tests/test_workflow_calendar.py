@@ -1,4 +1,5 @@
 """Working time: weekends, public holidays and 调休 working days (pure)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,25 +21,28 @@ def local(utc_naive: datetime) -> str:
     return CAL.to_local(utc_naive).strftime("%Y-%m-%d %H:%M")
 
 
-@pytest.mark.parametrize("start,limit,deadline", [
-    # A Friday report with one working day runs over the weekend to Monday's close of office.
-    ("2026-11-20 16:00", Limit(1, WORKING_DAYS), "2026-11-23 17:30"),
-    # National Day: 1–7 October 2026 off, so one working day from 30 September ends on 8 October.
-    ("2026-09-30 10:00", Limit(1, WORKING_DAYS), "2026-10-08 17:30"),
-    # 调休: Saturday 10 October 2026 is a working day.
-    ("2026-10-09 10:00", Limit(1, WORKING_DAYS), "2026-10-10 17:30"),
-    # Sunday 20 September 2026 too (moved for the National Day break).
-    ("2026-09-19 10:00", Limit(1, WORKING_DAYS), "2026-09-20 17:30"),
-    # Emergency hours run day and night, holidays included.
-    ("2026-10-01 23:00", Limit(2, EMERGENCY_HOURS), "2026-10-02 01:00"),
-    # Working hours: 9:00–12:00 and 13:30–17:30; 4 hours from Friday 16:00 = 1.5 h Friday, 2.5 h Monday.
-    ("2026-11-20 16:00", Limit(4, WORKING_HOURS), "2026-11-23 11:30"),
-    # Reported at night: working hours start counting at the next opening.
-    ("2026-11-23 22:00", Limit(1, WORKING_HOURS), "2026-11-24 10:00"),
-    # 15 working days over the Spring Festival 2026 (16–23 February off, 14 and 28 February worked).
-    # (14 Feb = 1, 24–27 Feb = 2–5, 28 Feb = 6, 2–6 Mar = 7–11, 9–12 Mar = 12–15)
-    ("2026-02-13 10:00", Limit(15, WORKING_DAYS), "2026-03-12 17:30"),
-])
+@pytest.mark.parametrize(
+    "start,limit,deadline",
+    [
+        # A Friday report with one working day runs over the weekend to Monday's close of office.
+        ("2026-11-20 16:00", Limit(1, WORKING_DAYS), "2026-11-23 17:30"),
+        # National Day: 1–7 October 2026 off, so one working day from 30 September ends on 8 October.
+        ("2026-09-30 10:00", Limit(1, WORKING_DAYS), "2026-10-08 17:30"),
+        # 调休: Saturday 10 October 2026 is a working day.
+        ("2026-10-09 10:00", Limit(1, WORKING_DAYS), "2026-10-10 17:30"),
+        # Sunday 20 September 2026 too (moved for the National Day break).
+        ("2026-09-19 10:00", Limit(1, WORKING_DAYS), "2026-09-20 17:30"),
+        # Emergency hours run day and night, holidays included.
+        ("2026-10-01 23:00", Limit(2, EMERGENCY_HOURS), "2026-10-02 01:00"),
+        # Working hours: 9:00–12:00 and 13:30–17:30; 4 hours from Friday 16:00 = 1.5 h Friday, 2.5 h Monday.
+        ("2026-11-20 16:00", Limit(4, WORKING_HOURS), "2026-11-23 11:30"),
+        # Reported at night: working hours start counting at the next opening.
+        ("2026-11-23 22:00", Limit(1, WORKING_HOURS), "2026-11-24 10:00"),
+        # 15 working days over the Spring Festival 2026 (16–23 February off, 14 and 28 February worked).
+        # (14 Feb = 1, 24–27 Feb = 2–5, 28 Feb = 6, 2–6 Mar = 7–11, 9–12 Mar = 12–15)
+        ("2026-02-13 10:00", Limit(15, WORKING_DAYS), "2026-03-12 17:30"),
+    ],
+)
 def test_deadlines(start, limit, deadline):
     assert local(CAL.deadline(utc(start), limit)) == deadline
 
@@ -57,7 +61,9 @@ def test_warning_comes_at_the_share_of_the_limit_in_its_own_kind_of_time():
     # Mon 9:00 to next Mon 17:30 = 6 working days of 7 office hours = 42 h; 80 % = 33.6 h:
     # 4 full days (28 h) to Thursday close, then 5.6 h into Friday: 9:00 + 3 h + 2.6 h from 13:30 = 16:06
     assert local(warn) == "2026-11-27 16:06"
-    assert CAL.warn_at(start, start.replace(hour=start.hour + 10), EMERGENCY_HOURS, 0.8) == start.replace(hour=start.hour + 8)
+    assert CAL.warn_at(start, start.replace(hour=start.hour + 10), EMERGENCY_HOURS, 0.8) == start.replace(
+        hour=start.hour + 8
+    )
 
 
 def test_office_hours_are_configurable():

@@ -1,4 +1,5 @@
 """The workflow table, checked without a database: who may do what, in which state, at which level."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -51,14 +52,17 @@ def staff(role: str, level: str, uid: int = 50) -> Actor:
     return Actor(uid, f"{level} {role}", role, IDS[level], level)
 
 
-@pytest.mark.parametrize("state,expected", [
-    ("reported", ["file", "merge", "reject"]),
-    ("open", []),
-    ("handling", []),
-    ("resolved", ["rework", "verify"]),
-    ("closed", ["follow_up"]),
-    ("referred", []),
-])
+@pytest.mark.parametrize(
+    "state,expected",
+    [
+        ("reported", ["file", "merge", "reject"]),
+        ("open", []),
+        ("handling", []),
+        ("resolved", ["rework", "verify"]),
+        ("closed", ["follow_up"]),
+        ("referred", []),
+    ],
+)
 def test_a_grid_worker_acts_only_at_the_ends_of_the_loop(state, expected):
     assert table.allowed_events(FakeCase(state, "community"), GRID_WORKER) == expected
     assert table.allowed_events(FakeCase(state, "community"), OTHER_GRID_WORKER) == []
@@ -109,7 +113,9 @@ def test_the_system_may_escalate_but_an_admin_may_not_flag():
 def test_firing_runs_the_effects_of_the_row():
     now = datetime(2026, 11, 23, 2, 0)  # Monday 10:00 China time
     case = FakeCase("handling", "community", assignee_id=50, level_entered_at=now)
-    ok = table.fire(case, "escalate", actor=SYSTEM_ACTOR, now=now, calendar=WorkCalendar(), warn_share=0.8, reason="overdue")
+    ok = table.fire(
+        case, "escalate", actor=SYSTEM_ACTOR, now=now, calendar=WorkCalendar(), warn_share=0.8, reason="overdue"
+    )
     assert ok and case.state == "open" and case.level == "street" and case.assignee_id is None
     assert case.escalations == 1 and case.deadline > now and now < case.warn_at < case.deadline
     with pytest.raises(MachineError):  # the service checks the table first; the machine refuses too
@@ -135,4 +141,6 @@ def test_the_readme_shows_the_current_diagram():
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     block = readme.split("```mermaid\n", 1)[1].split("```", 1)[0]
-    assert block.strip() == table.diagram().strip(), "README diagram is stale: paste `gridflow workflow --format mermaid`"
+    assert block.strip() == table.diagram().strip(), (
+        "README diagram is stale: paste `gridflow workflow --format mermaid`"
+    )

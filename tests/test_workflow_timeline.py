@@ -1,4 +1,5 @@
 """The timeline's hash chain and durations (pure)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -38,10 +39,15 @@ def chain(*steps) -> list[Event]:
     return events
 
 
-EVENTS = chain((0, "report", "reported", "community"), (1, "file", "open", "community"),
-               (3, "claim", "handling", "community"), (10, "escalate", "open", "street"),
-               (12, "claim", "handling", "street"), (20, "resolve", "resolved", "street"),
-               (30, "verify", "closed", "street"))
+EVENTS = chain(
+    (0, "report", "reported", "community"),
+    (1, "file", "open", "community"),
+    (3, "claim", "handling", "community"),
+    (10, "escalate", "open", "street"),
+    (12, "claim", "handling", "street"),
+    (20, "resolve", "resolved", "street"),
+    (30, "verify", "closed", "street"),
+)
 
 
 def test_time_is_attributed_to_the_level_and_state_between_events():

@@ -1,4 +1,5 @@
 """JSON API, /api/v1: parse the request, call one service, render its answer."""
+
 from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

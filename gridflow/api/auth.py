@@ -1,4 +1,5 @@
 """Bearer tokens: POST /api/v1/auth/token {username, password}."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -25,20 +26,26 @@ def token():
     username, password = text(body, "username", max_len=64), text(body, "password", max_len=200)
     with get_db().session() as s:
         user = users.authenticate(s, username, password)
-        return {"token": users.make_token(current_app.config["SECRET_KEY"], user), "token_type": "Bearer",
-                "expires_in": current_app.config["TOKEN_MAX_AGE_SECONDS"],
-                "user": {"id": user.id, "username": user.username, "name": user.display_name, "role": user.role}}
+        return {
+            "token": users.make_token(current_app.config["SECRET_KEY"], user),
+            "token_type": "Bearer",
+            "expires_in": current_app.config["TOKEN_MAX_AGE_SECONDS"],
+            "user": {"id": user.id, "username": user.username, "name": user.display_name, "role": user.role},
+        }
 
 
 def login_required(view):
     """Resolves the bearer token to `g.actor` (the workflow's view of the caller)."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             raise Unauthorized("send Authorization: Bearer <token> (POST /api/v1/auth/token)")
         with get_db().lookup() as conn:
-            g.actor = users.actor_for_token(conn, current_app.config["SECRET_KEY"], header[7:].strip(),
-                                            current_app.config["TOKEN_MAX_AGE_SECONDS"])
+            g.actor = users.actor_for_token(
+                conn, current_app.config["SECRET_KEY"], header[7:].strip(), current_app.config["TOKEN_MAX_AGE_SECONDS"]
+            )
         return view(*args, **kwargs)
+
     return wrapper

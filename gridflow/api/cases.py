@@ -1,4 +1,5 @@
 """Cases over HTTP: report, read, search, act, timeline, queue, categories."""
+
 from __future__ import annotations
 
 from flask import current_app, g, request

@@ -1,4 +1,5 @@
 """Spatial look-ups over HTTP."""
+
 from __future__ import annotations
 
 from flask import request

@@ -3,6 +3,7 @@
 Commands live by subject: `cli.spatial` (imports, coverage, locate, export, demo) and `cli.cases`
 (users, the workflow, sweep, verify, the scheduler).
 """
+
 from __future__ import annotations
 
 import json
@@ -31,6 +32,7 @@ def progress(label: str):
         if len(items) < PROGRESS_MIN:
             return items
         return _ProgressList(items, label)
+
     return wrap
 
 
@@ -43,7 +45,6 @@ class _ProgressList:
     def __iter__(self):
         with click.progressbar(self.items, label=self.label, file=sys.stderr) as bar:
             yield from bar
-
 
 
 def init_app(app: Flask) -> None:

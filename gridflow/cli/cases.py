@@ -1,4 +1,5 @@
 """Commands for users and the case workflow."""
+
 from __future__ import annotations
 
 import click
@@ -25,8 +26,9 @@ def user_add_cmd(name, role, division_code, grids, password, display_name) -> No
 
     try:
         with get_db().session() as session:
-            user, pw = add_user(session, name, role, division_code, [g for g in grids.split(",") if g],
-                                password, display_name)
+            user, pw = add_user(
+                session, name, role, division_code, [g for g in grids.split(",") if g], password, display_name
+            )
             click.echo(f"user {user.username} ({user.role}) saved; password: {pw}")
     except GridflowError as exc:
         fail(exc.message)
@@ -43,8 +45,10 @@ def workflow_cmd(fmt: str) -> None:
         return
     for rw in table.TABLE:
         level = {1: "up", -1: "down", 0: ""}[rw.level]
-        click.echo(f"{rw.event:<13} {'|'.join(rw.source):<17} → {rw.dest or '(stays)':<9} {level:<5} "
-                   f"{'/'.join(rw.who):<35} {', '.join(g.__name__ for g in rw.guards):<45} {', '.join(rw.needs)}")
+        click.echo(
+            f"{rw.event:<13} {'|'.join(rw.source):<17} → {rw.dest or '(stays)':<9} {level:<5} "
+            f"{'/'.join(rw.who):<35} {', '.join(g.__name__ for g in rw.guards):<45} {', '.join(rw.needs)}"
+        )
 
 
 @cli.command("sweep")

@@ -1,4 +1,5 @@
 """Commands for the spatial model: imports, coverage, locate, export, the demo city."""
+
 from __future__ import annotations
 
 import json
@@ -41,15 +42,34 @@ def _run_import(path: str, crs: str, parse, service, label: str) -> None:
         click.echo(line)
 
 
-crs_option = click.option("--crs", type=click.Choice(CRS_NAMES), default="wgs84", show_default=True,
-                          help="datum of the file's coordinates (web maps: gcj02; Baidu: bd09; GPS: wgs84)")
+crs_option = click.option(
+    "--crs",
+    type=click.Choice(CRS_NAMES),
+    default="wgs84",
+    show_default=True,
+    help="datum of the file's coordinates (web maps: gcj02; Baidu: bd09; GPS: wgs84)",
+)
 
 
 IMPORTS = [  # command, parser, service, help
-    ("divisions", parse_divisions, imports.import_divisions, "Import divisions (properties: code, name, level, parent_code)."),
-    ("grids", parse_grids, imports.import_grids, "Import grids (properties: code, name, kind?, worker?); entities are reassigned."),
-    ("entities", parse_entities, imports.import_entities,
-     "Import entities (properties: kind, ref, name, address?, households?, residents?)."),
+    (
+        "divisions",
+        parse_divisions,
+        imports.import_divisions,
+        "Import divisions (properties: code, name, level, parent_code).",
+    ),
+    (
+        "grids",
+        parse_grids,
+        imports.import_grids,
+        "Import grids (properties: code, name, kind?, worker?); entities are reassigned.",
+    ),
+    (
+        "entities",
+        parse_entities,
+        imports.import_entities,
+        "Import entities (properties: kind, ref, name, address?, households?, residents?).",
+    ),
 ]
 
 
@@ -69,8 +89,13 @@ for _what, _parse, _service, _help in IMPORTS:
 @click.argument("code")
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 @click.option("--tolerance", type=float, default=None, help="ignore findings below this many m² (default from config)")
-@click.option("--children", type=click.Choice(["direct", "grids"]), default="direct", show_default=True,
-              help="direct: child divisions (grids for a community); grids: every grid below")
+@click.option(
+    "--children",
+    type=click.Choice(["direct", "grids"]),
+    default="direct",
+    show_default=True,
+    help="direct: child divisions (grids for a community); grids: every grid below",
+)
 def coverage_cmd(code: str, as_json: bool, tolerance: float | None, children: str) -> None:
     """Check that the children of division CODE tile it: gaps, overlaps, parts outside."""
     from flask import current_app
@@ -85,8 +110,10 @@ def coverage_cmd(code: str, as_json: bool, tolerance: float | None, children: st
     if as_json:
         print_json(report.to_dict() | {"grids_without_owner": ownerless})
     else:
-        click.echo(f"{code}: {'valid' if report.valid else 'NOT valid'} — {report.children} children, "
-                   f"area {report.area_m2:,.0f} m², covered {report.covered_m2:,.0f} m²")
+        click.echo(
+            f"{code}: {'valid' if report.valid else 'NOT valid'} — {report.children} children, "
+            f"area {report.area_m2:,.0f} m², covered {report.covered_m2:,.0f} m²"
+        )
         for gap in report.gaps:
             click.echo(f"  gap of {gap.area_m2:,.1f} m²")
         for o in report.overlaps:
@@ -122,7 +149,9 @@ def locate_cmd(lon: float, lat: float, as_json: bool) -> None:
 @cli.command("export")
 @click.argument("what", type=click.Choice(["divisions", "grids", "entities"]))
 @click.option("--division", "division_code", help="only what lies under this division")
-@click.option("--whole-roads", is_flag=True, help="roads as whole lines (re-importable) instead of one feature per stretch")
+@click.option(
+    "--whole-roads", is_flag=True, help="roads as whole lines (re-importable) instead of one feature per stretch"
+)
 def export_cmd(what: str, division_code: str | None, whole_roads: bool) -> None:
     """GeoJSON FeatureCollection to stdout."""
     try:
@@ -162,4 +191,3 @@ def demo_users_cmd() -> None:
     with get_db().session() as session:
         for line in demo.demo_users(session):
             click.echo(line)
-

@@ -1,4 +1,5 @@
 """Cases, their parties and mediation record, the timeline, users."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -14,6 +15,7 @@ from gridflow.workflow.categories import LEVELS
 from gridflow.workflow.table import ACTIVE
 
 # All datetimes are naive UTC.
+
 
 # The states in which a level's clock runs, as literal SQL: a partial index is used only when the
 # query states its predicate the same way (SQLite cannot match bound parameters against it).
@@ -65,8 +67,9 @@ class Case(Base):
     risk: Mapped[str | None] = mapped_column(String(8))  # red|orange|yellow (disputes)
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
-    location: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=SRID, spatial_index=False, nullable=False),
-                                                 deferred=True)
+    location: Mapped[WKBElement] = mapped_column(
+        Geometry("POINT", srid=SRID, spatial_index=False, nullable=False), deferred=True
+    )
     entity_id: Mapped[int | None] = mapped_column(ForeignKey("entity.id", ondelete="SET NULL"))
     grid_id: Mapped[int] = mapped_column(ForeignKey("grid.id"))
     community_id: Mapped[int] = mapped_column(ForeignKey("division.id"))
@@ -108,22 +111,49 @@ class Case(Base):
     __table_args__ = (
         # Work queues: the active cases at one level in one division, soonest deadline first.  One
         # index per level, holding only that level's cases (a new case enters one, escalation moves it).
-        *(Index(f"ix_case_queue_{lvl}", f"{lvl}_id", "deadline", postgresql_where=queue_predicate(lvl),
-                sqlite_where=queue_predicate(lvl)) for lvl in LEVELS),
+        *(
+            Index(
+                f"ix_case_queue_{lvl}",
+                f"{lvl}_id",
+                "deadline",
+                postgresql_where=queue_predicate(lvl),
+                sqlite_where=queue_predicate(lvl),
+            )
+            for lvl in LEVELS
+        ),
         # The sweep (and the admin's queue): active cases by deadline.
         Index("ix_case_active_deadline", "deadline", postgresql_where=ACTIVE_SQL, sqlite_where=ACTIVE_SQL),
         # The grid worker's queue: what waits for him in his grids (field reports, filed at once, never do).
-        Index("ix_case_grid_waiting", "grid_id", postgresql_where=AWAITING_GRID_WORKER_SQL,
-              sqlite_where=AWAITING_GRID_WORKER_SQL),
+        Index(
+            "ix_case_grid_waiting",
+            "grid_id",
+            postgresql_where=AWAITING_GRID_WORKER_SQL,
+            sqlite_where=AWAITING_GRID_WORKER_SQL,
+        ),
         # Foreign keys pointing back at cases or entities (deleting one must not scan all cases); most
         # cases have neither, and NULLs need no entries.
-        Index("ix_case_merged_into", "merged_into_id", postgresql_where=text("merged_into_id IS NOT NULL"),
-              sqlite_where=text("merged_into_id IS NOT NULL")),
-        Index("ix_case_entity", "entity_id", postgresql_where=text("entity_id IS NOT NULL"),
-              sqlite_where=text("entity_id IS NOT NULL")),
+        Index(
+            "ix_case_merged_into",
+            "merged_into_id",
+            postgresql_where=text("merged_into_id IS NOT NULL"),
+            sqlite_where=text("merged_into_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_case_entity",
+            "entity_id",
+            postgresql_where=text("entity_id IS NOT NULL"),
+            sqlite_where=text("entity_id IS NOT NULL"),
+        ),
         # Possible duplicates: nearby, same category, lately, among cases still open to merging.
-        Index("ix_case_duplicates", "category", "lat", "lon", "created_at",
-              postgresql_where=DUPLICATE_CANDIDATES_SQL, sqlite_where=DUPLICATE_CANDIDATES_SQL),
+        Index(
+            "ix_case_duplicates",
+            "category",
+            "lat",
+            "lon",
+            "created_at",
+            postgresql_where=DUPLICATE_CANDIDATES_SQL,
+            sqlite_where=DUPLICATE_CANDIDATES_SQL,
+        ),
     )
 
 

@@ -3,6 +3,7 @@
 Geometry columns are deferred: a county's boundary is thousands of vertices, and most loads of a
 Division or Grid only want its code and name.  Queries that need geometry select the column.
 """
+
 from __future__ import annotations
 
 from geoalchemy2 import Geometry, WKBElement

@@ -1,8 +1,9 @@
 """Assigning entities to grids: bulk through `geo.GridIndex`, written back in bulk."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 from shapely.geometry import MultiLineString
@@ -39,8 +40,10 @@ class AssignmentReport:
     unassigned_refs: list[dict] = field(default_factory=list)  # {ref, reason}
 
     def lines(self) -> list[str]:
-        out = [f"assigned {self.assigned}, unassigned {self.unassigned}, straddling {self.straddling}, "
-               f"road stretches {self.road_stretches}"]
+        out = [
+            f"assigned {self.assigned}, unassigned {self.unassigned}, straddling {self.straddling}, "
+            f"road stretches {self.road_stretches}"
+        ]
         for u in self.unassigned_refs[:10]:
             out.append(f"  unassigned {u['ref']}: {u['reason']}")
         if self.moves:
@@ -120,7 +123,7 @@ def _tally(report: AssignmentReport, ref: str, p: Placement) -> None:
 
 def _chunks(rows: list, size: int = CHUNK) -> Iterable[list]:
     for i in range(0, len(rows), size):
-        yield rows[i:i + size]
+        yield rows[i : i + size]
 
 
 def _replace_stretches(session: Session, road_ids: list[int], rows: list[dict]) -> None:
@@ -142,8 +145,16 @@ def assign_entities(
     restretch = []  # roads, and entities that may have been roads before: their stretches are rewritten
     for r, p in zip(progress(records), placements):
         _tally(report, r.ref, p)
-        row = {"ref": r.ref, "kind": r.kind, "name": r.name, "address": r.address, "households": r.households,
-               "residents": r.residents, "geom": to_db(r.geometry), **_entity_row(p)}
+        row = {
+            "ref": r.ref,
+            "kind": r.kind,
+            "name": r.name,
+            "address": r.address,
+            "households": r.households,
+            "residents": r.residents,
+            "geom": to_db(r.geometry),
+            **_entity_row(p),
+        }
         if r.ref in existing:
             changed_rows.append({"id": existing[r.ref], **row})
         else:
@@ -166,9 +177,14 @@ def assign_entities(
 
 def _same(old, p: Placement) -> bool:
     share_same = (old.share is None and p.share is None) or (
-        old.share is not None and p.share is not None and abs(old.share - p.share) < 1e-9)
-    return (old.grid_id == p.grid_id and share_same and bool(old.straddles) == p.straddles
-            and old.unassigned_reason == p.reason)
+        old.share is not None and p.share is not None and abs(old.share - p.share) < 1e-9
+    )
+    return (
+        old.grid_id == p.grid_id
+        and share_same
+        and bool(old.straddles) == p.straddles
+        and old.unassigned_reason == p.reason
+    )
 
 
 def _stretch_key(stretches) -> list[tuple]:
@@ -179,16 +195,28 @@ def reassign_all(session: Session) -> AssignmentReport:
     """Assign every stored entity again (after grids changed); report the ones that moved.
     Only what changed is written: a grid import usually moves a handful of entities out of many."""
     assigner = Assigner(session)
-    rows = session.execute(select(Entity.id, Entity.ref, Entity.kind, Entity.geom, Entity.grid_id, Entity.share,
-                                  Entity.straddles, Entity.unassigned_reason)).all()
+    rows = session.execute(
+        select(
+            Entity.id,
+            Entity.ref,
+            Entity.kind,
+            Entity.geom,
+            Entity.grid_id,
+            Entity.share,
+            Entity.straddles,
+            Entity.unassigned_reason,
+        )
+    ).all()
     report = AssignmentReport()
     if not rows:
         return report
     placements = assigner.place([r.kind for r in rows], shapes([r.geom for r in rows]))
     stored: dict[int, list] = {}
     for entity_id, grid_id, length in session.execute(
-            select(RoadStretch.entity_id, RoadStretch.grid_id, RoadStretch.length_m).order_by(RoadStretch.entity_id,
-                                                                                              RoadStretch.seq)):
+        select(RoadStretch.entity_id, RoadStretch.grid_id, RoadStretch.length_m).order_by(
+            RoadStretch.entity_id, RoadStretch.seq
+        )
+    ):
         stored.setdefault(entity_id, []).append((grid_id, length))
     updates, roads = [], []
     for r, p in zip(rows, placements):
@@ -196,8 +224,9 @@ def reassign_all(session: Session) -> AssignmentReport:
         if not _same(r, p):
             updates.append({"id": r.id, **_entity_row(p)})
         if r.grid_id != p.grid_id:
-            report.moves.append({"ref": r.ref, "from": assigner.code_by_id.get(r.grid_id),
-                                 "to": assigner.code_by_id.get(p.grid_id)})
+            report.moves.append(
+                {"ref": r.ref, "from": assigner.code_by_id.get(r.grid_id), "to": assigner.code_by_id.get(p.grid_id)}
+            )
         if r.kind == "road" and _stretch_key(stored.get(r.id, [])) != _stretch_key((g, ln) for g, _, ln in p.stretches):
             roads.append((r.id, p))
     for chunk in _chunks(updates):

@@ -1,4 +1,5 @@
 """Lists of cases: search inside the caller's area, and the work queue."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -33,6 +34,7 @@ def _page(payload: dict) -> tuple[int, int]:
         if not 1 <= value <= maximum:
             raise Invalid(f"{key} must be between 1 and {maximum}", field=key)
         return value
+
     return positive("page", 1, 10**6), positive("per_page", PER_PAGE, 100)
 
 
@@ -41,7 +43,12 @@ def _paginate(s: Session, stmt: Select, actor: Actor, args: dict, now: datetime)
     total = s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     cases = list(s.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
     names = load_names(s, cases)
-    return {"items": [case_dict(c, names, actor, now) for c in cases], "page": page, "per_page": per_page, "total": total}
+    return {
+        "items": [case_dict(c, names, actor, now) for c in cases],
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+    }
 
 
 def search(db: Database, actor: Actor, args: dict) -> dict:
@@ -86,8 +93,9 @@ def queue(db: Database, actor: Actor, args: dict) -> dict:
         else:
             stmt = select(Case).where(ACTIVE_SQL)
             if actor.role != ADMIN:  # stated as the level's queue index states it (see models.cases)
-                stmt = select(Case).where(queue_predicate(actor.division_level),
-                                          getattr(Case, f"{actor.division_level}_id") == actor.division_id)
+                stmt = select(Case).where(
+                    queue_predicate(actor.division_level),
+                    getattr(Case, f"{actor.division_level}_id") == actor.division_id,
+                )
             stmt = stmt.order_by(Case.deadline, Case.id)
         return _paginate(s, stmt, actor, args, now)
-

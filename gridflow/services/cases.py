@@ -4,6 +4,7 @@ case is in `reporting`.
 Every function owns its transaction (`with db.session(write=True)`): the case change, its records and
 its timeline event are committed together or not at all.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,20 +39,32 @@ def _detail(s: Session, case: Case, actor: Actor, now: datetime) -> dict:
     out = case_dict(case, load_names(s, [case]), actor, now, full=True)
     out["allowed_events"] = table.allowed_events(case, actor)
     agreement = s.scalars(select(Agreement).where(Agreement.case_id == case.id)).first()
-    out["agreement"] = None if agreement is None else {
-        "form": agreement.form, "terms": agreement.terms,
-        "performance_deadline": agreement.performance_deadline and agreement.performance_deadline.isoformat(),
-        "signed_at": agreement.signed_at.isoformat(), "confirmation_deadline": agreement.confirmation_deadline
-        and agreement.confirmation_deadline.isoformat()}
-    out["sessions"] = [{"held_at": m.held_at.isoformat(), "participants": m.participants, "summary": m.summary}
-                       for m in s.scalars(select(MediationSession).where(MediationSession.case_id == case.id)
-                                          .order_by(MediationSession.held_at))]
-    out["follow_ups"] = [{"visited_at": f.visited_at.isoformat(), "notes": f.notes, "performed": f.performed}
-                         for f in s.scalars(select(FollowUp).where(FollowUp.case_id == case.id).order_by(FollowUp.id))]
+    out["agreement"] = (
+        None
+        if agreement is None
+        else {
+            "form": agreement.form,
+            "terms": agreement.terms,
+            "performance_deadline": agreement.performance_deadline and agreement.performance_deadline.isoformat(),
+            "signed_at": agreement.signed_at.isoformat(),
+            "confirmation_deadline": agreement.confirmation_deadline and agreement.confirmation_deadline.isoformat(),
+        }
+    )
+    out["sessions"] = [
+        {"held_at": m.held_at.isoformat(), "participants": m.participants, "summary": m.summary}
+        for m in s.scalars(
+            select(MediationSession).where(MediationSession.case_id == case.id).order_by(MediationSession.held_at)
+        )
+    ]
+    out["follow_ups"] = [
+        {"visited_at": f.visited_at.isoformat(), "notes": f.notes, "performed": f.performed}
+        for f in s.scalars(select(FollowUp).where(FollowUp.case_id == case.id).order_by(FollowUp.id))
+    ]
     return out
 
 
 # -- events: the one place a case changes state -------------------------------------------------
+
 
 def _transition(s: Session, case: Case, actor: Actor, event: str, data: dict, now: datetime, policy: Policy) -> bool:
     """The machine moves the case (guards, effects) and the records that go with the event are added."""
@@ -62,8 +75,16 @@ def _transition(s: Session, case: Case, actor: Actor, event: str, data: dict, no
     return ok
 
 
-def fire_event(s: Session, case: Case, actor: Actor, event: str, data: dict, now: datetime, policy: Policy,
-               record: dict | None = None) -> None:
+def fire_event(
+    s: Session,
+    case: Case,
+    actor: Actor,
+    event: str,
+    data: dict,
+    now: datetime,
+    policy: Policy,
+    record: dict | None = None,
+) -> None:
     """Apply `event` to a stored case and append it to the timeline."""
     from_state, from_level = case.state, case.level
     if not _transition(s, case, actor, event, data, now, policy):
@@ -80,7 +101,11 @@ def _records(s: Session, case: Case, actor: Actor, event: str, data: dict, now: 
         if agreement is None:
             agreement = Agreement(case_id=case.id)
             s.add(agreement)
-        agreement.form, agreement.terms, agreement.performance_deadline = a["form"], a["terms"], a["performance_deadline"]
+        agreement.form, agreement.terms, agreement.performance_deadline = (
+            a["form"],
+            a["terms"],
+            a["performance_deadline"],
+        )
         agreement.signed_at = now
         # Parties may jointly apply for judicial confirmation within 30 days of a written agreement.
         agreement.confirmation_deadline = (now + timedelta(days=30)).date() if a["form"] == "written" else None
@@ -108,12 +133,18 @@ def act(db: Database, actor: Actor, case_id: int, payload: dict, policy: Policy)
         if actor.role not in table.roles_for(event):
             raise Forbidden(f"a {actor.role} may never {event} a case", field="event")
         if version != case.version:
-            raise Conflict(f"the case changed meanwhile (version {case.version}, you sent {version}): reload it",
-                           field="version", current_version=case.version)
+            raise Conflict(
+                f"the case changed meanwhile (version {case.version}, you sent {version}): reload it",
+                field="version",
+                current_version=case.version,
+            )
         rw = table.row_taken(case, event, actor)
         if rw is None:
-            raise Conflict(f"{event} is not allowed now (state {case.state}, level {case.level})", field="event",
-                           allowed_events=table.allowed_events(case, actor))
+            raise Conflict(
+                f"{event} is not allowed now (state {case.state}, level {case.level})",
+                field="event",
+                allowed_events=table.allowed_events(case, actor),
+            )
         data, record = event_inputs(s, rw, payload, case, actor, policy)
         fire_event(s, case, actor, event, data, now, policy, record)
         try:
@@ -121,5 +152,3 @@ def act(db: Database, actor: Actor, case_id: int, payload: dict, policy: Policy)
         except (StaleDataError, IntegrityError):
             raise Conflict("the case changed meanwhile: reload it", field="version") from None
         return _detail(s, case, actor, now)
-
-

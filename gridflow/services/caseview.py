@@ -1,4 +1,5 @@
 """Reading cases: who may see which, and a case as JSON (names looked up in bulk for a page)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,9 +10,9 @@ from sqlalchemy.orm import Session
 from gridflow.clock import iso_local
 from gridflow.models import Case, Division, Grid
 from gridflow.models.cases import User
+from gridflow.services.errors import NotFound
 from gridflow.workflow import table
 from gridflow.workflow.categories import CATEGORIES, LEVELS
-from gridflow.services.errors import NotFound
 from gridflow.workflow.rules import ADMIN, GRID_WORKER, Actor, acts_at_level, can_see, owns_grid
 
 
@@ -35,8 +36,13 @@ def load_names(s: Session, cases: list[Case]) -> dict:
 
 def may_see_personal(case: Case, actor: Actor) -> bool:
     """Parties' phone and ID numbers: only for whoever is responsible for the case now."""
-    return (actor.role == ADMIN or case.assignee_id == actor.id or case.reporter_id == actor.id
-            or owns_grid(case, actor) or (actor.division_id is not None and acts_at_level(case, actor)))
+    return (
+        actor.role == ADMIN
+        or case.assignee_id == actor.id
+        or case.reporter_id == actor.id
+        or owns_grid(case, actor)
+        or (actor.division_id is not None and acts_at_level(case, actor))
+    )
 
 
 def _mask(value: str | None, keep_start: int, keep_end: int) -> str | None:
@@ -49,9 +55,15 @@ def case_dict(case: Case, names: dict, actor: Actor, now: datetime, full: bool =
     category = CATEGORIES[case.category]
     active = case.state in table.ACTIVE
     out = {
-        "id": case.id, "number": case.number, "kind": case.kind,
-        "category": case.category, "category_name": category.name, "duty": category.duty,
-        "state": case.state, "level": case.level, "risk": case.risk,
+        "id": case.id,
+        "number": case.number,
+        "kind": case.kind,
+        "category": case.category,
+        "category_name": category.name,
+        "duty": category.duty,
+        "state": case.state,
+        "level": case.level,
+        "risk": case.risk,
         "grid": names.get(("grid", case.grid_id)),
         **{lvl: names.get(("division", getattr(case, f"{lvl}_id"))) for lvl in LEVELS},
         "location": {"lon": case.lon, "lat": case.lat},
@@ -61,8 +73,11 @@ def case_dict(case: Case, names: dict, actor: Actor, now: datetime, full: bool =
         "overdue": bool(active and case.deadline and now > case.deadline),
         "overdue_flagged_at": iso_local(case.overdue_flagged_at),  # overdue at city level: for city supervisors
         "warning": bool(active and case.warn_at and now >= case.warn_at),
-        "escalations": case.escalations, "reworks": case.reworks, "extensions": case.extensions,
-        "created_at": iso_local(case.created_at), "updated_at": iso_local(case.updated_at),
+        "escalations": case.escalations,
+        "reworks": case.reworks,
+        "extensions": case.extensions,
+        "created_at": iso_local(case.created_at),
+        "updated_at": iso_local(case.updated_at),
         "version": case.version,
     }
     if full:
@@ -73,9 +88,15 @@ def case_dict(case: Case, names: dict, actor: Actor, now: datetime, full: bool =
         out["merged_into"] = case.merged_into_id
         out["resolved_at"] = iso_local(case.resolved_at)
         out["closed_at"] = iso_local(case.closed_at)
-        out["parties"] = [{"name": p.name, "role": p.role,
-                           "phone": p.phone if personal else _mask(p.phone, 3, 2),
-                           "id_number": p.id_number if personal else _mask(p.id_number, 6, 2)} for p in case.parties]
+        out["parties"] = [
+            {
+                "name": p.name,
+                "role": p.role,
+                "phone": p.phone if personal else _mask(p.phone, 3, 2),
+                "id_number": p.id_number if personal else _mask(p.id_number, 6, 2),
+            }
+            for p in case.parties
+        ]
     return out
 
 
@@ -100,4 +121,3 @@ def load_visible(session: Session, actor: Actor, case_id, lock: bool = False) ->
     if case is None or not can_see(case, actor):
         raise NotFound("no such case", field="id")  # outside the caller's area: do not tell it exists
     return case
-

@@ -1,11 +1,12 @@
 """Build the demo city into the database through the same imports users run."""
+
 from __future__ import annotations
 
 import csv
 import json
 import time
+from collections.abc import Callable, Iterator
 from importlib import resources
-from typing import Callable, Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,18 +33,23 @@ def puyang() -> tuple[tuple, list[tuple], list[tuple]]:
     return city, counties, streets
 
 
-def build(session: Session, scale: str = "small", seed: int = 2026,
-          progress: Callable[[str], Callable] | None = None) -> Iterator[str]:
+def build(
+    session: Session, scale: str = "small", seed: int = 2026, progress: Callable[[str], Callable] | None = None
+) -> Iterator[str]:
     """Generate the demo city and import it; yields summary lines."""
     started = time.perf_counter()
     city, counties, streets = puyang()
     demo = generator.generate(city, counties, streets, scale=scale, seed=seed)
-    yield (f"demo ({scale}): generated {len(demo.divisions)} divisions, {len(demo.grids)} grids, "
-           f"{len(demo.entities)} entities, {demo.households:,} households, {demo.residents:,} residents "
-           f"in {time.perf_counter() - started:.1f} s")
-    steps = [("divisions", parse_divisions, imports.import_divisions),
-             ("grids", parse_grids, imports.import_grids),
-             ("entities", parse_entities, imports.import_entities)]
+    yield (
+        f"demo ({scale}): generated {len(demo.divisions)} divisions, {len(demo.grids)} grids, "
+        f"{len(demo.entities)} entities, {demo.households:,} households, {demo.residents:,} residents "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    steps = [
+        ("divisions", parse_divisions, imports.import_divisions),
+        ("grids", parse_grids, imports.import_grids),
+        ("entities", parse_entities, imports.import_entities),
+    ]
     for what, parse, service in steps:
         records = parse(demo.collection(what))
         summary = service(session, records, progress(what) if progress else (lambda x: x))
@@ -67,9 +73,12 @@ def demo_users(session: Session) -> Iterator[str]:
     city = county.parent
     accounts = [
         ("admin", "admin", None, "系统管理员"),
-        ("city.supervisor", "supervisor", city, "市级督办员"), ("city.mediator", "mediator", city, "市级调解员"),
-        ("county.supervisor", "supervisor", county, "县区督办员"), ("county.mediator", "mediator", county, "县区调解员"),
-        ("street.supervisor", "supervisor", street, "街道督办员"), ("street.mediator", "mediator", street, "街道调解员"),
+        ("city.supervisor", "supervisor", city, "市级督办员"),
+        ("city.mediator", "mediator", city, "市级调解员"),
+        ("county.supervisor", "supervisor", county, "县区督办员"),
+        ("county.mediator", "mediator", county, "县区调解员"),
+        ("street.supervisor", "supervisor", street, "街道督办员"),
+        ("street.mediator", "mediator", street, "街道调解员"),
         ("community.supervisor", "supervisor", community, "社区督办员"),
         ("community.mediator", "mediator", community, "社区调解员"),
     ]

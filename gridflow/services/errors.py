@@ -1,4 +1,5 @@
 """Domain errors with the HTTP status they map to; one handler renders them (gridflow.errors)."""
+
 from __future__ import annotations
 
 

@@ -4,16 +4,22 @@ Each import is all-or-nothing: every problem is collected with its feature index
 `InvalidFeatures` before anything is written, and the caller's transaction is rolled back on any
 error.  Re-importing updates by code (divisions, grids) or ref (entities).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.features import (
-    LEVELS, DivisionRecord, EntityRecord, GridRecord, InvalidFeatures, Problem,
+    LEVELS,
+    DivisionRecord,
+    EntityRecord,
+    GridRecord,
+    InvalidFeatures,
+    Problem,
 )
 from gridflow.models import Division, Grid, Worker
 from gridflow.services.assignment import AssignmentReport, assign_entities, reassign_all
@@ -42,7 +48,9 @@ class ImportSummary:
         return out
 
 
-def import_divisions(session: Session, records: list[DivisionRecord], progress: Progress = _no_progress) -> ImportSummary:
+def import_divisions(
+    session: Session, records: list[DivisionRecord], progress: Progress = _no_progress
+) -> ImportSummary:
     existing = {d.code: d for d in session.scalars(select(Division))}
     problems: list[Problem] = []
     records = sorted(records, key=lambda r: (LEVELS.index(r.level), r.index))
@@ -50,8 +58,13 @@ def import_divisions(session: Session, records: list[DivisionRecord], progress: 
     for r in records:
         if r.parent_code is None:
             continue
-        parent_level = (existing[r.parent_code].level if r.parent_code in existing
-                        else incoming[r.parent_code].level if r.parent_code in incoming else None)
+        parent_level = (
+            existing[r.parent_code].level
+            if r.parent_code in existing
+            else incoming[r.parent_code].level
+            if r.parent_code in incoming
+            else None
+        )
         if parent_level is None:
             problems.append(Problem(r.index, f"unknown parent_code {r.parent_code}"))
         elif LEVELS.index(parent_level) != LEVELS.index(r.level) - 1:
@@ -80,7 +93,9 @@ def import_divisions(session: Session, records: list[DivisionRecord], progress: 
 
 def _upsert_workers(session: Session, records: list[GridRecord], problems: list[Problem]) -> dict[str, Worker]:
     wanted = {r.worker["staff_no"] for r in records if r.worker}
-    workers = {w.staff_no: w for w in session.scalars(select(Worker).where(Worker.staff_no.in_(wanted)))} if wanted else {}
+    workers = (
+        {w.staff_no: w for w in session.scalars(select(Worker).where(Worker.staff_no.in_(wanted)))} if wanted else {}
+    )
     for r in records:
         if not r.worker:
             continue
@@ -97,27 +112,39 @@ def _upsert_workers(session: Session, records: list[GridRecord], problems: list[
             worker.phone = r.worker["phone"]
     for r in records:
         if r.worker and r.worker["staff_no"] not in workers:
-            problems.append(Problem(r.index, f"unknown worker {r.worker['staff_no']!r} (give {{staff_no, name, phone}} to create one)"))
+            problems.append(
+                Problem(
+                    r.index, f"unknown worker {r.worker['staff_no']!r} (give {{staff_no, name, phone}} to create one)"
+                )
+            )
     return workers
 
 
 def import_grids(session: Session, records: list[GridRecord], progress: Progress = _no_progress) -> ImportSummary:
     problems: list[Problem] = []
     community_codes = {r.community_code for r in records}
-    communities = {
-        d.code: d for d in session.scalars(select(Division).where(Division.code.in_(community_codes)))
-    } if community_codes else {}
+    communities = (
+        {d.code: d for d in session.scalars(select(Division).where(Division.code.in_(community_codes)))}
+        if community_codes
+        else {}
+    )
     for r in records:
         community = communities.get(r.community_code)
         if community is None:
             problems.append(Problem(r.index, f"grid {r.code}: unknown community {r.community_code}"))
         elif community.level != "community":
-            problems.append(Problem(r.index, f"grid {r.code}: {r.community_code} is a {community.level}, not a community"))
+            problems.append(
+                Problem(r.index, f"grid {r.code}: {r.community_code} is a {community.level}, not a community")
+            )
     workers = _upsert_workers(session, records, problems)
     if problems:
         raise InvalidFeatures(sorted(problems, key=lambda p: p.index))
 
-    existing = {g.code: g for g in session.scalars(select(Grid).where(Grid.code.in_([r.code for r in records])))} if records else {}
+    existing = (
+        {g.code: g for g in session.scalars(select(Grid).where(Grid.code.in_([r.code for r in records])))}
+        if records
+        else {}
+    )
     summary = ImportSummary("grids")
     for r in progress(records):
         grid = existing.get(r.code)

@@ -1,8 +1,9 @@
 """Look-ups on the spatial model: locate a point, validate coverage, export GeoJSON."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from shapely.geometry import mapping
 from sqlalchemy import Connection, select
@@ -40,6 +41,7 @@ class Ref:
 @dataclass(frozen=True)
 class Responsible:
     """Who answers for a point: its grid, the divisions above it, the grid's worker."""
+
     grid: Ref
     community: Ref
     street: Ref | None
@@ -56,14 +58,17 @@ def _responsible_stmt(dialect: str):
     for d in (community, street, county, city):
         columns += [d.id, d.code, d.name]
     columns += [Worker.id, Worker.staff_no, Worker.name]
-    return (select(*columns)
-            .join(community, Grid.community_id == community.id)
-            .outerjoin(street, community.parent_id == street.id)
-            .outerjoin(county, street.parent_id == county.id)
-            .outerjoin(city, county.parent_id == city.id)
-            .outerjoin(Worker, Grid.worker_id == Worker.id)
-            .where(intersects_point(dialect, Grid, "boundary"))
-            .order_by(Grid.code).limit(1))
+    return (
+        select(*columns)
+        .join(community, Grid.community_id == community.id)
+        .outerjoin(street, community.parent_id == street.id)
+        .outerjoin(county, street.parent_id == county.id)
+        .outerjoin(city, county.parent_id == city.id)
+        .outerjoin(Worker, Grid.worker_id == Worker.id)
+        .where(intersects_point(dialect, Grid, "boundary"))
+        .order_by(Grid.code)
+        .limit(1)
+    )
 
 
 _RESPONSIBLE = HotStatement(_responsible_stmt)  # every report and every locate
@@ -78,7 +83,7 @@ def responsible_from(rows: list[tuple]) -> Responsible | None:
     if not rows:
         return None
     row = rows[0]
-    return Responsible(*(None if row[i] is None else Ref(*row[i:i + 3]) for i in range(0, len(row), 3)))
+    return Responsible(*(None if row[i] is None else Ref(*row[i : i + 3]) for i in range(0, len(row), 3)))
 
 
 def responsible_at(conn: Connection, lon: float, lat: float) -> Responsible | None:
@@ -94,8 +99,11 @@ def locate(conn: Connection, lon: float, lat: float) -> dict:
     if found is not None:
         result.update({key: _ref(getattr(found, key)) for key in (*LEVELS, "grid", "worker")})
         return result
-    stmt = (select(Division.code, Division.name, Division.level)
-            .where(intersects_point(conn.dialect.name, Division, "boundary", lon, lat)).order_by(Division.code))
+    stmt = (
+        select(Division.code, Division.name, Division.level)
+        .where(intersects_point(conn.dialect.name, Division, "boundary", lon, lat))
+        .order_by(Division.code)
+    )
     for division in conn.execute(stmt):
         if result[division.level] is None:
             result[division.level] = _ref(division)
@@ -146,8 +154,9 @@ def _feature(geom, props: dict) -> dict:
     return {"type": "Feature", "geometry": mapping(geom), "properties": props}
 
 
-def export_features(session: Session, what: str, division_code: str | None = None,
-                    road_stretches: bool = True) -> Iterator[dict]:
+def export_features(
+    session: Session, what: str, division_code: str | None = None, road_stretches: bool = True
+) -> Iterator[dict]:
     """GeoJSON features of divisions, grids or entities, optionally only those under a division.
     Roads come one feature per stretch, or whole (`road_stretches=False`, which re-imports as is)."""
     prefix = code_prefix(get_division(session, division_code)) if division_code else None
@@ -199,8 +208,11 @@ def _export_entities(session: Session, prefix: str | None, road_stretches: bool)
     if not road_stretches:
         return
     # A road: one feature per stretch, each carrying the road's ref and its own grid.
-    stmt = (select(RoadStretch, Entity, Grid.code, RoadStretch.geom).join(Entity, RoadStretch.entity_id == Entity.id)
-            .outerjoin(Grid, RoadStretch.grid_id == Grid.id))
+    stmt = (
+        select(RoadStretch, Entity, Grid.code, RoadStretch.geom)
+        .join(Entity, RoadStretch.entity_id == Entity.id)
+        .outerjoin(Grid, RoadStretch.grid_id == Grid.id)
+    )
     if prefix:
         stmt = stmt.where(Grid.code.startswith(prefix))
     rows = session.execute(stmt.order_by(Entity.ref, RoadStretch.seq)).all()

@@ -1,4 +1,5 @@
 """Settings the case use cases need, read once from the app's configuration."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,6 +16,11 @@ class Policy:
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
 
     @classmethod
-    def from_config(cls, config) -> "Policy":
-        return cls(config["WARN_SHARE"], config["DUPLICATE_RADIUS_M"], config["DUPLICATE_WINDOW_HOURS"],
-                   config["MAX_TEXT_LENGTH"], WorkCalendar(config["OFFICE_HOURS"]))
+    def from_config(cls, config) -> Policy:
+        return cls(
+            config["WARN_SHARE"],
+            config["DUPLICATE_RADIUS_M"],
+            config["DUPLICATE_WINDOW_HOURS"],
+            config["MAX_TEXT_LENGTH"],
+            WorkCalendar(config["OFFICE_HOURS"]),
+        )

@@ -4,6 +4,7 @@ request uses the database").
 The look-ups (place, possible duplicates) run outside the write transaction, which stays short: SQLite
 has one writer at a time, and on PostgreSQL the county's case counter row is locked until commit.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -34,9 +35,12 @@ def _counter_stmt(dialect: str):
     from sqlalchemy.dialects import postgresql, sqlite
 
     upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (upsert(CaseCounter).values(prefix=bindparam("prefix"), value=1)
-            .on_conflict_do_update(index_elements=["prefix"], set_={"value": CaseCounter.value + 1})
-            .returning(CaseCounter.value))
+    return (
+        upsert(CaseCounter)
+        .values(prefix=bindparam("prefix"), value=1)
+        .on_conflict_do_update(index_elements=["prefix"], set_={"value": CaseCounter.value + 1})
+        .returning(CaseCounter.value)
+    )
 
 
 def _insert_case_stmt(dialect: str):
@@ -45,15 +49,19 @@ def _insert_case_stmt(dialect: str):
     that much less time; SQLite (no such WITH) takes it in a statement of its own just before."""
     table = Case.__table__
     if dialect != "postgresql":
-        return (insert(table).values({c.key: bindparam(c.key, type_=c.type) for c in table.columns if c.key != "id"})
-                .returning(table.c.id, table.c.number))
+        return (
+            insert(table)
+            .values({c.key: bindparam(c.key, type_=c.type) for c in table.columns if c.key != "id"})
+            .returning(table.c.id, table.c.number)
+        )
     serial = _counter_stmt(dialect).cte("serial")
     digits = cast(serial.c.value, String)
-    number = bindparam("prefix", type_=String) + func.lpad(digits, func.greatest(SERIAL_DIGITS, func.length(digits)), "0")
+    number = bindparam("prefix", type_=String) + func.lpad(
+        digits, func.greatest(SERIAL_DIGITS, func.length(digits)), "0"
+    )
     columns = [c for c in table.columns if c.key not in ("id", "number")]
     rows = select(number, *(bindparam(c.key, type_=c.type) for c in columns)).select_from(serial)
-    return (insert(table).from_select(["number", *(c.key for c in columns)], rows)
-            .returning(table.c.id, table.c.number))
+    return insert(table).from_select(["number", *(c.key for c in columns)], rows).returning(table.c.id, table.c.number)
 
 
 # The statements of every report (see gridflow.hotpath).
@@ -93,8 +101,9 @@ def _where(db: Database, data: dict, policy: Policy, now: datetime) -> tuple[pla
             point = to_shape(entity.geom).representative_point()
             data["lon"], data["lat"], data["entity_id"] = point.x, point.y, entity.id
         # The two look-ups do not depend on each other: one round trip on PostgreSQL.
-        place_rows, nearby_rows = rows_of_each(conn, [places.responsible_query(data["lon"], data["lat"]),
-                                                      _duplicates_query(data, policy, now)])
+        place_rows, nearby_rows = rows_of_each(
+            conn, [places.responsible_query(data["lon"], data["lat"]), _duplicates_query(data, policy, now)]
+        )
     found = places.responsible_from(place_rows)
     if found is None:
         raise Invalid("the location lies outside every grid: no one is responsible for it there", field="location")
@@ -107,14 +116,35 @@ def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: st
     data = parse_report(payload, policy)
     now = utcnow()
     found, duplicates = _where(db, data, policy, now)
-    case = _new_case(kind=data["kind"], category=data["category"], description=data["description"], source=source,
-                     risk=data["risk"], lon=data["lon"], lat=data["lat"], entity_id=data.get("entity_id"),
-                     location=f"SRID=4326;POINT({data['lon']!r} {data['lat']!r})", grid_id=found.grid.id,
-                     community_id=found.community.id, street_id=found.street.id, county_id=found.county.id,
-                     city_id=found.city.id, reporter_id=actor.id, reporter_name=actor.name, state="reported",
-                     level=LEVELS[0], level_entered_at=now, created_at=now, updated_at=now,
-                     escalations=0, returns=0, reworks=0, extensions=0, version=1,
-                     parties=[SimpleNamespace(**p) for p in data["parties"]])
+    case = _new_case(
+        kind=data["kind"],
+        category=data["category"],
+        description=data["description"],
+        source=source,
+        risk=data["risk"],
+        lon=data["lon"],
+        lat=data["lat"],
+        entity_id=data.get("entity_id"),
+        location=f"SRID=4326;POINT({data['lon']!r} {data['lat']!r})",
+        grid_id=found.grid.id,
+        community_id=found.community.id,
+        street_id=found.street.id,
+        county_id=found.county.id,
+        city_id=found.city.id,
+        reporter_id=actor.id,
+        reporter_name=actor.name,
+        state="reported",
+        level=LEVELS[0],
+        level_entered_at=now,
+        created_at=now,
+        updated_at=now,
+        escalations=0,
+        returns=0,
+        reworks=0,
+        extensions=0,
+        version=1,
+        parties=[SimpleNamespace(**p) for p in data["parties"]],
+    )
     events = [("report", None, None, {"source": source, "category": case.category, "grid": found.grid.code})]
     # A grid worker's field report is filed at once (the table's `file` row decides); filed before
     # the first INSERT, so the row is written once.
@@ -127,8 +157,12 @@ def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: st
     names = {("division", getattr(found, lvl).id): getattr(found, lvl).to_dict() for lvl in LEVELS}
     names[("grid", found.grid.id)] = found.grid.to_dict()
     return case_dict(case, names, actor, now, full=True) | {
-        "allowed_events": table.allowed_events(case, actor), "agreement": None, "sessions": [], "follow_ups": [],
-        "possible_duplicates": duplicates}
+        "allowed_events": table.allowed_events(case, actor),
+        "agreement": None,
+        "sessions": [],
+        "follow_ups": [],
+        "possible_duplicates": duplicates,
+    }
 
 
 def _new_case(**values) -> SimpleNamespace:
@@ -138,36 +172,55 @@ def _new_case(**values) -> SimpleNamespace:
     return SimpleNamespace(**(dict.fromkeys(_CASE_COLUMNS) | {"id": None} | values))
 
 
-def _insert_case(conn: Connection, case: SimpleNamespace, county_code: str, actor: Actor, events: list,
-                 now: datetime) -> None:
+def _insert_case(
+    conn: Connection, case: SimpleNamespace, county_code: str, actor: Actor, events: list, now: datetime
+) -> None:
     """Write a new case, its parties and its first timeline entries: plain INSERTs (a report is the
     busiest write; the ORM's unit of work would cost more than the statements).  In a pipelined
     transaction on PostgreSQL, BEGIN travels with the numbered case, the parties and events with the COMMIT."""
     _store_case(conn, case, county_code, now)
     if case.parties:
-        _INSERT_PARTIES.rows(conn, [{"case_id": case.id, "name": p.name, "phone": p.phone,
-                                     "id_number": p.id_number, "role": p.role} for p in case.parties])
+        _INSERT_PARTIES.rows(
+            conn,
+            [
+                {"case_id": case.id, "name": p.name, "phone": p.phone, "id_number": p.id_number, "role": p.role}
+                for p in case.parties
+            ],
+        )
     case.__dict__["_chain_tail"] = (0, GENESIS)
     states = [("reported", LEVELS[0]), (case.state, case.level)]
-    _INSERT_EVENTS.rows(conn, [
-        event_row(conn, case, actor, event, from_state, from_level, None, record, now, to_state, to_level)
-        for (event, from_state, from_level, record), (to_state, to_level) in zip(events, states)])
+    _INSERT_EVENTS.rows(
+        conn,
+        [
+            event_row(conn, case, actor, event, from_state, from_level, None, record, now, to_state, to_level)
+            for (event, from_state, from_level, record), (to_state, to_level) in zip(events, states)
+        ],
+    )
 
 
 _DUPLICATES = HotStatement(
-    select(Case.id, Case.number, Case.state, Case.lon, Case.lat)
-    .where(Case.category == bindparam("category"), Case.lat.between(bindparam("lat0"), bindparam("lat1")),
-           Case.lon.between(bindparam("lon0"), bindparam("lon1")), Case.created_at >= bindparam("since"),
-           DUPLICATE_CANDIDATES_SQL))
+    select(Case.id, Case.number, Case.state, Case.lon, Case.lat).where(
+        Case.category == bindparam("category"),
+        Case.lat.between(bindparam("lat0"), bindparam("lat1")),
+        Case.lon.between(bindparam("lon0"), bindparam("lon1")),
+        Case.created_at >= bindparam("since"),
+        DUPLICATE_CANDIDATES_SQL,
+    )
+)
 
 
 def _duplicates_query(data: dict, policy: Policy, now: datetime) -> tuple[HotStatement, dict]:
     """Active cases of the same category reported nearby lately: a box around the point first."""
     kx, ky = map(float, metres_per_degree(data["lat"]))
     dlon, dlat = policy.duplicate_radius_m / kx, policy.duplicate_radius_m / ky
-    return _DUPLICATES, {"category": data["category"], "lat0": data["lat"] - dlat, "lat1": data["lat"] + dlat,
-                         "lon0": data["lon"] - dlon, "lon1": data["lon"] + dlon,
-                         "since": now - timedelta(hours=policy.duplicate_window_hours)}
+    return _DUPLICATES, {
+        "category": data["category"],
+        "lat0": data["lat"] - dlat,
+        "lat1": data["lat"] + dlat,
+        "lon0": data["lon"] - dlon,
+        "lon1": data["lon"] + dlon,
+        "since": now - timedelta(hours=policy.duplicate_window_hours),
+    }
 
 
 def _possible_duplicates(rows: list[tuple], lon: float, lat: float, policy: Policy, limit: int = 20) -> list[dict]:
@@ -175,7 +228,10 @@ def _possible_duplicates(rows: list[tuple], lon: float, lat: float, policy: Poli
     if not rows:
         return []
     distances = nearby_m(lon, lat, [r[3] for r in rows], [r[4] for r in rows])
-    near = sorted(((d, r) for d, r in zip(distances.tolist(), rows) if d <= policy.duplicate_radius_m),
-                  key=lambda pair: pair[0])[:limit]
-    return [{"id": case_id, "number": number, "state": state, "distance_m": round(d, 1)}
-            for d, (case_id, number, state, _, _) in near]
+    near = sorted(
+        ((d, r) for d, r in zip(distances.tolist(), rows) if d <= policy.duplicate_radius_m), key=lambda pair: pair[0]
+    )[:limit]
+    return [
+        {"id": case_id, "number": number, "state": state, "distance_m": round(d, 1)}
+        for d, (case_id, number, state, _, _) in near
+    ]

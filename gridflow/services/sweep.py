@@ -4,6 +4,7 @@ Safe to run twice at once and to die half-way: each batch is one transaction; on
 are locked (`FOR UPDATE SKIP LOCKED`) so two sweeps take different cases; on SQLite the batch takes the
 write lock first; and every change is conditional on the version it read (optimistic locking).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -58,8 +59,10 @@ def sweep(db: Database, now: datetime, policy: Policy) -> SweepReport:
     overdue = select(Case).where(ACTIVE_SQL, Case.deadline < now).order_by(Case.deadline, Case.id)
     escalate = overdue.where(Case.level != LEVELS[-1])
     flag = overdue.where(Case.level == LEVELS[-1], Case.overdue_flagged_at.is_(None))
-    for stmt, event, data, attr in ((escalate, "escalate", {"reason": OVERDUE}, "escalated"),
-                                    (flag, "flag_overdue", {"reason": OVERDUE}, "flagged")):
+    for stmt, event, data, attr in (
+        (escalate, "escalate", {"reason": OVERDUE}, "escalated"),
+        (flag, "flag_overdue", {"reason": OVERDUE}, "flagged"),
+    ):
         while True:
             done, conflicts = _batch(db, stmt, event, data, now, policy)
             setattr(report, attr, getattr(report, attr) + done)

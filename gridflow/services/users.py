@@ -1,4 +1,5 @@
 """Users, passwords and tokens; the `Actor` the workflow rules check."""
+
 from __future__ import annotations
 
 import secrets
@@ -20,9 +21,15 @@ _hasher = PasswordHasher()
 TOKEN_SALT = "gridflow-api-token"
 
 
-def add_user(session: Session, username: str, role: str, division_code: str | None = None,
-             grid_codes: list[str] | None = None, password: str | None = None,
-             display_name: str | None = None) -> tuple[User, str]:
+def add_user(
+    session: Session,
+    username: str,
+    role: str,
+    division_code: str | None = None,
+    grid_codes: list[str] | None = None,
+    password: str | None = None,
+    display_name: str | None = None,
+) -> tuple[User, str]:
     """Create a user (or update an existing one by username); returns it with its password."""
     if role not in ROLES:
         raise Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
@@ -86,12 +93,24 @@ def _serializer(secret: str) -> URLSafeTimedSerializer:
 
 
 _TOKEN_USER = HotStatement(  # every authenticated request
-    select(User.id, User.display_name, User.role, User.division_id, Division.level, User.worker_id, User.active,
-           User.password_hash).outerjoin(Division, User.division_id == Division.id).where(User.id == bindparam("uid")))
+    select(
+        User.id,
+        User.display_name,
+        User.role,
+        User.division_id,
+        Division.level,
+        User.worker_id,
+        User.active,
+        User.password_hash,
+    )
+    .outerjoin(Division, User.division_id == Division.id)
+    .where(User.id == bindparam("uid"))
+)
 # The grids a grid worker owns, read afresh on every request (no cache to go stale); by user id, so it
 # needs nothing from the first query and travels with it (one round trip on PostgreSQL).
-_USER_GRIDS = HotStatement(select(Grid.id).join(User, User.worker_id == Grid.worker_id)
-                           .where(User.id == bindparam("uid")))
+_USER_GRIDS = HotStatement(
+    select(Grid.id).join(User, User.worker_id == Grid.worker_id).where(User.id == bindparam("uid"))
+)
 
 
 def actor_for_token(conn: Connection, secret: str, token: str, max_age: int) -> Actor:

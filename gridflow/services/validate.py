@@ -1,4 +1,5 @@
 """Checking JSON input: each failure is an `Invalid` naming the field."""
+
 from __future__ import annotations
 
 import math
@@ -46,8 +47,15 @@ def _given(data: dict, key: str, required: bool, prefix: str) -> tuple[str, Any]
     return field, value
 
 
-def number(data: dict, key: str, *, required: bool = True, minimum: float | None = None,
-           maximum: float | None = None, prefix: str = "") -> float | None:
+def number(
+    data: dict,
+    key: str,
+    *,
+    required: bool = True,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    prefix: str = "",
+) -> float | None:
     field, value = _given(data, key, required, prefix)
     if value is None:
         return None

@@ -1,5 +1,6 @@
 """Pages for people.  For now the landing page; the grid-worker, mediator and supervisor pages come
 with their own issue and will use the JSON API."""
+
 from flask import Blueprint, render_template
 from flask_babel import get_locale
 
@@ -11,5 +12,6 @@ bp = Blueprint("web", __name__, template_folder="templates")
 
 @bp.get("/")
 def index():
-    return render_template("index.html", rows=table.TABLE, categories=CATEGORIES.values(), levels=LEVELS,
-                           lang=get_locale().language)
+    return render_template(
+        "index.html", rows=table.TABLE, categories=CATEGORIES.values(), levels=LEVELS, lang=get_locale().language
+    )

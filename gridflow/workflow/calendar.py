@@ -3,9 +3,10 @@
 Working days are Monday–Friday, less the public holidays, plus the weekend days moved to working days
 (调休) — both from the maintained `holidays` package, not a hand-kept list.
 """
+
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 import holidays
@@ -13,7 +14,7 @@ import holidays
 from gridflow.clock import CST
 from gridflow.workflow.categories import EMERGENCY_HOURS, WORKING_DAYS, WORKING_HOURS, Limit
 
-UTC = timezone.utc
+UTC = UTC
 DEFAULT_OFFICE_HOURS = ((9, 0), (12, 0), (13, 30), (17, 30))
 
 
@@ -103,7 +104,9 @@ class WorkCalendar:
         raise ValueError(f"unknown unit {limit.unit!r}")
 
     def office_seconds_per_day(self) -> float:
-        return sum((datetime.combine(date.min, b) - datetime.combine(date.min, a)).total_seconds() for a, b in self.spans)
+        return sum(
+            (datetime.combine(date.min, b) - datetime.combine(date.min, a)).total_seconds() for a, b in self.spans
+        )
 
     def warn_at(self, start: datetime, deadline: datetime, unit: str, share: float) -> datetime:
         """When `share` of the time to the deadline has passed, counted in the limit's own kind of time."""

@@ -6,6 +6,7 @@ day after the day the case reached the level).  Values follow the examples in th
 (missing manhole cover 2 emergency hours, illegal construction 15 working days, exposed rubbish 1
 working day) and the one-month norm for mediation; a deployment tunes them here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,8 +15,11 @@ EMERGENCY_HOURS, WORKING_HOURS, WORKING_DAYS = "emergency_hours", "working_hours
 UNITS = (EMERGENCY_HOURS, WORKING_HOURS, WORKING_DAYS)
 KINDS = ("incident", "dispute")
 DUTIES = {
-    "general": "专职网格员", "stability": "维稳信息员", "mediation": "矛盾调解员",
-    "safety": "安全生产员", "order": "治安管理员",
+    "general": "专职网格员",
+    "stability": "维稳信息员",
+    "mediation": "矛盾调解员",
+    "safety": "安全生产员",
+    "order": "治安管理员",
 }
 LEVELS = ("community", "street", "county", "city")
 
@@ -42,9 +46,15 @@ class Category:
         return self.limits[level]
 
     def to_dict(self) -> dict:
-        return {"code": self.code, "name": self.name, "name_en": self.name_en, "kind": self.kind,
-                "duty": self.duty, "duty_name": DUTIES[self.duty],
-                "limits": {lvl: self.limits[lvl].to_dict() for lvl in LEVELS}}
+        return {
+            "code": self.code,
+            "name": self.name,
+            "name_en": self.name_en,
+            "kind": self.kind,
+            "duty": self.duty,
+            "duty_name": DUTIES[self.duty],
+            "limits": {lvl: self.limits[lvl].to_dict() for lvl in LEVELS},
+        }
 
 
 def _limits(unit: str, *amounts: float) -> dict[str, Limit]:
@@ -55,6 +65,7 @@ def _limits(unit: str, *amounts: float) -> dict[str, Limit]:
 _DISPUTE = _limits(WORKING_DAYS, 5, 10, 15, 15)
 _DISPUTE_URGENT = _limits(WORKING_DAYS, 3, 5, 10, 10)
 
+# fmt: off
 _ROWS = [
     # code, name, English, kind, duty, limits per level (community, street, county, city)
     ("D01", "婚姻家庭纠纷", "marriage and family", "dispute", "mediation", _DISPUTE),
@@ -88,6 +99,7 @@ _ROWS = [
     ("O02", "可疑人员", "suspicious person", "incident", "order", _limits(EMERGENCY_HOURS, 4, 8, 12, 12)),
     ("O03", "涉赌涉毒线索", "drugs or gambling lead", "incident", "order", _limits(WORKING_DAYS, 1, 2, 3, 3)),
 ]
+# fmt: on
 
 CATEGORIES: dict[str, Category] = {
     code: Category(code, name, en, kind, duty, limits) for code, name, en, kind, duty, limits in _ROWS

@@ -5,6 +5,7 @@ event's data.  Effects change the case object in memory (level, assignee, deadli
 service layer persists them in the same transaction as the timeline event.  Nothing here touches the
 database or the clock: `now` and the calendar come in the event data.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -15,10 +15,11 @@ States:
   rejected  a report that is not a case (with reason)
   merged    a duplicate of another case
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from transitions import Machine
 
@@ -49,6 +50,7 @@ def row(event, source, dest, level, who, guards=(), needs=(), effects=()) -> Row
     return Row(event, source, dest, level, tuple(who), tuple(guards), tuple(needs), tuple(effects))
 
 
+# fmt: off
 TABLE: list[Row] = [
     #   event        source                 dest        level  who                          guards                                      needs                        effects
     row("file",      "reported",            "open",     SAME, [GRID_WORKER],               [r.owns_grid_or_reported_it],               [],                          [r.start_clock]),
@@ -67,6 +69,7 @@ TABLE: list[Row] = [
     row("follow_up", "closed",              None,       SAME, [GRID_WORKER, *STAFF],       [r.in_area],                                ["visit"]),
     row("flag_overdue", ACTIVE,             None,       SAME, [SYSTEM],                    [r.at_city],                                [],                          [r.flag_overdue]),
 ]
+# fmt: on
 # An admin may do whatever a person may (never what only the system does).
 EVENTS: dict[str, list[Row]] = {}
 for _row in TABLE:
@@ -95,6 +98,7 @@ def allowed_events(case, actor: r.Actor) -> list[str]:
 def _condition(rw: Row):
     def check(event_data) -> bool:
         return permitted(rw, event_data.model, event_data.kwargs["actor"])
+
     check.__name__ = f"may_{rw.event}"
     return check
 
@@ -104,17 +108,27 @@ def _after(rw: Row):
         data = event_data.kwargs
         for effect in rw.effects:
             effect(event_data.model, data)
+
     apply.__name__ = f"after_{rw.event}"
     return apply
 
 
 def _transitions() -> list[dict]:
-    return [{"trigger": rw.event, "source": list(rw.source), "dest": rw.dest,
-             "conditions": [_condition(rw)], "after": [_after(rw)]} for rw in TABLE]
+    return [
+        {
+            "trigger": rw.event,
+            "source": list(rw.source),
+            "dest": rw.dest,
+            "conditions": [_condition(rw)],
+            "after": [_after(rw)],
+        }
+        for rw in TABLE
+    ]
 
 
-MACHINE = Machine(model=None, states=list(STATES), transitions=_transitions(), initial=None,
-                  auto_transitions=False, send_event=True)
+MACHINE = Machine(
+    model=None, states=list(STATES), transitions=_transitions(), initial=None, auto_transitions=False, send_event=True
+)
 
 
 def row_taken(case, event: str, actor: r.Actor) -> Row | None:
@@ -131,10 +145,22 @@ def diagram(fmt: str = "mermaid") -> str:
     """The state diagram, drawn from the table (mermaid `stateDiagram-v2`)."""
     from transitions.extensions import GraphMachine
 
-    labelled = [{"trigger": f"{rw.event} ({'/'.join(rw.who)}{', level ' + ('+1' if rw.level == UP else '-1') if rw.level else ''})",
-                 "source": list(rw.source), "dest": rw.dest or "="} for rw in TABLE]  # "=": stays
-    graph = GraphMachine(states=list(STATES), transitions=labelled, initial="reported", auto_transitions=False,
-                         graph_engine="mermaid" if fmt == "mermaid" else "graphviz", title="GridFlow case workflow")
+    labelled = [
+        {
+            "trigger": f"{rw.event} ({'/'.join(rw.who)}{', level ' + ('+1' if rw.level == UP else '-1') if rw.level else ''})",
+            "source": list(rw.source),
+            "dest": rw.dest or "=",
+        }
+        for rw in TABLE
+    ]  # "=": stays
+    graph = GraphMachine(
+        states=list(STATES),
+        transitions=labelled,
+        initial="reported",
+        auto_transitions=False,
+        graph_engine="mermaid" if fmt == "mermaid" else "graphviz",
+        title="GridFlow case workflow",
+    )
     text = graph.get_graph().draw(None)
     # Drop the styling of the "current state" (a diagram of the table has none).
     return "\n".join(ln for ln in text.splitlines() if not ln.strip().startswith(("classDef", "Class "))).strip() + "\n"

@@ -3,6 +3,7 @@
 Each event's hash covers its own content and the previous event's hash, so changing, removing or
 reordering any stored event breaks every hash after it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -11,8 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 GENESIS = "0" * 64
-FIELDS = ("case_id", "seq", "at", "actor_id", "actor_name", "event", "from_state", "to_state",
-          "from_level", "to_level", "reason", "data")
+FIELDS = (
+    "case_id",
+    "seq",
+    "at",
+    "actor_id",
+    "actor_name",
+    "event",
+    "from_state",
+    "to_state",
+    "from_level",
+    "to_level",
+    "reason",
+    "data",
+)
 
 
 def canonical_json(value) -> str:

@@ -8,11 +8,12 @@ database).
 Revision ID: 0004_lean_case_indexes
 Revises: 0003_case_counter
 """
-from alembic import op
-import sqlalchemy as sa
 
-revision = '0004_lean_case_indexes'
-down_revision = '0003_case_counter'
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004_lean_case_indexes"
+down_revision = "0003_case_counter"
 branch_labels = None
 depends_on = None
 
@@ -27,8 +28,13 @@ def _index(name, columns, where=None):
 
 
 def upgrade() -> None:
-    for name in ("ix_case_merged_into", "ix_case_entity", "ix_case_duplicates", "ix_case_state_deadline",
-                 *(f"ix_case_queue_{lvl}" for lvl in LEVELS)):
+    for name in (
+        "ix_case_merged_into",
+        "ix_case_entity",
+        "ix_case_duplicates",
+        "ix_case_state_deadline",
+        *(f"ix_case_queue_{lvl}" for lvl in LEVELS),
+    ):
         op.drop_index(name, table_name="case_file")
     for lvl in LEVELS:
         _index(f"ix_case_queue_{lvl}", [f"{lvl}_id", "deadline"], f"{ACTIVE} AND level = '{lvl}'")
@@ -39,8 +45,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for name in ("ix_case_merged_into", "ix_case_entity", "ix_case_duplicates", "ix_case_active_deadline",
-                 *(f"ix_case_queue_{lvl}" for lvl in LEVELS)):
+    for name in (
+        "ix_case_merged_into",
+        "ix_case_entity",
+        "ix_case_duplicates",
+        "ix_case_active_deadline",
+        *(f"ix_case_queue_{lvl}" for lvl in LEVELS),
+    ):
         op.drop_index(name, table_name="case_file")
     for lvl in LEVELS:
         _index(f"ix_case_queue_{lvl}", [f"{lvl}_id", "level", "deadline"], ACTIVE)

@@ -7,11 +7,12 @@ never wait for the grid worker.
 Revision ID: 0005_grid_waiting_index
 Revises: 0004_lean_case_indexes
 """
-from alembic import op
-import sqlalchemy as sa
 
-revision = '0005_grid_waiting_index'
-down_revision = '0004_lean_case_indexes'
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005_grid_waiting_index"
+down_revision = "0004_lean_case_indexes"
 branch_labels = None
 depends_on = None
 
@@ -20,8 +21,14 @@ WAITING = "state IN ('reported', 'resolved')"
 
 def upgrade() -> None:
     op.drop_index("ix_case_grid_state", table_name="case_file")
-    op.create_index("ix_case_grid_waiting", "case_file", ["grid_id"], unique=False,
-                    postgresql_where=sa.text(WAITING), sqlite_where=sa.text(WAITING))
+    op.create_index(
+        "ix_case_grid_waiting",
+        "case_file",
+        ["grid_id"],
+        unique=False,
+        postgresql_where=sa.text(WAITING),
+        sqlite_where=sa.text(WAITING),
+    )
 
 
 def downgrade() -> None:
