@@ -33,13 +33,13 @@ from sqlalchemy import delete, func, select, text
 from bench.common import demo_city, percentiles, pg_url, sqlite_url
 from geo.assign import GridIndex
 from geo.demo import random_points_in
+from gridflow.cases.policy import Policy
+from gridflow.cases.sweep import sweep
 from gridflow.clock import utcnow
 from gridflow.db import get_db
 from gridflow.models import Case, CaseEvent, Division, Grid
 from gridflow.models.cases import ACTIVE_SQL
-from gridflow.services.policy import Policy
-from gridflow.services.sweep import sweep
-from gridflow.services.users import add_user
+from gridflow.people.users import add_user
 from gridflow.spatial import shapes
 from gridflow.workflow.categories import CATEGORIES, LEVELS
 

@@ -49,7 +49,7 @@ def app_for(url: str, fresh: bool):
 def demo_city(url: str, rebuild: bool = False, scale: str = "full"):
     """An app on `url` with the demo city loaded (built once, kept for later runs).  A database that
     exists is migrated and filled in place; one that does not (or `rebuild`) is created afresh."""
-    from gridflow.services import demo
+    from gridflow import demo
 
     app = None
     if not rebuild:

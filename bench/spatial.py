@@ -19,8 +19,8 @@ from bench.common import demo_city, percentiles, pg_url, sqlite_url
 from geo.assign import GridIndex
 from geo.demo import generate, random_points_in
 from gridflow.db import get_db
-from gridflow.services import places
-from gridflow.services.demo import puyang
+from gridflow.demo import puyang
+from gridflow.places import lookup as places
 
 
 def best_of(fn, repeat: int = 3) -> float:

@@ -21,7 +21,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     ):
         app.logger.warning("SECRET_KEY is the development default: set it, or anyone can forge API tokens")
 
-    from gridflow import cli, db, errors, i18n
+    from gridflow import cli, db, i18n
+    from gridflow.api import errors
 
     db.init_app(app)
     errors.init_app(app)

@@ -1,26 +1,41 @@
-"""One place where errors become HTTP responses: `{"error": {"code", "message", "field"?}}`."""
+"""Domain errors with the HTTP status they map to; one handler renders them (gridflow.errors)."""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify
-from werkzeug.exceptions import HTTPException
 
-from gridflow.services.errors import GridflowError
+class GridflowError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, field: str | None = None, **extra):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.extra = extra
+
+    def to_dict(self) -> dict:
+        body = {"code": self.code, "message": self.message}
+        if self.field:
+            body["field"] = self.field
+        body.update(self.extra)
+        return body
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None, **extra):
-    body = {"code": code, "message": message}
-    if field:
-        body["field"] = field
-    body.update(extra)
-    return jsonify(error=body), status
+class NotFound(GridflowError):
+    status, code = 404, "not_found"
 
 
-def init_app(app: Flask) -> None:
-    @app.errorhandler(GridflowError)
-    def _domain(exc: GridflowError):
-        return jsonify(error=exc.to_dict()), exc.status
+class Invalid(GridflowError):
+    status, code = 422, "invalid"
 
-    @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):
-        return error_response(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
+
+class Conflict(GridflowError):
+    status, code = 409, "conflict"
+
+
+class Forbidden(GridflowError):
+    status, code = 403, "forbidden"
+
+
+class Unauthorized(GridflowError):
+    status, code = 401, "unauthorized"

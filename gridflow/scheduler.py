@@ -17,10 +17,10 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy import text
 
+from gridflow.cases.policy import Policy
+from gridflow.cases.sweep import sweep
 from gridflow.clock import utcnow
 from gridflow.db import get_db
-from gridflow.services.policy import Policy
-from gridflow.services.sweep import sweep
 
 log = logging.getLogger("gridflow.scheduler")
 ADVISORY_KEY = 0x6772_6964  # "grid"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gridflow.services.users import add_user
+from gridflow.people.users import add_user
 from tests import fixtures as fx
 from tests.helpers import load_fixture_city
 

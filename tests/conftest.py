@@ -136,6 +136,6 @@ def cheap_password_hashing(monkeypatch):
     """Argon2 at production cost takes ~50 ms a hash; the suite hashes thousands."""
     from argon2 import PasswordHasher
 
-    from gridflow.services import users
+    from gridflow.people import users
 
     monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from gridflow.models import Case
-from gridflow.services.users import add_user
+from gridflow.people.users import add_user
 from tests.cases_helpers import EAST, PASSWORD, WEST_SW, Api, setup_city
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, func, select, text
 
+from gridflow.cases import report as reporting
 from gridflow.db import make_engine
 from gridflow.hotpath import HotStatement
 from gridflow.models import Case, CaseCounter, CaseEvent, CaseParty
-from gridflow.services import reporting
 from tests.cases_helpers import Api, setup_city
 
 

@@ -7,9 +7,9 @@ import json
 from sqlalchemy import func, select
 
 from geo.demo import generate
+from gridflow.demo import puyang
 from gridflow.models import Division, Entity, Grid
-from gridflow.services import places
-from gridflow.services.demo import puyang
+from gridflow.places import lookup as places
 from tests.helpers import invoke
 
 

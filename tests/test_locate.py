@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo.assign import UNASSIGNED, GridIndex
-from gridflow.services import places
+from gridflow.places import lookup as places
 from tests import fixtures as fx
 from tests.helpers import invoke, load_fixture_city
 

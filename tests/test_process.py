@@ -10,7 +10,7 @@ def test_no_module_brings_a_second_native_proj_next_to_spatialite():
     """pyproj's bundled PROJ and SpatiaLite's system PROJ share a soname; SQLite loads extensions
     RTLD_GLOBAL, so pyproj's calls would bind to the wrong library and corrupt the heap."""
     code = (
-        "import sys, wsgi, gridflow.services.cases, gridflow.services.demo, gridflow.scheduler, bench.spatial;"
+        "import sys, wsgi, gridflow.cases.act, gridflow.demo, gridflow.scheduler, bench.spatial;"
         "sys.exit('pyproj' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0

@@ -9,11 +9,11 @@ import pytest
 import time_machine
 from sqlalchemy import func, select, text
 
+from gridflow.cases import chain as casechain
+from gridflow.cases.policy import Policy
+from gridflow.cases.sweep import sweep
 from gridflow.clock import parse_iso
 from gridflow.models import Case, CaseEvent
-from gridflow.services import casechain
-from gridflow.services.policy import Policy
-from gridflow.services.sweep import sweep
 from gridflow.workflow.calendar import CST
 from tests.cases_helpers import Api, setup_city
 from tests.helpers import invoke
@@ -168,7 +168,7 @@ def test_sweep_rejects_a_bad_time(runner, api):
 def test_a_sweep_that_dies_half_way_leaves_nothing_half_done(api, db, monkeypatch):
     created = [report_at(api, "2026-11-20T16:00") for _ in range(6)]
     now = parse_iso("2026-11-24T09:00")
-    import gridflow.services.sweep as sweep_module
+    import gridflow.cases.sweep as sweep_module
 
     real, calls = sweep_module.fire_event, []
 

@@ -7,10 +7,10 @@ from functools import wraps
 from flask import current_app, g, request
 
 from gridflow.api import bp
+from gridflow.cases.validate import obj, text
 from gridflow.db import get_db
-from gridflow.services import users
-from gridflow.services.errors import Invalid, Unauthorized
-from gridflow.services.validate import obj, text
+from gridflow.errors import Invalid, Unauthorized
+from gridflow.people import users
 
 
 def json_body() -> dict:

@@ -6,9 +6,12 @@ from flask import current_app, g, request
 
 from gridflow.api import bp
 from gridflow.api.auth import json_body, login_required
+from gridflow.cases import act as cases
+from gridflow.cases import chain as casechain
+from gridflow.cases import lists as caselists
+from gridflow.cases import report as reporting
+from gridflow.cases.policy import Policy
 from gridflow.db import get_db
-from gridflow.services import casechain, caselists, cases, reporting
-from gridflow.services.policy import Policy
 from gridflow.workflow.categories import CATEGORIES
 
 

@@ -6,8 +6,8 @@ from flask import request
 
 from gridflow.api import bp
 from gridflow.db import get_db
-from gridflow.services import places
-from gridflow.services.errors import Invalid
+from gridflow.errors import Invalid
+from gridflow.places import lookup as places
 
 
 def _float_arg(name: str) -> float:

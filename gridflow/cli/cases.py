@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from gridflow.cli import cli, fail
 from gridflow.db import get_db
-from gridflow.services.errors import GridflowError
+from gridflow.errors import GridflowError
 
 user_cli = AppGroup("user", help="Users and roles.")
 cli.add_command(user_cli)
@@ -22,7 +22,7 @@ cli.add_command(user_cli)
 @click.option("--display-name", help="full name shown in the timeline")
 def user_add_cmd(name, role, division_code, grids, password, display_name) -> None:
     """Add a user NAME (or update it)."""
-    from gridflow.services.users import add_user
+    from gridflow.people.users import add_user
 
     try:
         with get_db().session() as session:
@@ -57,9 +57,9 @@ def sweep_cmd(now_text: str | None) -> None:
     """Run one sweep: escalate overdue cases, flag overdue ones at city level."""
     from flask import current_app
 
+    from gridflow.cases.policy import Policy
+    from gridflow.cases.sweep import sweep
     from gridflow.clock import parse_iso, utcnow
-    from gridflow.services.policy import Policy
-    from gridflow.services.sweep import sweep
 
     try:
         now = parse_iso(now_text) if now_text else utcnow()
@@ -72,7 +72,7 @@ def sweep_cmd(now_text: str | None) -> None:
 @click.argument("case_id", type=int)
 def verify_cmd(case_id: int) -> None:
     """Recompute a case's timeline hash chain."""
-    from gridflow.services.casechain import verify
+    from gridflow.cases.chain import verify
 
     try:
         ok, seq, reason = verify(get_db(), case_id)

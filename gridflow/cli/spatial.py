@@ -11,8 +11,9 @@ from geo.crs import CRS_NAMES
 from geo.features import InvalidFeatures, parse_divisions, parse_entities, parse_grids
 from gridflow.cli import cli, fail, print_json, progress
 from gridflow.db import get_db
-from gridflow.services import imports, places
-from gridflow.services.errors import GridflowError
+from gridflow.errors import GridflowError
+from gridflow.places import imports
+from gridflow.places import lookup as places
 
 
 def _load_json(path: str):
@@ -171,7 +172,7 @@ def export_cmd(what: str, division_code: str | None, whole_roads: bool) -> None:
 @click.option("--if-empty", is_flag=True, help="do nothing if divisions are already loaded")
 def demo_cmd(scale: str, seed: int, if_empty: bool) -> None:
     """Build the demo city of Puyang (real city and county boundaries, generated below)."""
-    from gridflow.services import demo
+    from gridflow import demo
 
     with get_db().session() as session:
         if if_empty and demo.has_data(session):
@@ -186,7 +187,7 @@ def demo_cmd(scale: str, seed: int, if_empty: bool) -> None:
 @cli.command("demo-users")
 def demo_users_cmd() -> None:
     """Create (if missing) and print the demo accounts."""
-    from gridflow.services import demo
+    from gridflow import demo
 
     with get_db().session() as session:
         for line in demo.demo_users(session):

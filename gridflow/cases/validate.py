@@ -7,7 +7,7 @@ import re
 from datetime import date
 from typing import Any
 
-from gridflow.services.errors import Invalid
+from gridflow.errors import Invalid
 
 _MISSING = object()
 

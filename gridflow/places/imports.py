@@ -22,7 +22,7 @@ from geo.features import (
     Problem,
 )
 from gridflow.models import Division, Grid, Worker
-from gridflow.services.assignment import AssignmentReport, assign_entities, reassign_all
+from gridflow.places.assignment import AssignmentReport, assign_entities, reassign_all
 from gridflow.spatial import to_db
 
 Progress = Callable[[Iterable], Iterable]

@@ -9,11 +9,11 @@ from types import SimpleNamespace
 from sqlalchemy import Connection, and_, func, select
 from sqlalchemy.orm import Session
 
+from gridflow.cases.view import load_visible
 from gridflow.clock import iso_local, utcnow
 from gridflow.db import Database
+from gridflow.errors import NotFound
 from gridflow.models import Case, CaseEvent
-from gridflow.services.caseview import load_visible
-from gridflow.services.errors import NotFound
 from gridflow.workflow import table
 from gridflow.workflow.rules import Actor
 from gridflow.workflow.timeline import GENESIS, durations, event_hash, verify_chain

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, aliased
 
 from geo.coverage import CoverageReport, check_coverage
 from geo.features import LEVELS
+from gridflow.errors import Invalid, NotFound
 from gridflow.hotpath import HotStatement
 from gridflow.models import Division, Entity, Grid, RoadStretch, Worker
-from gridflow.services.errors import Invalid, NotFound
 from gridflow.spatial import intersects_point, shapes, to_shape
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from gridflow.cases import validate as v
+from gridflow.cases.policy import Policy
+from gridflow.errors import Invalid
 from gridflow.models import Case
-from gridflow.services import validate as v
-from gridflow.services.errors import Invalid
-from gridflow.services.policy import Policy
 from gridflow.workflow import table
 from gridflow.workflow.categories import CATEGORIES, KINDS
 from gridflow.workflow.rules import Actor, can_see

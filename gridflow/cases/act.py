@@ -15,15 +15,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from gridflow.cases import validate as v
+from gridflow.cases.chain import append_event
+from gridflow.cases.inputs import event_inputs
+from gridflow.cases.policy import Policy
+from gridflow.cases.view import case_dict, load_names, load_visible
 from gridflow.clock import utcnow
 from gridflow.db import Database
+from gridflow.errors import Conflict, Forbidden, Invalid
 from gridflow.models import Agreement, Case, FollowUp, MediationSession
-from gridflow.services import validate as v
-from gridflow.services.casechain import append_event
-from gridflow.services.caseinput import event_inputs
-from gridflow.services.caseview import case_dict, load_names, load_visible
-from gridflow.services.errors import Conflict, Forbidden, Invalid
-from gridflow.services.policy import Policy
 from gridflow.workflow import table
 from gridflow.workflow.rules import Actor
 

@@ -11,9 +11,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
+from gridflow.errors import Invalid, NotFound, Unauthorized
 from gridflow.hotpath import HotStatement, rows_of_each
 from gridflow.models import Division, Grid, User, Worker
-from gridflow.services.errors import Invalid, NotFound, Unauthorized
 from gridflow.workflow.rules import GRID_WORKER, ROLES, Actor
 
 # Production cost parameters (argon2-cffi defaults); the test suite swaps in a cheap hasher.

@@ -8,9 +8,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from gridflow.clock import iso_local
+from gridflow.errors import NotFound
 from gridflow.models import Case, Division, Grid
 from gridflow.models.cases import User
-from gridflow.services.errors import NotFound
 from gridflow.workflow import table
 from gridflow.workflow.categories import CATEGORIES, LEVELS
 from gridflow.workflow.rules import ADMIN, GRID_WORKER, Actor, acts_at_level, can_see, owns_grid

@@ -13,17 +13,17 @@ from types import SimpleNamespace
 from sqlalchemy import Connection, String, bindparam, cast, func, insert, select
 
 from geo.crs import metres_per_degree, nearby_m
+from gridflow.cases.chain import event_row
+from gridflow.cases.inputs import parse_report
+from gridflow.cases.policy import Policy
+from gridflow.cases.view import case_dict
 from gridflow.clock import iso_local, utcnow
 from gridflow.db import Database
+from gridflow.errors import Conflict, Invalid
 from gridflow.hotpath import HotInsert, HotStatement, rows_of_each
 from gridflow.models import Case, CaseCounter, CaseEvent, CaseParty, Entity
 from gridflow.models.cases import DUPLICATE_CANDIDATES_SQL
-from gridflow.services import places
-from gridflow.services.casechain import event_row
-from gridflow.services.caseinput import parse_report
-from gridflow.services.caseview import case_dict
-from gridflow.services.errors import Conflict, Invalid
-from gridflow.services.policy import Policy
+from gridflow.places import lookup as places
 from gridflow.spatial import to_shape
 from gridflow.workflow import table
 from gridflow.workflow.categories import LEVELS

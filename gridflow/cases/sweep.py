@@ -13,12 +13,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from gridflow.cases.act import fire_event
+from gridflow.cases.chain import load_chain_tails
+from gridflow.cases.policy import Policy
 from gridflow.db import Database
 from gridflow.models import Case
 from gridflow.models.cases import ACTIVE_SQL
-from gridflow.services.casechain import load_chain_tails
-from gridflow.services.cases import fire_event
-from gridflow.services.policy import Policy
 from gridflow.workflow.categories import LEVELS
 from gridflow.workflow.rules import SYSTEM_ACTOR
 

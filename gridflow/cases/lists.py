@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
+from gridflow.cases import validate as v
+from gridflow.cases.view import case_dict, load_names, visible_conditions
 from gridflow.clock import utcnow
 from gridflow.db import Database
+from gridflow.errors import Invalid
 from gridflow.models import Case, Division
 from gridflow.models.cases import ACTIVE_SQL, AWAITING_GRID_WORKER_SQL, queue_predicate
-from gridflow.services import validate as v
-from gridflow.services.caseview import case_dict, load_names, visible_conditions
-from gridflow.services.errors import Invalid
 from gridflow.workflow import table
 from gridflow.workflow.categories import CATEGORIES, KINDS, LEVELS
 from gridflow.workflow.rules import ADMIN, GRID_WORKER, Actor

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from geo import demo as generator
 from geo.features import parse_divisions, parse_entities, parse_grids
 from gridflow.models import Division, Grid, User
-from gridflow.services import imports
+from gridflow.places import imports
 
 DATA = resources.files("gridflow") / "data"
 
@@ -62,7 +62,7 @@ DEMO_PASSWORD = "demo1234"
 
 def demo_users(session: Session) -> Iterator[str]:
     """Demo accounts for every role and level, inside the first street of 华龙区 (idempotent)."""
-    from gridflow.services.users import add_user
+    from gridflow.people.users import add_user
 
     grid = session.scalars(select(Grid).where(Grid.worker_id.is_not(None)).order_by(Grid.code)).first()
     if grid is None:

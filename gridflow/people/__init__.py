@@ -1,0 +1,1 @@
+"""People: users, roles, passwords and tokens; the `Actor` the workflow rules check."""
