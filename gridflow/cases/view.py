@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from gridflow.clock import iso_local
 from gridflow.errors import NotFound
 from gridflow.models import Case, Division, Grid
-from gridflow.models.cases import User
+from gridflow.models.people import User
 from gridflow.workflow import table
 from gridflow.workflow.categories import CATEGORIES, LEVELS
 from gridflow.workflow.rules import ADMIN, GRID_WORKER, Actor, acts_at_level, can_see, owns_grid

@@ -1,7 +1,8 @@
 """ORM models (SQLAlchemy 2 typed mappings).  Geometry is stored as WGS-84 lon/lat (EPSG:4326)."""
 
 from gridflow.models.base import Base
-from gridflow.models.cases import Agreement, Case, CaseCounter, CaseEvent, CaseParty, FollowUp, MediationSession, User
+from gridflow.models.cases import Agreement, Case, CaseCounter, CaseEvent, CaseParty, FollowUp, MediationSession
+from gridflow.models.people import User
 from gridflow.models.spatial import Division, Entity, Grid, RoadStretch, Worker
 
 __all__ = [

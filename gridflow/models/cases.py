@@ -1,4 +1,4 @@
-"""Cases, their parties and mediation record, the timeline, users."""
+"""Cases, their parties and mediation record, the timeline."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import TextClause
 
 from gridflow.models.base import Base
-from gridflow.models.spatial import SRID, Division, Grid, Worker
+from gridflow.models.people import User
+from gridflow.models.spatial import SRID, Grid
 from gridflow.workflow.categories import LEVELS
 from gridflow.workflow.table import ACTIVE
 
@@ -37,22 +38,6 @@ def queue_predicate(level: str) -> TextClause:
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}")
     return text(f"{ACTIVE_SQL.text} AND level = '{level}'")
-
-
-class User(Base):
-    __tablename__ = "user_account"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
-    display_name: Mapped[str] = mapped_column(String(100))
-    password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(16))  # grid_worker|mediator|supervisor|admin
-    division_id: Mapped[int | None] = mapped_column(ForeignKey("division.id"))
-    worker_id: Mapped[int | None] = mapped_column(ForeignKey("worker.id"))
-    active: Mapped[bool] = mapped_column(default=True)
-
-    division: Mapped[Division | None] = relationship()
-    worker: Mapped[Worker | None] = relationship()
 
 
 class Case(Base):
