@@ -12,6 +12,7 @@ class Config:
     """Defaults for every environment; each can be overridden by an environment variable."""
 
     TESTING = False
+    INSTANCE_PATH = str(INSTANCE)  # keys, uploads, the SQLite database (GRIDFLOW_INSTANCE)
     SECRET_KEY = DEV_SECRET = "dev-only-change-me"  # set SECRET_KEY in production: it signs the tokens
     DATABASE_URL = f"sqlite:///{INSTANCE / 'gridflow.db'}"
     # Coverage validation ignores gaps/overlaps smaller than this (m²).
@@ -31,6 +32,8 @@ class Config:
     @classmethod
     def from_env(cls) -> dict:
         values = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        if os.environ.get("GRIDFLOW_INSTANCE"):
+            values["INSTANCE_PATH"] = os.environ["GRIDFLOW_INSTANCE"]
         for key in ("SECRET_KEY", "DATABASE_URL"):
             if os.environ.get(key):
                 values[key] = os.environ[key]
