@@ -34,9 +34,7 @@ def error_of(response, status):
     return response.json["error"]
 
 
-REPORT = (
-    b'{"kind": "incident", "category": "G01", "description": %s, "location": {"lon": %s, "lat": 35.85}}'
-)
+REPORT = b'{"kind": "incident", "category": "G01", "description": %s, "location": {"lon": %s, "lat": 35.85}}'
 
 
 def report_bytes(description: bytes = b'"rubbish"', lon: bytes = b"115.01") -> bytes:

@@ -242,7 +242,10 @@ def test_categories_list_duties_and_limits(client):
         ({"location": {"lon": 115.01, "lat": 95}}, "location.lat"),
         ({"description": "x" * 5000}, "description"),
         ({"kind": "complaint"}, "kind"),
-        ({"parties": [{"name": "王五", "role": "applicant", "id_number": "110105194912310021"}]}, "parties[0].id_number"),
+        (
+            {"parties": [{"name": "王五", "role": "applicant", "id_number": "110105194912310021"}]},
+            "parties[0].id_number",
+        ),
         ({"parties": "张三"}, "parties"),
         ({"entity": "NOPE", "location": None}, "entity"),
         ({"location": {"lon": 100.0, "lat": 30.0}}, "location"),  # outside every grid

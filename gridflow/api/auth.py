@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import current_app, g, request
+
 from gridflow.api import bp
 from gridflow.api.spec import api_route
 from gridflow.db import get_db

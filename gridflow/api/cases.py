@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from flask import current_app, g
+
 from gridflow.api import bp
 from gridflow.api.auth import login_required
 from gridflow.api.spec import api_route

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from flask import current_app, render_template
+
 from gridflow.api import bp
 from gridflow.api.spec import spec
 

@@ -6,7 +6,7 @@ from gridflow.api import bp
 from gridflow.api.spec import api_route
 from gridflow.db import get_db
 from gridflow.places import lookup as places
-from gridflow.schemas.places import LocateQuery, Located
+from gridflow.schemas.places import Located, LocateQuery
 
 
 @bp.get("/locate")

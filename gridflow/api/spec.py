@@ -8,12 +8,12 @@ The same declarations make the document at /api/v1/openapi.json.
 
 from __future__ import annotations
 
+from flask import current_app, request
 from pydantic import BaseModel
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 from spectree.config import ModeEnum
 from spectree.plugins.flask_plugin import FlaskPlugin
 
-from flask import current_app, request
 from gridflow.errors import UnknownParameter, UnsupportedMediaType
 from gridflow.schemas.errors import ErrorResponse
 from gridflow.schemas.parse import parse_json, parse_query
@@ -117,6 +117,4 @@ def api_route(
     the caller is known)."""
     codes = {*_ALWAYS, *(_AUTH if login else ()), *(_BODY if body else ()), *((422,) if query else ()), *errors}
     responses = Response(**{f"HTTP_{ok}": answer}, **{f"HTTP_{code}": ErrorResponse for code in sorted(codes)})
-    return spec.validate(
-        query=query, json=body, resp=responses, tags=tags, security={BEARER: []} if login else {}
-    )
+    return spec.validate(query=query, json=body, resp=responses, tags=tags, security={BEARER: []} if login else {})

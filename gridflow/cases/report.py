@@ -244,6 +244,4 @@ def _possible_duplicates(
         ),
         key=lambda pair: pair[0],
     )[:limit]
-    return [
-        PossibleDuplicate(id=r[0], number=r[1], state=r[2], distance_m=round(d, 1)) for d, r in near
-    ]
+    return [PossibleDuplicate(id=r[0], number=r[1], state=r[2], distance_m=round(d, 1)) for d, r in near]

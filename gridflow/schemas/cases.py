@@ -10,7 +10,6 @@ from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, f
 from gridflow.schemas.common import (
     DB_INT_MAX,
     PATTERN_HINTS,
-    Code,
     Id,
     Input,
     LocalTime,
