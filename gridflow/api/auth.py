@@ -15,7 +15,7 @@ from gridflow.schemas.auth import LoginInput, TokenOut, UserView
 
 
 @bp.post("/auth/token")
-@api_route(200, TokenOut, body=LoginInput, login=False, tags=("auth",))
+@api_route(200, TokenOut, body=LoginInput, login=False, errors=(401,), tags=("auth",))
 def token(body: LoginInput):
     """A bearer token for a username and password (it dies with a password change)."""
     with get_db().session() as s:
