@@ -2,9 +2,10 @@
 
     python -m bench.fuzz [--examples N] [--skip-sqlite] [--skip-postgis]
 
-For every operation of /api/v1/openapi.json, N requests generated from the document fitting it and
-N not fitting it (hypothesis, derandomised), each sent once as the grid worker `gw1` and once as
-the mediator `med_comm` of the test suite's fixture city, to the app in-process (WSGI).  Checks:
+For every operation of /api/v1/openapi.json: N requests generated from the document fitting it, N
+not fitting it, its documented examples, and N aimed at each of two stored cases where the path
+names a case (hypothesis, derandomised); each sent once as the grid worker `gw1` and once as the
+mediator `med_comm` of the test suite's fixture city, to the app in-process (WSGI).  Checks:
 no 5xx, every status documented for the operation, JSON content type, every body valid against
 the document's schema.  Prints the count of requests and of failures; exits non-zero on any failure.
 The test suite runs the same with a few examples (tests/test_api_fuzz.py).
@@ -46,7 +47,7 @@ class FuzzReport:
 
 
 def prepare(app, tmp_path: Path) -> dict[str, str]:
-    """The fixture city, its users, a few cases to find; the bearer tokens of USERS."""
+    """The fixture city, its users, a few cases to find (ids 1 and 2); the bearer tokens of USERS."""
     from gridflow.db import get_db
     from tests.cases_helpers import Api, setup_city
 
@@ -59,12 +60,17 @@ def prepare(app, tmp_path: Path) -> dict[str, str]:
 
 
 def fuzz(app, tokens: dict[str, str], examples: int, stop_at_first: bool = True) -> FuzzReport:
-    """Every operation of the app's served document, `examples` cases per generation mode."""
+    """Every operation of the app's served document: its documented examples, `examples` generated
+    cases per generation mode, and as many aimed at the stored cases (ids 1, 2) where a path names one."""
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     report = FuzzReport()
     for result in schema.get_all_operations():
         operation = result.ok()
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        strategies = [(f"{mode.value}", operation.as_strategy(generation_mode=mode)) for mode in GenerationMode]
+        strategies += [(f"example {i}", s) for i, s in enumerate(schema.get_strategies_from_examples(operation))]
+        if "{case_id}" in operation.path:
+            strategies += [(f"case {i}", operation.as_strategy(path_parameters={"case_id": i})) for i in (1, 2)]
+        for label, strategy in strategies:
 
             @settings(
                 max_examples=examples,
@@ -73,7 +79,7 @@ def fuzz(app, tokens: dict[str, str], examples: int, stop_at_first: bool = True)
                 derandomize=True,
                 suppress_health_check=list(HealthCheck),
             )
-            @given(case=operation.as_strategy(generation_mode=mode))
+            @given(case=strategy)
             def run(case):
                 for token in tokens.values():
                     response = case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
@@ -87,7 +93,7 @@ def fuzz(app, tokens: dict[str, str], examples: int, stop_at_first: bool = True)
             except Exception as exc:
                 if stop_at_first:
                     raise
-                report.failures.append(f"{operation.label} ({mode.value}): {exc}")
+                report.failures.append(f"{operation.label} ({label}): {exc}")
     return report
 
 

@@ -93,6 +93,25 @@ class PartyInput(Input):
 class ReportInput(Input):
     """A new case: where (a point, or an entity by its ref), what, and who is involved."""
 
+    model_config = Input.model_config | {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "kind": "dispute",
+                    "category": "D02",
+                    "description": "楼上漏水，邻里争执",
+                    "location": {"lon": 115.01, "lat": 35.85},
+                    "risk": "yellow",
+                    "parties": [
+                        {"name": "张三", "role": "applicant", "phone": "13800001111"},
+                        {"name": "李四", "role": "respondent", "phone": "0393-1234567"},
+                    ],
+                },
+                {"kind": "incident", "category": "G02", "description": "井盖缺失", "entity": "S1"},
+            ]
+        }
+    }
+
     kind: Kind
     category: CategoryCode
     description: Text
@@ -153,6 +172,17 @@ class EventInput(Input):
     """One event on a case: which, on which version, and the inputs that event needs (see the
     workflow table: `reason` for escalate/return/reject/rework/extend, `extend_by` in the level's
     own unit of time, `into` for merge, …)."""
+
+    model_config = Input.model_config | {
+        "json_schema_extra": {
+            "examples": [
+                {"event": "claim", "version": 2},
+                {"event": "escalate", "version": 3, "reason": "涉及多个社区"},
+                {"event": "record", "version": 3, "session": {"summary": "双方到场，各自陈述"}},
+                {"event": "extend", "version": 3, "reason": "当事人住院", "extend_by": 2},
+            ]
+        }
+    }
 
     event: Event
     version: Annotated[int, Field(ge=0, le=DB_INT_MAX)]
