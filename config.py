@@ -50,7 +50,10 @@ class Config:
                     values[key] = float(os.environ[key])
                 except ValueError:
                     raise SystemExit(f"configuration: {key}={os.environ[key]!r} is not a number") from None
-        values["MAX_EXTENSIONS_PER_LEVEL"] = int(values["MAX_EXTENSIONS_PER_LEVEL"])
+        extensions = values["MAX_EXTENSIONS_PER_LEVEL"]
+        if extensions != int(extensions) or extensions < 0:
+            raise SystemExit(f"configuration: MAX_EXTENSIONS_PER_LEVEL={extensions} must be a whole number ≥ 0")
+        values["MAX_EXTENSIONS_PER_LEVEL"] = int(extensions)
         if not 0 < values["WARN_SHARE"] < 1:
             raise SystemExit(f"configuration: WARN_SHARE={values['WARN_SHARE']} must lie between 0 and 1")
         return values

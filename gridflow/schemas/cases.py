@@ -216,7 +216,10 @@ class CaseSearch(Paging):
     kind: Kind | None = None
     overdue: bool | None = None
 
-    _check_category = field_validator("category")(classmethod(lambda cls, v: v and _known_category(v)))
+    @field_validator("category")
+    @classmethod
+    def _known(cls, code: str | None) -> str | None:
+        return code and _known_category(code)
 
 
 # -- outputs ----------------------------------------------------------------------------------------
