@@ -24,7 +24,7 @@ class Config:
     DUPLICATE_WINDOW_HOURS = 72
     SWEEP_INTERVAL_SECONDS = 60
     TOKEN_MAX_AGE_SECONDS = 12 * 3600
-    MAX_TEXT_LENGTH = 4000
+    MAX_EXTENSIONS_PER_LEVEL = 2  # a supervisor extends a case's deadline at most this often per level
     MAX_CONTENT_LENGTH = 1024 * 1024  # request bodies: 413 beyond this
     SCHEDULER_LOCK = str(INSTANCE / "scheduler.lock")
     BABEL_DEFAULT_LOCALE = "zh"
@@ -43,12 +43,17 @@ class Config:
             "DUPLICATE_RADIUS_M",
             "DUPLICATE_WINDOW_HOURS",
             "SWEEP_INTERVAL_SECONDS",
+            "MAX_EXTENSIONS_PER_LEVEL",
         ):
             if os.environ.get(key):
                 try:
                     values[key] = float(os.environ[key])
                 except ValueError:
                     raise SystemExit(f"configuration: {key}={os.environ[key]!r} is not a number") from None
+        extensions = values["MAX_EXTENSIONS_PER_LEVEL"]
+        if extensions != int(extensions) or extensions < 0:
+            raise SystemExit(f"configuration: MAX_EXTENSIONS_PER_LEVEL={extensions} must be a whole number ≥ 0")
+        values["MAX_EXTENSIONS_PER_LEVEL"] = int(extensions)
         if not 0 < values["WARN_SHARE"] < 1:
             raise SystemExit(f"configuration: WARN_SHARE={values['WARN_SHARE']} must lie between 0 and 1")
         return values

@@ -87,7 +87,7 @@ def bench_locate(name: str, url: str, n: int = 2000, scale: str = "full") -> Non
             started = time.perf_counter()
             found = places.locate(conn, float(lon), float(lat))
             samples.append((time.perf_counter() - started) * 1000)
-            found_grid += found["grid"] is not None
+            found_grid += found.grid is not None
     median, p95 = percentiles(samples)
     print(
         f"locate on {name}: {n} points ({found_grid} in a grid), median {median:.2f} ms, p95 {p95:.2f} ms  "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 # China Standard Time: UTC+8 all year (no daylight saving since 1991), so a fixed offset is exact for
 # every date a case can carry, and converting with it is several times cheaper than a zone database.
@@ -26,3 +26,8 @@ def iso_local(value: datetime | None) -> str | None:
     if value is None:
         return None
     return value.replace(tzinfo=UTC).astimezone(CST).isoformat(timespec="seconds")
+
+
+def local_date(value: datetime) -> date:
+    """The day in China of a naive UTC time."""
+    return value.replace(tzinfo=UTC).astimezone(CST).date()

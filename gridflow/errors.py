@@ -39,3 +39,17 @@ class Forbidden(GridflowError):
 
 class Unauthorized(GridflowError):
     status, code = 401, "unauthorized"
+
+
+class BadJSON(GridflowError):
+    """The body is not JSON at all (malformed, nested too deep, numbers the parser refuses)."""
+
+    status, code = 400, "bad_json"
+
+
+class UnknownParameter(GridflowError):
+    status, code = 400, "unknown_parameter"
+
+
+class UnsupportedMediaType(GridflowError):
+    status, code = 415, "unsupported_media_type"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from gridflow.people.users import add_user
 from tests import fixtures as fx
@@ -28,6 +29,7 @@ USERS = {
 }
 WEST_NW = {"lon": fx.X0 + 0.01, "lat": fx.Y0 + 0.1}  # in 410902001001001 (gw1)
 WEST_SW = {"lon": fx.X0 + 0.01, "lat": fx.Y0 + 0.01}  # in 410902001001003 (gw2)
+IN_A_MONTH = (date.today() + timedelta(days=30)).isoformat()  # a performance deadline that stays valid
 EAST = {"lon": fx.X0 + 0.2, "lat": fx.Y0 + 0.12}  # in 410922100201001 (gw3)
 
 

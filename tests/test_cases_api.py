@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from gridflow.models import Case
 from gridflow.people.users import add_user
-from tests.cases_helpers import EAST, PASSWORD, WEST_SW, Api, setup_city
+from tests.cases_helpers import EAST, IN_A_MONTH, PASSWORD, WEST_SW, Api, setup_city
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_a_dispute_goes_through_all_four_levels_and_closes(api):
             case,
             "resolve",
             outcome="达成调解协议",
-            agreement={"terms": "李四赔偿维修费2000元", "performance_deadline": "2026-12-31"},
+            agreement={"terms": "李四赔偿维修费2000元", "performance_deadline": IN_A_MONTH},
         )
     )
     assert case["state"] == "resolved" and case["agreement"]["confirmation_deadline"]
@@ -123,7 +123,7 @@ def test_return_sends_a_case_down_with_a_reason_and_rework_sends_it_back(api):
             case,
             "resolve",
             outcome="书面协议",
-            agreement={"terms": "维修并赔偿500元", "performance_deadline": "2026-12-31"},
+            agreement={"terms": "维修并赔偿500元", "performance_deadline": IN_A_MONTH},
         )
     )
     assert case["agreement"]["terms"] == "维修并赔偿500元" and case["agreement"]["form"] == "written"
@@ -242,7 +242,10 @@ def test_categories_list_duties_and_limits(client):
         ({"location": {"lon": 115.01, "lat": 95}}, "location.lat"),
         ({"description": "x" * 5000}, "description"),
         ({"kind": "complaint"}, "kind"),
-        ({"parties": [{"name": "王五", "id_number": "110105194912310021"}]}, "parties[0].id_number"),
+        (
+            {"parties": [{"name": "王五", "role": "applicant", "id_number": "110105194912310021"}]},
+            "parties[0].id_number",
+        ),
         ({"parties": "张三"}, "parties"),
         ({"entity": "NOPE", "location": None}, "entity"),
         ({"location": {"lon": 100.0, "lat": 30.0}}, "location"),  # outside every grid
@@ -260,7 +263,11 @@ def test_bad_json_and_oversized_bodies(api, db):
     r = api.client.post(
         "/api/v1/cases", data="{nope", headers={**api.headers("gw1"), "Content-Type": "application/json"}
     )
-    assert r.status_code == 422 and r.json["error"]["field"] == "body"
+    assert r.status_code == 400 and r.json["error"] == {
+        "code": "bad_json",
+        "message": "the body is not valid JSON: key must be a string at line 1 column 2",
+        "field": "body",
+    }
     big = api.client.post(
         "/api/v1/cases",
         data="x" * (2 * 1024 * 1024),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from transitions import MachineError
@@ -11,7 +11,7 @@ from transitions import MachineError
 from gridflow.workflow import table
 from gridflow.workflow.calendar import WorkCalendar
 from gridflow.workflow.categories import CATEGORIES, LEVELS
-from gridflow.workflow.rules import SYSTEM_ACTOR, Actor
+from gridflow.workflow.rules import SYSTEM_ACTOR, Actor, performance_deadline_problem
 
 # Divisions: community 10 in street 20 in county 30 in city 40; a second community 11 in street 21.
 IDS = {"community": 10, "street": 20, "county": 30, "city": 40}
@@ -38,6 +38,7 @@ class FakeCase:
     returns: int = 0
     reworks: int = 0
     extensions: int = 0
+    extensions_left: int = 2
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     outcome: str | None = None
@@ -113,13 +114,33 @@ def test_the_system_may_escalate_but_an_admin_may_not_flag():
 def test_firing_runs_the_effects_of_the_row():
     now = datetime(2026, 11, 23, 2, 0)  # Monday 10:00 China time
     case = FakeCase("handling", "community", assignee_id=50, level_entered_at=now)
-    ok = table.fire(
-        case, "escalate", actor=SYSTEM_ACTOR, now=now, calendar=WorkCalendar(), warn_share=0.8, reason="overdue"
-    )
+    effects = {"calendar": WorkCalendar(), "warn_share": 0.8, "extensions_per_level": 2}
+    ok = table.fire(case, "escalate", actor=SYSTEM_ACTOR, now=now, reason="overdue", **effects)
     assert ok and case.state == "open" and case.level == "street" and case.assignee_id is None
     assert case.escalations == 1 and case.deadline > now and now < case.warn_at < case.deadline
     with pytest.raises(MachineError):  # the service checks the table first; the machine refuses too
-        table.fire(case, "verify", actor=SYSTEM_ACTOR, now=now, calendar=WorkCalendar(), warn_share=0.8)
+        table.fire(case, "verify", actor=SYSTEM_ACTOR, now=now, **effects)
+
+
+def test_extensions_are_capped_per_level_and_the_count_restarts_at_the_next_level():
+    now = datetime(2026, 11, 23, 2, 0)
+    effects = {"calendar": WorkCalendar(), "warn_share": 0.8, "extensions_per_level": 2}
+    case = FakeCase("handling", "community", assignee_id=50, level_entered_at=now, deadline=now, extensions_left=2)
+    supervisor = staff("supervisor", "community")
+    for _ in range(2):
+        assert table.fire(case, "extend", actor=supervisor, now=now, extend_by=1, reason="x", **effects)
+    assert case.extensions == 2 and case.extensions_left == 0
+    assert "extend" not in table.allowed_events(case, supervisor)
+    assert table.fire(case, "escalate", actor=supervisor, now=now, reason="x", **effects)
+    assert case.level == "street" and case.extensions_left == 2 and case.extensions == 2
+
+
+def test_an_agreement_is_performed_after_signing_and_within_two_years():
+    signed = date(2026, 11, 26)
+    assert performance_deadline_problem(date(2026, 11, 27), signed) is None
+    assert performance_deadline_problem(date(2028, 11, 26), signed) is None
+    assert "after the signing day" in performance_deadline_problem(signed, signed)
+    assert "within two years" in performance_deadline_problem(date(2028, 11, 28), signed)
 
 
 def test_every_category_has_a_limit_at_every_level():

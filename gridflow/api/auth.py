@@ -7,31 +7,25 @@ from functools import wraps
 from flask import current_app, g, request
 
 from gridflow.api import bp
-from gridflow.cases.validate import obj, text
+from gridflow.api.spec import api_route
 from gridflow.db import get_db
-from gridflow.errors import Invalid, Unauthorized
+from gridflow.errors import Unauthorized
 from gridflow.people import users
-
-
-def json_body() -> dict:
-    data = request.get_json(silent=True)
-    if data is None:
-        raise Invalid("the body must be JSON (Content-Type: application/json)", field="body")
-    return obj(data, "body")
+from gridflow.schemas.auth import LoginInput, TokenOut, UserView
 
 
 @bp.post("/auth/token")
-def token():
-    body = json_body()
-    username, password = text(body, "username", max_len=64), text(body, "password", max_len=200)
+@api_route(200, TokenOut, body=LoginInput, login=False, errors=(401,), tags=("auth",))
+def token(body: LoginInput):
+    """A bearer token for a username and password (it dies with a password change)."""
     with get_db().session() as s:
-        user = users.authenticate(s, username, password)
-        return {
-            "token": users.make_token(current_app.config["SECRET_KEY"], user),
-            "token_type": "Bearer",
-            "expires_in": current_app.config["TOKEN_MAX_AGE_SECONDS"],
-            "user": {"id": user.id, "username": user.username, "name": user.display_name, "role": user.role},
-        }
+        user = users.authenticate(s, body.username, body.password)
+        return TokenOut(
+            token=users.make_token(current_app.config["SECRET_KEY"], user),
+            token_type="Bearer",
+            expires_in=current_app.config["TOKEN_MAX_AGE_SECONDS"],
+            user=UserView(id=user.id, username=user.username, name=user.display_name, role=user.role),
+        )
 
 
 def login_required(view):

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from functools import cache
+
+from flask import current_app, g
 
 from gridflow.api import bp
-from gridflow.api.auth import json_body, login_required
+from gridflow.api.auth import login_required
+from gridflow.api.spec import api_route
 from gridflow.cases import act as cases
 from gridflow.cases import chain as casechain
 from gridflow.cases import lists as caselists
 from gridflow.cases import report as reporting
 from gridflow.cases.policy import Policy
 from gridflow.db import get_db
+from gridflow.schemas.cases import (
+    CaseDetail,
+    CasePage,
+    CaseSearch,
+    CategoryList,
+    EventInput,
+    Paging,
+    ReportedCase,
+    ReportInput,
+    Timeline,
+)
 from gridflow.workflow.categories import CATEGORIES
+
+CASE_ID = "<int(max=2147483647):case_id>"  # beyond the INTEGER column's range there is no case: 404
 
 
 def _policy() -> Policy:
@@ -20,41 +36,60 @@ def _policy() -> Policy:
 
 
 @bp.get("/categories")
+@api_route(200, CategoryList, login=False, tags=("cases",))
 def categories():
-    return {"items": [c.to_dict() for c in CATEGORIES.values()]}
+    """Case categories: kind, duty, time limit per level."""
+    return _categories()
+
+
+@cache
+def _categories() -> CategoryList:
+    return CategoryList(items=[c.to_dict() for c in CATEGORIES.values()])
 
 
 @bp.post("/cases")
 @login_required
-def report_case():
-    return reporting.report(get_db(), g.actor, json_body(), _policy()), 201
+@api_route(201, ReportedCase, body=ReportInput, tags=("cases",))
+def report_case(body: ReportInput):
+    """Report a case at a point or an entity; it is routed to the grid and divisions there."""
+    return reporting.report(get_db(), g.actor, body, _policy()), 201
 
 
 @bp.get("/cases")
 @login_required
-def list_cases():
-    return caselists.search(get_db(), g.actor, request.args.to_dict())
+@api_route(200, CasePage, query=CaseSearch, tags=("cases",))
+def list_cases(query: CaseSearch):
+    """Search cases inside the caller's area."""
+    return caselists.search(get_db(), g.actor, query)
 
 
-@bp.get("/cases/<int:case_id>")
+@bp.get(f"/cases/{CASE_ID}")
 @login_required
+@api_route(200, CaseDetail, errors=(404,), tags=("cases",))
 def get_case(case_id: int):
+    """One case with what the caller may do now and its mediation record."""
     return cases.get_case(get_db(), g.actor, case_id)
 
 
-@bp.post("/cases/<int:case_id>/events")
+@bp.post(f"/cases/{CASE_ID}/events")
 @login_required
-def case_event(case_id: int):
-    return cases.act(get_db(), g.actor, case_id, json_body(), _policy())
+@api_route(200, CaseDetail, body=EventInput, errors=(403, 404, 409), tags=("cases",))
+def case_event(case_id: int, body: EventInput):
+    """Apply an event (see the workflow table); answers with the case as it is now."""
+    return cases.act(get_db(), g.actor, case_id, body, _policy())
 
 
-@bp.get("/cases/<int:case_id>/timeline")
+@bp.get(f"/cases/{CASE_ID}/timeline")
 @login_required
+@api_route(200, Timeline, errors=(404,), tags=("cases",))
 def case_timeline(case_id: int):
+    """The case's hash-chained events and the time spent per level and state."""
     return casechain.timeline(get_db(), g.actor, case_id)
 
 
 @bp.get("/queue")
 @login_required
-def queue():
-    return caselists.queue(get_db(), g.actor, request.args.to_dict())
+@api_route(200, CasePage, query=Paging, tags=("cases",))
+def queue(query: Paging):
+    """What the caller can act on now, soonest deadline first."""
+    return caselists.queue(get_db(), g.actor, query)

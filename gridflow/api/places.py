@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from flask import request
-
 from gridflow.api import bp
+from gridflow.api.spec import api_route
 from gridflow.db import get_db
-from gridflow.errors import Invalid
 from gridflow.places import lookup as places
-
-
-def _float_arg(name: str) -> float:
-    raw = request.args.get(name)
-    try:
-        return float(raw)
-    except (TypeError, ValueError):
-        raise Invalid(f"query parameter '{name}' must be a number", field=name) from None
+from gridflow.schemas.places import Located, LocateQuery
 
 
 @bp.get("/locate")
-def locate():
-    lon, lat = _float_arg("lon"), _float_arg("lat")
+@api_route(200, Located, query=LocateQuery, login=False, tags=("places",))
+def locate(query: LocateQuery):
+    """The divisions, grid and worker responsible for a point (WGS-84)."""
     with get_db().lookup() as conn:
-        return places.locate(conn, lon, lat)
+        return places.locate(conn, query.lon, query.lat)

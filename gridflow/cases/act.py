@@ -15,52 +15,54 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from gridflow.cases import validate as v
 from gridflow.cases.chain import append_event
 from gridflow.cases.inputs import event_inputs
 from gridflow.cases.policy import Policy
-from gridflow.cases.view import case_dict, load_names, load_visible
+from gridflow.cases.view import case_detail, load_names, load_visible
 from gridflow.clock import utcnow
 from gridflow.db import Database
-from gridflow.errors import Conflict, Forbidden, Invalid
+from gridflow.errors import Conflict, Forbidden
 from gridflow.models import Agreement, Case, FollowUp, MediationSession
+from gridflow.schemas.cases import AgreementView, CaseDetail, EventInput, SessionView, VisitView
 from gridflow.workflow import table
 from gridflow.workflow.rules import Actor
 
 
-def get_case(db: Database, actor: Actor, case_id: int, now: datetime | None = None) -> dict:
+def get_case(db: Database, actor: Actor, case_id: int, now: datetime | None = None) -> CaseDetail:
+    """One case as the caller may see it (404 outside his area)."""
     with db.session() as s:
         case = load_visible(s, actor, case_id)
         return _detail(s, case, actor, now or utcnow())
 
 
-def _detail(s: Session, case: Case, actor: Actor, now: datetime) -> dict:
-    """The case with what the caller may do now and its mediation record."""
-    out = case_dict(case, load_names(s, [case]), actor, now, full=True)
-    out["allowed_events"] = table.allowed_events(case, actor)
+def _detail(s: Session, case: Case, actor: Actor, now: datetime) -> CaseDetail:
+    return case_detail(case, load_names(s, [case]), actor, now, mediation_record(s, case))
+
+
+def mediation_record(s: Session, case: Case) -> dict:
+    """The case's agreement, mediation sessions and follow-up visits (read models)."""
     agreement = s.scalars(select(Agreement).where(Agreement.case_id == case.id)).first()
-    out["agreement"] = (
-        None
+    return {
+        "agreement": None
         if agreement is None
-        else {
-            "form": agreement.form,
-            "terms": agreement.terms,
-            "performance_deadline": agreement.performance_deadline and agreement.performance_deadline.isoformat(),
-            "signed_at": agreement.signed_at.isoformat(),
-            "confirmation_deadline": agreement.confirmation_deadline and agreement.confirmation_deadline.isoformat(),
-        }
-    )
-    out["sessions"] = [
-        {"held_at": m.held_at.isoformat(), "participants": m.participants, "summary": m.summary}
-        for m in s.scalars(
-            select(MediationSession).where(MediationSession.case_id == case.id).order_by(MediationSession.held_at)
-        )
-    ]
-    out["follow_ups"] = [
-        {"visited_at": f.visited_at.isoformat(), "notes": f.notes, "performed": f.performed}
-        for f in s.scalars(select(FollowUp).where(FollowUp.case_id == case.id).order_by(FollowUp.id))
-    ]
-    return out
+        else AgreementView(
+            form=agreement.form,
+            terms=agreement.terms,
+            performance_deadline=agreement.performance_deadline,
+            signed_at=agreement.signed_at,
+            confirmation_deadline=agreement.confirmation_deadline,
+        ),
+        "sessions": [
+            SessionView(held_at=m.held_at, participants=m.participants, summary=m.summary)
+            for m in s.scalars(
+                select(MediationSession).where(MediationSession.case_id == case.id).order_by(MediationSession.held_at)
+            )
+        ],
+        "follow_ups": [
+            VisitView(visited_at=f.visited_at, notes=f.notes, performed=f.performed)
+            for f in s.scalars(select(FollowUp).where(FollowUp.case_id == case.id).order_by(FollowUp.id))
+        ],
+    }
 
 
 # -- events: the one place a case changes state -------------------------------------------------
@@ -68,7 +70,7 @@ def _detail(s: Session, case: Case, actor: Actor, now: datetime) -> dict:
 
 def _transition(s: Session, case: Case, actor: Actor, event: str, data: dict, now: datetime, policy: Policy) -> bool:
     """The machine moves the case (guards, effects) and the records that go with the event are added."""
-    ok = table.fire(case, event, actor=actor, now=now, calendar=policy.calendar, warn_share=policy.warn_share, **data)
+    ok = table.fire(case, event, actor=actor, now=now, **policy.effects(), **data)
     if ok:
         _records(s, case, actor, event, data, now)
         case.updated_at = now
@@ -119,22 +121,18 @@ def _records(s: Session, case: Case, actor: Actor, event: str, data: dict, now: 
         case.merged_into_id = data["into"]
 
 
-def act(db: Database, actor: Actor, case_id: int, payload: dict, policy: Policy) -> dict:
+def act(db: Database, actor: Actor, case_id: int, inp: EventInput, policy: Policy) -> CaseDetail:
     """Apply one event to a case: 404 outside the caller's area, 403 for a role that may never do it,
     409 for a stale version or an event not allowed now, 422 for missing or bad inputs."""
-    v.obj(payload, "body")
-    event = v.text(payload, "event", max_len=32)
-    version = v.integer(payload, "version")
+    event = inp.event
     now = utcnow()
     with db.session(write=True) as s:
         case = load_visible(s, actor, case_id, lock=True)
-        if event not in table.EVENTS:
-            raise Invalid(f"unknown event {event!r}", field="event", allowed_events=table.allowed_events(case, actor))
         if actor.role not in table.roles_for(event):
             raise Forbidden(f"a {actor.role} may never {event} a case", field="event")
-        if version != case.version:
+        if inp.version != case.version:
             raise Conflict(
-                f"the case changed meanwhile (version {case.version}, you sent {version}): reload it",
+                f"the case changed meanwhile (version {case.version}, you sent {inp.version}): reload it",
                 field="version",
                 current_version=case.version,
             )
@@ -145,7 +143,7 @@ def act(db: Database, actor: Actor, case_id: int, payload: dict, policy: Policy)
                 field="event",
                 allowed_events=table.allowed_events(case, actor),
             )
-        data, record = event_inputs(s, rw, payload, case, actor, policy)
+        data, record = event_inputs(s, rw, inp, case, actor, now)
         fire_event(s, case, actor, event, data, now, policy, record)
         try:
             s.flush()

@@ -10,10 +10,11 @@ from sqlalchemy import Connection, and_, func, select
 from sqlalchemy.orm import Session
 
 from gridflow.cases.view import load_visible
-from gridflow.clock import iso_local, utcnow
+from gridflow.clock import utcnow
 from gridflow.db import Database
 from gridflow.errors import NotFound
 from gridflow.models import Case, CaseEvent
+from gridflow.schemas.cases import Timeline, TimelineCase, TimelineEvent
 from gridflow.workflow import table
 from gridflow.workflow.rules import Actor
 from gridflow.workflow.timeline import GENESIS, durations, event_hash, verify_chain
@@ -97,34 +98,35 @@ def load_chain_tails(session: Session | Connection, cases: list[Case]) -> dict[i
 
 
 # -- reading --------------------------------------------------------------------------------------
-def timeline(db: Database, actor: Actor, case_id: int) -> dict:
+def timeline(db: Database, actor: Actor, case_id: int) -> Timeline:
+    """A case's events, the time spent per level and state, and whether its chain holds."""
     now = utcnow()
     with db.session() as s:
         case = load_visible(s, actor, case_id)
         events = list(s.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)))
         check = verify_chain(events)
-        return {
-            "case": {"id": case.id, "number": case.number, "state": case.state, "level": case.level},
-            "events": [
-                {
-                    "seq": e.seq,
-                    "at": iso_local(e.at),
-                    "actor": e.actor_name,
-                    "event": e.event,
-                    "from_state": e.from_state,
-                    "to_state": e.to_state,
-                    "from_level": e.from_level,
-                    "to_level": e.to_level,
-                    "reason": e.reason,
-                    "data": json.loads(e.data),
-                    "hash": e.hash,
-                }
+        return Timeline(
+            case=TimelineCase(id=case.id, number=case.number, state=case.state, level=case.level),
+            events=[
+                TimelineEvent(
+                    seq=e.seq,
+                    at=e.at,
+                    actor=e.actor_name,
+                    event=e.event,
+                    from_state=e.from_state,
+                    to_state=e.to_state,
+                    from_level=e.from_level,
+                    to_level=e.to_level,
+                    reason=e.reason,
+                    data=json.loads(e.data),
+                    hash=e.hash,
+                )
                 for e in events
             ],
-            "durations": durations(events, now, table.TERMINAL),
-            "chain_valid": check.valid,
-            "chain_broken_at": check.broken_at,
-        }
+            durations=durations(events, now, table.TERMINAL),
+            chain_valid=check.valid,
+            chain_broken_at=check.broken_at,
+        )
 
 
 def verify(db: Database, case_id: int) -> tuple[bool, int | None, str | None]:

@@ -7,83 +7,51 @@ from datetime import datetime
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
-from gridflow.cases import validate as v
-from gridflow.cases.view import case_dict, load_names, visible_conditions
+from gridflow.cases.view import case_summary, load_names
 from gridflow.clock import utcnow
 from gridflow.db import Database
 from gridflow.errors import Invalid
 from gridflow.models import Case, Division
 from gridflow.models.cases import ACTIVE_SQL, AWAITING_GRID_WORKER_SQL, queue_predicate
-from gridflow.workflow import table
-from gridflow.workflow.categories import CATEGORIES, KINDS, LEVELS
+from gridflow.people.access import visible_conditions
+from gridflow.schemas.cases import CasePage, CaseSearch, Paging
 from gridflow.workflow.rules import ADMIN, GRID_WORKER, Actor
 
-PER_PAGE = 20
 
-
-# -- lists -----------------------------------------------------------------------------------------
-def _page(payload: dict) -> tuple[int, int]:
-    def positive(key, default, maximum):
-        raw = payload.get(key)
-        if raw in (None, ""):
-            return default
-        try:
-            value = int(raw)
-        except (TypeError, ValueError):
-            raise Invalid(f"{key} must be a whole number", field=key) from None
-        if not 1 <= value <= maximum:
-            raise Invalid(f"{key} must be between 1 and {maximum}", field=key)
-        return value
-
-    return positive("page", 1, 10**6), positive("per_page", PER_PAGE, 100)
-
-
-def _paginate(s: Session, stmt: Select, actor: Actor, args: dict, now: datetime) -> dict:
-    page, per_page = _page(args)
+def _paginate(s: Session, stmt: Select, paging: Paging, now: datetime) -> CasePage:
     total = s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    cases = list(s.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    cases = list(s.scalars(stmt.limit(paging.per_page).offset((paging.page - 1) * paging.per_page)))
     names = load_names(s, cases)
-    return {
-        "items": [case_dict(c, names, actor, now) for c in cases],
-        "page": page,
-        "per_page": per_page,
-        "total": total,
-    }
+    return CasePage(
+        items=[case_summary(c, names, now) for c in cases], page=paging.page, per_page=paging.per_page, total=total
+    )
 
 
-def search(db: Database, actor: Actor, args: dict) -> dict:
+def search(db: Database, actor: Actor, q: CaseSearch) -> CasePage:
+    """Cases inside the caller's area matching every filter given, newest first."""
     now = utcnow()
     with db.session() as s:
         stmt = select(Case).where(*visible_conditions(actor))
-        if args.get("state"):
-            states = args["state"].split(",")
-            if set(states) - set(table.STATES):
-                raise Invalid(f"state must be among {', '.join(table.STATES)}", field="state")
-            stmt = stmt.where(Case.state.in_(states))
-        if args.get("level"):
-            if args["level"] not in LEVELS:
-                raise Invalid(f"level must be one of {', '.join(LEVELS)}", field="level")
-            stmt = stmt.where(Case.level == args["level"])
-        if args.get("category"):
-            if args["category"] not in CATEGORIES:
-                raise Invalid(f"unknown category {args['category']!r}", field="category")
-            stmt = stmt.where(Case.category == args["category"])
-        if args.get("kind"):
-            stmt = stmt.where(Case.kind == v.choice(args, "kind", KINDS))
-        if args.get("division"):
-            division = s.scalars(select(Division).where(Division.code == args["division"])).first()
+        if q.state:
+            stmt = stmt.where(Case.state.in_(q.state.split(",")))
+        if q.level:
+            stmt = stmt.where(Case.level == q.level)
+        if q.category:
+            stmt = stmt.where(Case.category == q.category)
+        if q.kind:
+            stmt = stmt.where(Case.kind == q.kind)
+        if q.division:
+            division = s.scalars(select(Division).where(Division.code == q.division)).first()
             if division is None:
-                raise Invalid(f"no division with code {args['division']}", field="division")
+                raise Invalid(f"no division with code {q.division}", field="division")
             stmt = stmt.where(getattr(Case, f"{division.level}_id") == division.id)
-        if args.get("overdue") not in (None, ""):
-            if args["overdue"] not in ("true", "false"):
-                raise Invalid("overdue must be true or false", field="overdue")
+        if q.overdue is not None:
             overdue = and_(ACTIVE_SQL, Case.deadline < now)
-            stmt = stmt.where(overdue if args["overdue"] == "true" else ~overdue)
-        return _paginate(s, stmt.order_by(Case.id.desc()), actor, args, now)
+            stmt = stmt.where(overdue if q.overdue else ~overdue)
+        return _paginate(s, stmt.order_by(Case.id.desc()), q, now)
 
 
-def queue(db: Database, actor: Actor, args: dict) -> dict:
+def queue(db: Database, actor: Actor, paging: Paging) -> CasePage:
     """What the caller can act on now, at his level and in his area, soonest deadline first."""
     now = utcnow()
     with db.session() as s:
@@ -98,4 +66,4 @@ def queue(db: Database, actor: Actor, args: dict) -> dict:
                     getattr(Case, f"{actor.division_level}_id") == actor.division_id,
                 )
             stmt = stmt.order_by(Case.deadline, Case.id)
-        return _paginate(s, stmt, actor, args, now)
+        return _paginate(s, stmt, paging, now)

@@ -12,7 +12,7 @@ class Policy:
     warn_share: float = 0.8
     duplicate_radius_m: float = 100.0
     duplicate_window_hours: float = 72.0
-    max_text: int = 4000
+    extensions_per_level: int = 2
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
 
     @classmethod
@@ -21,6 +21,14 @@ class Policy:
             config["WARN_SHARE"],
             config["DUPLICATE_RADIUS_M"],
             config["DUPLICATE_WINDOW_HOURS"],
-            config["MAX_TEXT_LENGTH"],
+            config["MAX_EXTENSIONS_PER_LEVEL"],
             WorkCalendar(config["OFFICE_HOURS"]),
         )
+
+    def effects(self) -> dict:
+        """What the workflow table's effects read besides the case, the actor and the time."""
+        return {
+            "calendar": self.calendar,
+            "warn_share": self.warn_share,
+            "extensions_per_level": self.extensions_per_level,
+        }

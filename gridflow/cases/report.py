@@ -14,16 +14,17 @@ from sqlalchemy import Connection, String, bindparam, cast, func, insert, select
 
 from geo.crs import metres_per_degree, nearby_m
 from gridflow.cases.chain import event_row
-from gridflow.cases.inputs import parse_report
 from gridflow.cases.policy import Policy
-from gridflow.cases.view import case_dict
+from gridflow.cases.view import case_detail
 from gridflow.clock import iso_local, utcnow
 from gridflow.db import Database
 from gridflow.errors import Conflict, Invalid
 from gridflow.hotpath import HotInsert, HotStatement, rows_of_each
 from gridflow.models import Case, CaseCounter, CaseEvent, CaseParty, Entity
 from gridflow.models.cases import DUPLICATE_CANDIDATES_SQL
+from gridflow.people.access import can_see
 from gridflow.places import lookup as places
+from gridflow.schemas.cases import PossibleDuplicate, ReportedCase, ReportInput
 from gridflow.spatial import to_shape
 from gridflow.workflow import table
 from gridflow.workflow.categories import LEVELS
@@ -90,7 +91,9 @@ def _store_case(conn: Connection, case: SimpleNamespace, county_code: str, now: 
     case.id, case.number = _INSERT_CASE.first(conn, values | {"prefix": prefix})
 
 
-def _where(db: Database, data: dict, policy: Policy, now: datetime) -> tuple[places.Responsible, list[dict]]:
+def _where(
+    db: Database, data: dict, actor: Actor, policy: Policy, now: datetime
+) -> tuple[places.Responsible, list[PossibleDuplicate]]:
     """Resolve the report's location (or entity) to the grid and divisions answering for it, and find
     possible duplicates there (before the new case exists, so it cannot match itself)."""
     with db.lookup() as conn:
@@ -107,21 +110,25 @@ def _where(db: Database, data: dict, policy: Policy, now: datetime) -> tuple[pla
     found = places.responsible_from(place_rows)
     if found is None:
         raise Invalid("the location lies outside every grid: no one is responsible for it there", field="location")
-    return found, _possible_duplicates(nearby_rows, data["lon"], data["lat"], policy)
+    return found, _possible_duplicates(nearby_rows, data["lon"], data["lat"], actor, policy)
 
 
-def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: str = "field") -> dict:
+def report(db: Database, actor: Actor, inp: ReportInput, policy: Policy, source: str = "field") -> ReportedCase:
     """Report a case.  The look-ups happen outside the write transaction, which stays short: SQLite has
     one writer at a time, and on PostgreSQL the county's case counter row is locked until commit."""
-    data = parse_report(payload, policy)
+    data = {"category": inp.category}
+    if inp.location is not None:
+        data["lon"], data["lat"] = inp.location.lon, inp.location.lat
+    else:
+        data["entity"] = inp.entity
     now = utcnow()
-    found, duplicates = _where(db, data, policy, now)
+    found, duplicates = _where(db, data, actor, policy, now)
     case = _new_case(
-        kind=data["kind"],
-        category=data["category"],
-        description=data["description"],
+        kind=inp.kind,
+        category=inp.category,
+        description=inp.description,
         source=source,
-        risk=data["risk"],
+        risk=inp.risk,
         lon=data["lon"],
         lat=data["lat"],
         entity_id=data.get("entity_id"),
@@ -142,27 +149,23 @@ def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: st
         returns=0,
         reworks=0,
         extensions=0,
+        extensions_left=0,  # set when the case's clock starts at a level
         version=1,
-        parties=[SimpleNamespace(**p) for p in data["parties"]],
+        parties=list(inp.parties or ()),
     )
     events = [("report", None, None, {"source": source, "category": case.category, "grid": found.grid.code})]
     # A grid worker's field report is filed at once (the table's `file` row decides); filed before
     # the first INSERT, so the row is written once.
     if table.row_taken(case, "file", actor) is not None:
         events.append(("file", case.state, case.level, {}))
-        if not table.fire(case, "file", actor=actor, now=now, calendar=policy.calendar, warn_share=policy.warn_share):
+        if not table.fire(case, "file", actor=actor, now=now, **policy.effects()):
             raise Conflict("file is not allowed now")
     with db.transaction(write=True, pipeline=True) as conn:
         _insert_case(conn, case, found.county.code, actor, events, now)
     names = {("division", getattr(found, lvl).id): getattr(found, lvl).to_dict() for lvl in LEVELS}
     names[("grid", found.grid.id)] = found.grid.to_dict()
-    return case_dict(case, names, actor, now, full=True) | {
-        "allowed_events": table.allowed_events(case, actor),
-        "agreement": None,
-        "sessions": [],
-        "follow_ups": [],
-        "possible_duplicates": duplicates,
-    }
+    record = {"agreement": None, "sessions": [], "follow_ups": []}
+    return case_detail(case, names, actor, now, record, ReportedCase, possible_duplicates=duplicates)
 
 
 def _new_case(**values) -> SimpleNamespace:
@@ -198,8 +201,10 @@ def _insert_case(
     )
 
 
+# The candidates' area columns too: the hint lists only cases the reporter may see.
+_AREA = ("grid_id", "community_id", "street_id", "county_id", "city_id", "reporter_id")
 _DUPLICATES = HotStatement(
-    select(Case.id, Case.number, Case.state, Case.lon, Case.lat).where(
+    select(Case.id, Case.number, Case.state, Case.lon, Case.lat, *(getattr(Case, c) for c in _AREA)).where(
         Case.category == bindparam("category"),
         Case.lat.between(bindparam("lat0"), bindparam("lat1")),
         Case.lon.between(bindparam("lon0"), bindparam("lon1")),
@@ -223,15 +228,20 @@ def _duplicates_query(data: dict, policy: Policy, now: datetime) -> tuple[HotSta
     }
 
 
-def _possible_duplicates(rows: list[tuple], lon: float, lat: float, policy: Policy, limit: int = 20) -> list[dict]:
-    """Of the cases in the box, those within the radius, nearest first (a hint; the grid worker decides)."""
+def _possible_duplicates(
+    rows: list[tuple], lon: float, lat: float, actor: Actor, policy: Policy, limit: int = 20
+) -> list[PossibleDuplicate]:
+    """Of the cases in the box that the reporter may see, those within the radius, nearest first (a
+    hint; the grid worker decides)."""
     if not rows:
         return []
     distances = nearby_m(lon, lat, [r[3] for r in rows], [r[4] for r in rows])
     near = sorted(
-        ((d, r) for d, r in zip(distances.tolist(), rows) if d <= policy.duplicate_radius_m), key=lambda pair: pair[0]
+        (
+            (d, r)
+            for d, r in zip(distances.tolist(), rows)
+            if d <= policy.duplicate_radius_m and can_see(SimpleNamespace(**dict(zip(_AREA, r[5:]))), actor)
+        ),
+        key=lambda pair: pair[0],
     )[:limit]
-    return [
-        {"id": case_id, "number": number, "state": state, "distance_m": round(d, 1)}
-        for d, (case_id, number, state, _, _) in near
-    ]
+    return [PossibleDuplicate(id=r[0], number=r[1], state=r[2], distance_m=round(d, 1)) for d, r in near]

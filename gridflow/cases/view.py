@@ -1,19 +1,22 @@
-"""Reading cases: who may see which, and a case as JSON (names looked up in bulk for a page)."""
+"""Reading cases: a case as its read model (names looked up in bulk for a page), loading one the
+caller may see.  Who sees what is decided in `gridflow.people.access`."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridflow.clock import iso_local
 from gridflow.errors import NotFound
 from gridflow.models import Case, Division, Grid
 from gridflow.models.people import User
+from gridflow.people.access import can_see, parties_as_seen
+from gridflow.schemas.cases import CaseDetail, CaseSummary
+from gridflow.schemas.common import DB_INT_MAX
 from gridflow.workflow import table
 from gridflow.workflow.categories import CATEGORIES, LEVELS
-from gridflow.workflow.rules import ADMIN, GRID_WORKER, Actor, acts_at_level, can_see, owns_grid
+from gridflow.workflow.rules import Actor
 
 
 def load_names(s: Session, cases: list[Case]) -> dict:
@@ -34,27 +37,10 @@ def load_names(s: Session, cases: list[Case]) -> dict:
     return names
 
 
-def may_see_personal(case: Case, actor: Actor) -> bool:
-    """Parties' phone and ID numbers: only for whoever is responsible for the case now."""
-    return (
-        actor.role == ADMIN
-        or case.assignee_id == actor.id
-        or case.reporter_id == actor.id
-        or owns_grid(case, actor)
-        or (actor.division_id is not None and acts_at_level(case, actor))
-    )
-
-
-def _mask(value: str | None, keep_start: int, keep_end: int) -> str | None:
-    if not value or len(value) <= keep_start + keep_end:
-        return value and "*" * len(value)
-    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
-
-
-def case_dict(case: Case, names: dict, actor: Actor, now: datetime, full: bool = False) -> dict:
+def _summary_fields(case, names: dict, now: datetime) -> dict:
     category = CATEGORIES[case.category]
     active = case.state in table.ACTIVE
-    out = {
+    return {
         "id": case.id,
         "number": case.number,
         "kind": case.kind,
@@ -68,56 +54,54 @@ def case_dict(case: Case, names: dict, actor: Actor, now: datetime, full: bool =
         **{lvl: names.get(("division", getattr(case, f"{lvl}_id"))) for lvl in LEVELS},
         "location": {"lon": case.lon, "lat": case.lat},
         "assignee": names.get(("user", case.assignee_id)) if case.assignee_id else None,
-        "deadline": iso_local(case.deadline) if active else None,
-        "warn_at": iso_local(case.warn_at) if active else None,
+        "deadline": case.deadline if active else None,
+        "warn_at": case.warn_at if active else None,
         "overdue": bool(active and case.deadline and now > case.deadline),
-        "overdue_flagged_at": iso_local(case.overdue_flagged_at),  # overdue at city level: for city supervisors
+        "overdue_flagged_at": case.overdue_flagged_at,
         "warning": bool(active and case.warn_at and now >= case.warn_at),
         "escalations": case.escalations,
         "reworks": case.reworks,
         "extensions": case.extensions,
-        "created_at": iso_local(case.created_at),
-        "updated_at": iso_local(case.updated_at),
+        "extensions_left": case.extensions_left,
+        "created_at": case.created_at,
+        "updated_at": case.updated_at,
         "version": case.version,
     }
-    if full:
-        personal = may_see_personal(case, actor)
-        out["description"] = case.description
-        out["reporter"] = case.reporter_name
-        out["outcome"] = case.outcome
-        out["merged_into"] = case.merged_into_id
-        out["resolved_at"] = iso_local(case.resolved_at)
-        out["closed_at"] = iso_local(case.closed_at)
-        out["parties"] = [
-            {
-                "name": p.name,
-                "role": p.role,
-                "phone": p.phone if personal else _mask(p.phone, 3, 2),
-                "id_number": p.id_number if personal else _mask(p.id_number, 6, 2),
-            }
-            for p in case.parties
-        ]
-    return out
 
 
-def visible_conditions(actor: Actor) -> list:
-    """SQL conditions equivalent to rules.can_see, for lists."""
-    if actor.role == ADMIN:
-        return []
-    if actor.role == GRID_WORKER:
-        return [or_(Case.grid_id.in_(actor.grid_ids or [-1]), Case.reporter_id == actor.id)]
-    if actor.division_level is None:
-        return [Case.reporter_id == actor.id]
-    return [or_(getattr(Case, f"{actor.division_level}_id") == actor.division_id, Case.reporter_id == actor.id)]
+def case_summary(case, names: dict, now: datetime) -> CaseSummary:
+    """A case as lists show it (no personal data)."""
+    return CaseSummary(**_summary_fields(case, names, now))
 
 
-def load_visible(session: Session, actor: Actor, case_id, lock: bool = False) -> Case:
-    if isinstance(case_id, bool) or not isinstance(case_id, int):
+def case_detail(
+    case, names: dict, actor: Actor, now: datetime, record: dict, model: type[CaseDetail] = CaseDetail, **extra
+) -> CaseDetail:
+    """A case with everything the caller may see of it; `record`: its agreement, sessions and
+    follow-ups (see act.mediation_record); `model`/`extra`: a richer answer (a new report's)."""
+    return model(
+        **_summary_fields(case, names, now),
+        description=case.description,
+        reporter=case.reporter_name,
+        outcome=case.outcome,
+        merged_into=case.merged_into_id,
+        resolved_at=case.resolved_at,
+        closed_at=case.closed_at,
+        parties=parties_as_seen(case, actor),
+        allowed_events=table.allowed_events(case, actor),
+        **record,
+        **extra,
+    )
+
+
+def load_visible(session: Session, actor: Actor, case_id: int, lock: bool = False) -> Case:
+    """The case if it exists for the caller (else 404: outside his area it does not exist for him)."""
+    if isinstance(case_id, bool) or not isinstance(case_id, int) or not 1 <= case_id <= DB_INT_MAX:
         raise NotFound("no such case", field="id")
     stmt = select(Case).where(Case.id == case_id)
     if lock and session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()  # concurrent events on one case wait here, then see the new version
     case = session.scalars(stmt).first()
     if case is None or not can_see(case, actor):
-        raise NotFound("no such case", field="id")  # outside the caller's area: do not tell it exists
+        raise NotFound("no such case", field="id")
     return case

@@ -14,6 +14,8 @@ from gridflow.db import get_db
 from gridflow.errors import GridflowError
 from gridflow.places import imports
 from gridflow.places import lookup as places
+from gridflow.schemas.parse import parse_data
+from gridflow.schemas.places import LocateQuery
 
 
 def _load_json(path: str):
@@ -136,8 +138,9 @@ def coverage_cmd(code: str, as_json: bool, tolerance: float | None, children: st
 def locate_cmd(lon: float, lat: float, as_json: bool) -> None:
     """Which divisions, grid and worker are responsible for LON LAT (WGS-84)."""
     try:
+        point = parse_data(LocateQuery, {"lon": lon, "lat": lat})
         with get_db().lookup() as conn:
-            found = places.locate(conn, lon, lat)
+            found = places.locate(conn, point.lon, point.lat).model_dump()
     except GridflowError as exc:
         fail(exc.message)
     if as_json:

@@ -76,6 +76,8 @@ class Case(Base):
     returns: Mapped[int] = mapped_column(Integer, default=0)
     reworks: Mapped[int] = mapped_column(Integer, default=0)
     extensions: Mapped[int] = mapped_column(Integer, default=0)
+    # Extensions still allowed at the current level (set on entering a level, see workflow.rules).
+    extensions_left: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     outcome: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"))
     referral: Mapped[str | None] = mapped_column(Text)  # JSON: {to, routes, note}

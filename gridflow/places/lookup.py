@@ -14,18 +14,12 @@ from geo.features import LEVELS
 from gridflow.errors import Invalid, NotFound
 from gridflow.hotpath import HotStatement
 from gridflow.models import Division, Entity, Grid, RoadStretch, Worker
+from gridflow.schemas.places import Located
 from gridflow.spatial import intersects_point, shapes, to_shape
 
 
 def _ref(obj) -> dict | None:
     return None if obj is None else {"code": obj.code, "name": obj.name}
-
-
-def check_lonlat(lon, lat) -> tuple[float, float]:
-    for name, value, limit in (("lon", lon, 180), ("lat", lat, 90)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (-limit <= value <= limit):
-            raise Invalid(f"{name} must be a number between -{limit} and {limit}", field=name)
-    return float(lon), float(lat)
 
 
 @dataclass(frozen=True)
@@ -91,14 +85,14 @@ def responsible_at(conn: Connection, lon: float, lat: float) -> Responsible | No
     return responsible_from(hot.rows(conn, params))
 
 
-def locate(conn: Connection, lon: float, lat: float) -> dict:
-    """The division at every level, the grid and its worker for a point (each {code, name} or None)."""
-    lon, lat = check_lonlat(lon, lat)
+def locate(conn: Connection, lon: float, lat: float) -> Located:
+    """The division at every level, the grid and its worker for a point (each {code, name} or None);
+    `lon`/`lat` as checked by schemas.places.LocateQuery."""
     result = {level: None for level in LEVELS} | {"grid": None, "worker": None}
     found = responsible_at(conn, lon, lat)
     if found is not None:
         result.update({key: _ref(getattr(found, key)) for key in (*LEVELS, "grid", "worker")})
-        return result
+        return Located(**result)
     stmt = (
         select(Division.code, Division.name, Division.level)
         .where(intersects_point(conn.dialect.name, Division, "boundary", lon, lat))
@@ -107,7 +101,7 @@ def locate(conn: Connection, lon: float, lat: float) -> dict:
     for division in conn.execute(stmt):
         if result[division.level] is None:
             result[division.level] = _ref(division)
-    return result
+    return Located(**result)
 
 
 def get_division(session: Session, code: str) -> Division:

@@ -9,8 +9,9 @@ database or the clock: `now` and the calendar come in the event data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
-from gridflow.workflow.categories import CATEGORIES, LEVELS
+from gridflow.workflow.categories import CATEGORIES, LEVELS, Limit
 
 GRID_WORKER, MEDIATOR, SUPERVISOR, ADMIN, SYSTEM = "grid_worker", "mediator", "supervisor", "admin", "system"
 ROLES = (GRID_WORKER, MEDIATOR, SUPERVISOR, ADMIN)
@@ -70,6 +71,11 @@ def assignee_or_supervisor(case, actor: Actor) -> bool:
     return actor.role in (SUPERVISOR, ADMIN, SYSTEM) or case.assignee_id == actor.id
 
 
+def extensions_remain(case, actor: Actor) -> bool:
+    """A deadline is extended at most a set number of times per level (MAX_EXTENSIONS_PER_LEVEL)."""
+    return case.extensions_left > 0
+
+
 def in_area(case, actor: Actor) -> bool:
     """Anywhere in the actor's area (follow-up visits after closing)."""
     if actor.role in (ADMIN, SYSTEM):
@@ -79,12 +85,26 @@ def in_area(case, actor: Actor) -> bool:
     return actor.division_id is not None and actor.division_id in {division_at(case, lvl) for lvl in LEVELS}
 
 
-def can_see(case, actor: Actor) -> bool:
-    """Whether the case exists at all for this actor (else: 404, not 403)."""
-    return in_area(case, actor) or (case.reporter_id is not None and case.reporter_id == actor.id)
+# -- input rules that depend on the case or the day (pure; the service turns a problem into a 422) --
+def longest_extension(case) -> Limit:
+    """One extension may add at most the level's own time limit (in that limit's unit)."""
+    return CATEGORIES[case.category].limit(case.level)
 
 
-# -- effects: (case, data) -> None; `data` carries now, calendar, warn_share, actor --------------
+MAX_PERFORMANCE_DAYS = 2 * 365 + 1  # "within two years" of signing (one leap day)
+
+
+def performance_deadline_problem(deadline: date, signed_on: date) -> str | None:
+    """An agreement is performed after the day it is signed, and within two years of it."""
+    if deadline <= signed_on:
+        return f"must be after the signing day ({signed_on.isoformat()})"
+    if (deadline - signed_on).days > MAX_PERFORMANCE_DAYS:
+        return f"must be within two years of the signing day ({signed_on.isoformat()})"
+    return None
+
+
+# -- effects: (case, data) -> None; `data` carries now, calendar, warn_share, extensions_per_level,
+# actor ---------------------------------------------------------------------------------------------
 def _enter_level(case, level: str, data: dict) -> None:
     calendar, now = data["calendar"], data["now"]
     limit = CATEGORIES[case.category].limit(level)
@@ -94,6 +114,7 @@ def _enter_level(case, level: str, data: dict) -> None:
     case.deadline = calendar.deadline(now, limit)
     case.warn_at = calendar.warn_at(now, case.deadline, limit.unit, data["warn_share"])
     case.overdue_flagged_at = None
+    case.extensions_left = data["extensions_per_level"]
 
 
 def level_up(case, data: dict) -> None:
@@ -128,6 +149,7 @@ def extend_deadline(case, data: dict) -> None:
     case.deadline = calendar.extend(case.deadline, data["extend_by"], limit.unit)
     case.warn_at = calendar.warn_at(case.level_entered_at, case.deadline, limit.unit, data["warn_share"])
     case.extensions += 1
+    case.extensions_left -= 1
     case.overdue_flagged_at = None
 
 

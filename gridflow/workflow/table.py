@@ -63,7 +63,7 @@ TABLE: list[Row] = [
     row("escalate",  ACTIVE,                "open",     UP,   [*STAFF, SYSTEM],            [r.acts_at_level, r.below_city],            ["reason"],                  [r.level_up]),
     row("refer",     "handling",            "referred", SAME, STAFF,                       [r.acts_at_level, r.assignee_or_supervisor], ["referral"]),
     row("return",    "handling",            "open",     DOWN, STAFF,                       [r.acts_at_level, r.above_community],       ["reason"],                  [r.level_down]),
-    row("extend",    "handling",            None,       SAME, [SUPERVISOR],                [r.acts_at_level],                          ["reason", "extend_by"],     [r.extend_deadline]),
+    row("extend",    "handling",            None,       SAME, [SUPERVISOR],                [r.acts_at_level, r.extensions_remain],     ["reason", "extend_by"],     [r.extend_deadline]),
     row("verify",    "resolved",            "closed",   SAME, [GRID_WORKER],               [r.owns_grid],                              [],                          [r.mark_closed]),
     row("rework",    "resolved",            "handling", SAME, [GRID_WORKER],               [r.owns_grid],                              ["reason"],                  [r.count_rework]),
     row("follow_up", "closed",              None,       SAME, [GRID_WORKER, *STAFF],       [r.in_area],                                ["visit"]),

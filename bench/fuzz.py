@@ -1,0 +1,147 @@
+"""Fuzz the API against its own OpenAPI document (schemathesis), as a grid worker and a mediator.
+
+    python -m bench.fuzz [--examples N] [--skip-sqlite] [--skip-postgis]
+
+For every operation of /api/v1/openapi.json: N requests generated from the document fitting it, N
+not fitting it, its documented examples, and N aimed at each of two stored cases where the path
+names a case (hypothesis, derandomised); each sent once as the grid worker `gw1` and once as the
+mediator `med_comm` of the test suite's fixture city, to the app in-process (WSGI).  Checks:
+no 5xx, every status documented for the operation, JSON content type, every body valid against
+the document's schema.  Prints the count of requests and of failures; exits non-zero on any failure.
+The test suite runs the same with a few examples (tests/test_api_fuzz.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+USERS = ("gw1", "med_comm")
+
+
+@dataclass
+class FuzzReport:
+    requests: int = 0
+    by_status: dict[int, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        statuses = ", ".join(f"{code}: {n}" for code, n in sorted(self.by_status.items()))
+        return f"{self.requests} requests ({statuses}); {len(self.failures)} failing operation(s)"
+
+
+def prepare(app, tmp_path: Path) -> dict[str, str]:
+    """The fixture city, its users, a few cases to find (ids 1 and 2); the bearer tokens of USERS."""
+    from gridflow.db import get_db
+    from tests.cases_helpers import Api, setup_city
+
+    setup_city(app.test_cli_runner(), tmp_path, get_db(app))
+    api = Api(app.test_client(), {})
+    for user in USERS:
+        case = api.report(user).json
+        api.event("med_comm", case, "claim")
+    return {user: api.token(user) for user in USERS}
+
+
+def fuzz(app, tokens: dict[str, str], examples: int, stop_at_first: bool = True) -> FuzzReport:
+    """Every operation of the app's served document: its documented examples, `examples` generated
+    cases per generation mode, and as many aimed at the stored cases (ids 1, 2) where a path names one."""
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    report = FuzzReport()
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        strategies = [(f"{mode.value}", operation.as_strategy(generation_mode=mode)) for mode in GenerationMode]
+        strategies += [(f"example {i}", s) for i, s in enumerate(schema.get_strategies_from_examples(operation))]
+        if "{case_id}" in operation.path:
+            strategies += [(f"case {i}", operation.as_strategy(path_parameters={"case_id": i})) for i in (1, 2)]
+        for label, strategy in strategies:
+
+            @settings(
+                max_examples=examples,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            )
+            @given(case=strategy)
+            def run(case):
+                for token in tokens.values():
+                    response = case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+                    report.requests += 1
+                    report.by_status[response.status_code] = report.by_status.get(response.status_code, 0) + 1
+
+            try:
+                run()
+            except Unsatisfiable:  # nothing to get wrong (GET /categories takes no input at all)
+                continue
+            except Exception as exc:
+                if stop_at_first:
+                    raise
+                report.failures.append(f"{operation.label} ({label}): {exc}")
+    return report
+
+
+def run_on(name: str, url: str, examples: int) -> FuzzReport:
+    from gridflow import create_app
+    from gridflow.db import get_db
+    from gridflow.migrate import upgrade
+
+    upgrade(url)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "fuzz"})
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            tokens = prepare(app, Path(tmp))
+        started = time.perf_counter()
+        report = fuzz(app, tokens, examples, stop_at_first=False)
+        print(f"{name}: {report.line()} in {time.perf_counter() - started:.0f} s")
+        for failure in report.failures:
+            print(f"  FAILED {failure}")
+        return report
+    finally:
+        get_db(app).dispose()
+
+
+def main() -> None:
+    from bench.common import fresh_pg, pg_url, sqlite_url
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--examples", type=int, default=60, help="per operation and generation mode")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--skip-postgis", action="store_true")
+    args = parser.parse_args()
+    failed = False
+    if not args.skip_sqlite:
+        url = sqlite_url("fuzz.db")
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+        failed |= bool(run_on("SpatiaLite", url, args.examples).failures)
+    if not args.skip_postgis:
+        url = pg_url("gridflow_bench_fuzz")
+        fresh_pg(url)
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+        engine.dispose()
+        failed |= bool(run_on("PostGIS", url, args.examples).failures)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""The API's one input layer and its OpenAPI document (spectree over the pydantic schemas).
+
+`@api_route(...)` declares what a view takes (query model, JSON body model) and what it answers; the
+request is parsed before the view runs (`gridflow.schemas.parse`: malformed JSON 400, unknown query
+parameters 400, invalid input 422 naming the field) and the view's read model is rendered as JSON.
+The same declarations make the document at /api/v1/openapi.json.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from pydantic import BaseModel
+from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
+from spectree.config import ModeEnum
+from spectree.plugins.flask_plugin import FlaskPlugin
+
+from gridflow.errors import UnknownParameter, UnsupportedMediaType
+from gridflow.schemas.errors import ErrorResponse
+from gridflow.schemas.parse import parse_json, parse_query
+
+BEARER = "bearer"
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """Grid-management workflow and case tracking (网格化服务管理, 矛盾纠纷多元化解).
+
+Log in with `POST /api/v1/auth/token` and send `Authorization: Bearer <token>`.  Every error is
+`{"error": {"code", "message", "field"?}}`: 400 for a body that is not JSON and for unknown query
+parameters, 401 without a valid token, 403 for a role that may never do an event, 404 for what does
+not exist or lies outside the caller's area, 409 for an event not allowed now (`allowed_events`) or
+a stale `version`, 413 for a body over 1 MiB, 415 for a body that is not `application/json`, 422 for
+well-formed input that is invalid (`field` names it: `location.lon`, `parties[1].phone`).  Times are
+ISO 8601 in China Standard Time (+08:00); dates are YYYY-MM-DD."""
+
+
+class GridflowPlugin(FlaskPlugin):
+    """spectree's Flask plugin with GridFlow's parsing and rendering: one pydantic pass over the raw
+    body, errors through `schemas.errors.translate`, read models rendered by pydantic."""
+
+    def validate(
+        self,
+        func,
+        query,
+        json,
+        form,
+        headers,
+        cookies,
+        resp,
+        before,
+        after,
+        validation_error_status,
+        skip_validation,
+        force_resp_serialize,
+        *args,
+        **kwargs,
+    ):
+        if query is not None:
+            kwargs["query"] = parse_query(query, request.args)
+        elif request.args:
+            names = list(request.args)
+            raise UnknownParameter(f"unknown query parameter(s): {', '.join(names)}", field=names[0])
+        if json is not None:
+            if request.mimetype and not request.is_json:
+                raise UnsupportedMediaType("send the body as JSON (Content-Type: application/json)", field="body")
+            kwargs["body"] = parse_json(json, request.get_data(cache=False))
+        return self.render(func(*args, **kwargs), resp)
+
+    @staticmethod
+    def render(result, resp: Response | None):
+        payload, status = result if isinstance(result, tuple) else (result, 200)
+        if not isinstance(payload, BaseModel):
+            return payload, status
+        if current_app.testing and resp is not None:  # the document must say what is sent
+            declared = resp.find_model(status)
+            assert declared is not None and isinstance(payload, declared), f"{type(payload)} as {status}"
+        return current_app.response_class(payload.model_dump_json(), status=status, mimetype="application/json")
+
+    def find_routes(self):
+        for rule in super().find_routes():
+            if str(rule).startswith(API_PREFIX + "/"):
+                yield rule
+
+
+spec = SpecTree(
+    "flask",
+    backend=GridflowPlugin,
+    title="GridFlow API",
+    version="1",
+    description=DESCRIPTION,
+    mode=ModeEnum.strict,  # only the routes declared with api_route
+    annotations=False,
+    page_templates={},  # the docs page is our own (gridflow.api.docs): no CDN
+    path="api/v1/docs",
+    security_schemes=[SecurityScheme(name=BEARER, data=SecuritySchemeData(type="http", scheme="bearer"))],
+    validation_error_model=ErrorResponse,
+    naming_strategy=lambda model: model.__name__,
+    nested_naming_strategy=lambda _parent, child: child,
+)
+
+# What can go wrong anywhere, and where a token or a body is involved.
+_ALWAYS = (400,)
+_AUTH = (401,)
+_BODY = (413, 415, 422)
+
+
+def api_route(
+    ok: int,
+    answer: type[BaseModel],
+    *,
+    query: type[BaseModel] | None = None,
+    body: type[BaseModel] | None = None,
+    login: bool = True,
+    errors: tuple[int, ...] = (),
+    tags: tuple[str, ...] = (),
+):
+    """Declare a view: its success status and read model, its query and body models, the errors it
+    may answer besides the usual ones.  Put it under the route and `login_required` (it parses after
+    the caller is known)."""
+    codes = {*_ALWAYS, *(_AUTH if login else ()), *(_BODY if body else ()), *((422,) if query else ()), *errors}
+    responses = Response(**{f"HTTP_{ok}": answer}, **{f"HTTP_{code}": ErrorResponse for code in sorted(codes)})
+    return spec.validate(query=query, json=body, resp=responses, tags=tags, security={BEARER: []} if login else {})

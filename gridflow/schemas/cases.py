@@ -1,0 +1,368 @@
+"""Cases: what a report and an event take, the search and queue parameters, and what comes back."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+
+from gridflow.schemas.common import (
+    DB_INT_MAX,
+    PATTERN_HINTS,
+    Id,
+    Input,
+    LocalTime,
+    Name,
+    Output,
+    Page,
+    Query,
+    Ref,
+    Text,
+    UserRef,
+    clean_text,
+    optional,
+    text,
+)
+from gridflow.schemas.errors import FieldError
+from gridflow.workflow.categories import CATEGORIES, LEVELS
+from gridflow.workflow.table import EVENTS, STATES
+
+Kind = Literal["incident", "dispute"]
+Risk = Literal["red", "orange", "yellow"]
+PartyRole = Literal["applicant", "respondent", "third_party"]
+Level = Literal[LEVELS]  # type: ignore[valid-type]
+Event = Literal[tuple(EVENTS)]  # type: ignore[valid-type]
+ReferralTarget = Literal["arbitration", "court", "administrative", "petition", "other"]
+MAX_PARTIES = 50
+
+# Mainland mobile (11 digits, 13x-19x), or a landline with its area code: 0 + 2-3 digits, an optional
+# hyphen, 7-8 digits (010-12345678, 0393 1234567).
+PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
+ID_NUMBER_PATTERN = r"^\d{17}[\dXx]$"
+PATTERN_HINTS[ID_NUMBER_PATTERN] = "must be an 18-character ID number"
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def _id_check_digit(value: str) -> str:
+    """A resident ID number (GB 11643) must carry its check digit."""
+    value = value.upper()
+    check = "10X98765432"[sum(int(c) * w for c, w in zip(value[:17], _ID_WEIGHTS)) % 11]
+    if value[17] != check:
+        raise ValueError("has a wrong check digit")
+    return value
+
+
+IdNumber = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=ID_NUMBER_PATTERN),
+    AfterValidator(_id_check_digit),
+]
+Phone = text(
+    20, PHONE_PATTERN, "must be a mainland mobile number (11 digits) or a landline with its area code (0393-1234567)"
+)
+CategoryCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=8),
+    AfterValidator(clean_text),
+    Field(json_schema_extra={"enum": list(CATEGORIES)}),
+]
+
+
+def _known_category(code: str) -> str:
+    if code not in CATEGORIES:
+        raise ValueError(f"unknown category {code!r} (see /api/v1/categories)")
+    return code
+
+
+# -- inputs -----------------------------------------------------------------------------------------
+class LocationInput(Input):
+    lon: Annotated[float, Field(ge=-180, le=180)]
+    lat: Annotated[float, Field(ge=-90, le=90)]
+
+
+class PartyInput(Input):
+    """A party to the case.  Phone and ID number are personal data (masked for those not responsible)."""
+
+    name: Name
+    role: PartyRole
+    phone: optional(Phone) = None
+    id_number: optional(IdNumber) = None
+
+
+class ReportInput(Input):
+    """A new case: where (a point, or an entity by its ref), what, and who is involved."""
+
+    model_config = Input.model_config | {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "kind": "dispute",
+                    "category": "D02",
+                    "description": "楼上漏水，邻里争执",
+                    "location": {"lon": 115.01, "lat": 35.85},
+                    "risk": "yellow",
+                    "parties": [
+                        {"name": "张三", "role": "applicant", "phone": "13800001111"},
+                        {"name": "李四", "role": "respondent", "phone": "0393-1234567"},
+                    ],
+                },
+                {"kind": "incident", "category": "G02", "description": "井盖缺失", "entity": "S1"},
+            ]
+        }
+    }
+
+    kind: Kind
+    category: CategoryCode
+    description: Text
+    location: LocationInput | None = None
+    entity: optional(text(64)) = None
+    parties: Annotated[list[PartyInput], Field(max_length=MAX_PARTIES)] | None = None
+    risk: optional(Risk) = None
+
+    @field_validator("category")
+    @classmethod
+    def _category_fits_kind(cls, code: str, info: ValidationInfo) -> str:
+        _known_category(code)
+        kind = info.data.get("kind")
+        if kind is not None and CATEGORIES[code].kind != kind:
+            raise ValueError(f"category {code} is for {CATEGORIES[code].kind} cases, not {kind}")
+        return code
+
+    @model_validator(mode="after")
+    def _where_and_risk(self) -> ReportInput:
+        if self.location is None and self.entity is None:
+            raise FieldError("location", "give location {lon, lat} or entity (a ref)")
+        if self.risk is not None and self.kind != "dispute":
+            raise FieldError("risk", "risk tiers are for disputes")
+        return self
+
+
+class AgreementInput(Input):
+    """A written mediation agreement (terms, performance deadline), or a recorded oral settlement."""
+
+    form: Literal["written", "oral"] = "written"
+    terms: Text
+    performance_deadline: date | None = None
+
+    @model_validator(mode="after")
+    def _written_has_deadline(self) -> AgreementInput:
+        if self.form == "written" and self.performance_deadline is None:
+            raise FieldError("performance_deadline", "a written agreement needs a performance deadline")
+        return self
+
+
+class ReferralInput(Input):
+    to: ReferralTarget
+    body: optional(text(200)) = None
+    routes: Text
+
+
+class SessionInput(Input):
+    summary: Text
+    participants: optional(text(500)) = None
+
+
+class VisitInput(Input):
+    notes: Text
+    performed: bool | None = None
+
+
+class EventInput(Input):
+    """One event on a case: which, on which version, and the inputs that event needs (see the
+    workflow table: `reason` for escalate/return/reject/rework/extend, `extend_by` in the level's
+    own unit of time, `into` for merge, …)."""
+
+    model_config = Input.model_config | {
+        "json_schema_extra": {
+            "examples": [
+                {"event": "claim", "version": 2},
+                {"event": "escalate", "version": 3, "reason": "涉及多个社区"},
+                {"event": "record", "version": 3, "session": {"summary": "双方到场，各自陈述"}},
+                {"event": "extend", "version": 3, "reason": "当事人住院", "extend_by": 2},
+            ]
+        }
+    }
+
+    event: Event
+    version: Annotated[int, Field(ge=0, le=DB_INT_MAX)]
+    reason: optional(Text) = None
+    outcome: optional(Text) = None
+    agreement: AgreementInput | None = None
+    referral: ReferralInput | None = None
+    session: SessionInput | None = None
+    visit: VisitInput | None = None
+    extend_by: Annotated[float, Field(ge=0.01, le=365)] | None = None
+    into: Id | None = None
+
+
+StateList = text(
+    100, rf"^({'|'.join(STATES)})(,({'|'.join(STATES)}))*$", f"must be among {', '.join(STATES)} (comma-separated)"
+)
+
+
+class Paging(Query):
+    page: Annotated[int, Field(ge=1, le=10**6)] = 1
+    per_page: Annotated[int, Field(ge=1, le=100)] = 20
+
+
+class CaseSearch(Paging):
+    """Search inside the caller's area; every filter optional."""
+
+    state: StateList | None = Field(None, description="one state, or several separated by commas")
+    level: Level | None = None
+    division: text(15) | None = Field(None, description="a division code: cases inside it")
+    category: CategoryCode | None = None
+    kind: Kind | None = None
+    overdue: bool | None = None
+
+    @field_validator("category")
+    @classmethod
+    def _known(cls, code: str | None) -> str | None:
+        return code and _known_category(code)
+
+
+# -- outputs ----------------------------------------------------------------------------------------
+class Point(Output):
+    lon: float
+    lat: float
+
+
+class PartyView(Output):
+    name: str
+    role: str
+    phone: str | None
+    id_number: str | None
+
+
+class CaseSummary(Output):
+    id: int
+    number: str
+    kind: str
+    category: str
+    category_name: str
+    duty: str
+    state: str
+    level: str
+    risk: str | None
+    grid: Ref | None
+    community: Ref | None
+    street: Ref | None
+    county: Ref | None
+    city: Ref | None
+    location: Point
+    assignee: UserRef | None
+    deadline: LocalTime | None
+    warn_at: LocalTime | None
+    overdue: bool
+    overdue_flagged_at: LocalTime | None  # overdue at city level: for city supervisors
+    warning: bool
+    escalations: int
+    reworks: int
+    extensions: int
+    extensions_left: int  # at the current level
+    created_at: LocalTime
+    updated_at: LocalTime
+    version: int
+
+
+class AgreementView(Output):
+    form: str
+    terms: str
+    performance_deadline: date | None
+    signed_at: LocalTime
+    confirmation_deadline: date | None
+
+
+class SessionView(Output):
+    held_at: LocalTime
+    participants: str | None
+    summary: str
+
+
+class VisitView(Output):
+    visited_at: LocalTime
+    notes: str
+    performed: bool | None
+
+
+class CaseDetail(CaseSummary):
+    description: str
+    reporter: str | None
+    outcome: str | None
+    merged_into: int | None
+    resolved_at: LocalTime | None
+    closed_at: LocalTime | None
+    parties: list[PartyView]
+    allowed_events: list[str]
+    agreement: AgreementView | None
+    sessions: list[SessionView]
+    follow_ups: list[VisitView]
+
+
+class PossibleDuplicate(Output):
+    id: int
+    number: str
+    state: str
+    distance_m: float
+
+
+class ReportedCase(CaseDetail):
+    possible_duplicates: list[PossibleDuplicate]  # same category nearby lately, that the caller may see
+
+
+class CasePage(Page[CaseSummary]):
+    pass
+
+
+class TimelineCase(Output):
+    id: int
+    number: str
+    state: str
+    level: str
+
+
+class TimelineEvent(Output):
+    seq: int
+    at: LocalTime
+    actor: str
+    event: str
+    from_state: str | None
+    to_state: str
+    from_level: str | None
+    to_level: str
+    reason: str | None
+    data: dict[str, Any]
+    hash: str
+
+
+class Durations(Output):
+    levels: dict[str, float]  # seconds per level
+    states: dict[str, float]  # seconds per state
+
+
+class Timeline(Output):
+    case: TimelineCase
+    events: list[TimelineEvent]
+    durations: Durations
+    chain_valid: bool
+    chain_broken_at: int | None
+
+
+class LimitView(Output):
+    amount: float
+    unit: str
+
+
+class CategoryView(Output):
+    code: str
+    name: str
+    name_en: str
+    kind: str
+    duty: str
+    duty_name: str
+    limits: dict[str, LimitView]
+
+
+class CategoryList(Output):
+    items: list[CategoryView]

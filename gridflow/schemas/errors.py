@@ -1,0 +1,115 @@
+"""The error body, and the one place where validation errors become GridFlow's errors.
+
+Field names follow the JSON path: `location.lon`, `parties[1].phone`, `agreement.terms`.
+"""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import ConfigDict, ValidationError
+
+from gridflow.errors import BadJSON, GridflowError, Invalid, UnknownParameter
+from gridflow.schemas.common import PATTERN_HINTS, Output
+
+
+class FieldError(ValueError):
+    """Raised by a validator that checks several fields together, naming the one at fault (relative
+    to the model that raised it)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+class ErrorDetail(Output):
+    model_config = ConfigDict(extra="allow", json_schema_serialization_defaults_required=False)
+
+    code: str
+    message: str
+    field: str | None = None
+    allowed_events: list[str] | None = None  # 409/422 on events: what the caller may do now
+    current_version: int | None = None  # 409 on a stale version
+
+
+class ErrorResponse(Output):
+    """Every 4xx answer: `{"error": {"code", "message", "field"?}}`."""
+
+    error: ErrorDetail
+
+
+def field_name(loc: tuple) -> str:
+    """('parties', 1, 'phone') -> 'parties[1].phone'."""
+    name = ""
+    for part in loc:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            name += f".{part}" if name else str(part)
+    return name
+
+
+def _message(error: dict, field: str) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return f"{field} is required"
+    if kind == "extra_forbidden":
+        return f"{field} is not a known field"
+    if kind == "string_too_short" and error.get("ctx", {}).get("min_length") == 1:
+        return f"{field} must not be empty"
+    if kind == "string_pattern_mismatch" and error["ctx"]["pattern"] in PATTERN_HINTS:
+        return f"{field} {PATTERN_HINTS[error['ctx']['pattern']]}"
+    if kind == "value_error":
+        return f"{field}: {error['ctx']['error']}"
+    return f"{field}: {error['msg'][:1].lower()}{error['msg'][1:]}"
+
+
+def translate(exc: ValidationError, source: str = "body", raw: bytes | None = None) -> GridflowError:
+    """The first error of `exc` as a GridFlow error.  `source`: 'body' or 'query'.  A body that is
+    not JSON is 400 (a lone surrogate, which some parsers accept, is a 422 naming its field); an
+    unknown query parameter is 400 naming every one; everything else is 422 naming the field."""
+    errors = exc.errors(include_url=False, include_input=False)
+    first = errors[0]
+    if first["type"] == "json_invalid":
+        surrogate = _lone_surrogate_at(raw)
+        if surrogate is not None:
+            return Invalid(f"{surrogate}: must be valid Unicode text (no lone surrogates)", field=surrogate)
+        return BadJSON(f"the body is not valid JSON: {first['ctx']['error']}", field="body")
+    if source == "query":
+        unknown = [field_name(e["loc"]) for e in errors if e["type"] == "extra_forbidden"]
+        if unknown:
+            return UnknownParameter(f"unknown query parameter(s): {', '.join(unknown)}", field=unknown[0])
+    loc = tuple(first["loc"])
+    cause = first.get("ctx", {}).get("error")
+    if isinstance(cause, FieldError):
+        loc += tuple(cause.field.split("."))
+    field = field_name(loc) or source
+    return Invalid(_message(first, field), field=field)
+
+
+def _lone_surrogate_at(raw: bytes | None) -> str | None:
+    """Where a body the strict parser refused holds a lone surrogate escape ("\\ud800"): Python's own
+    parser accepts those, so the field can be named.  None if it is not that (then: malformed)."""
+    if not raw:
+        return None
+    try:
+        data = json.loads(raw)
+        return _first_surrogate(data, ())
+    except (ValueError, RecursionError):  # not JSON even to Python, or nested deeper than we walk
+        return None
+
+
+def _first_surrogate(value, loc: tuple) -> str | None:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return field_name(loc) or "body"
+        return None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _first_surrogate(key, loc) if isinstance(key, str) else None
+        found = found or _first_surrogate(item, (*loc, key))
+        if found:
+            return found
+    return None

@@ -1,0 +1,62 @@
+"""The OpenAPI document and the interactive docs: served without login and without the internet."""
+
+from __future__ import annotations
+
+import re
+
+from gridflow.schemas.common import DB_INT_MAX
+
+DOC_ROUTES = {"/api/v1/openapi.json", "/api/v1/docs"}
+
+
+def api_routes(app) -> set[tuple[str, str]]:
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
+        if path.startswith("/api/v1/") and path not in DOC_ROUTES:
+            routes |= {(path, m.lower()) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    return routes
+
+
+def test_the_document_describes_every_api_route_with_its_schemas_and_errors(app, client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    doc = response.json
+    assert doc["openapi"].startswith("3.1")
+    documented = {(path, method) for path, ops in doc["paths"].items() for method in ops}
+    assert documented == api_routes(app)
+    schemas = doc["components"]["schemas"]
+    assert doc["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
+    assert set(schemas["ErrorResponse"]["required"]) == {"error"}
+    assert {"code", "message", "field"} <= set(schemas["ErrorDetail"]["properties"])
+    for (path, method), op in ((k, doc["paths"][k[0]][k[1]]) for k in documented):
+        ok = [code for code in op["responses"] if code.startswith("2")]
+        assert len(ok) == 1 and "$ref" in op["responses"][ok[0]]["content"]["application/json"]["schema"]
+        for code, answer in op["responses"].items():
+            if not code.startswith("2"):
+                assert answer["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorResponse")
+        assert "400" in op["responses"]  # malformed input, unknown query parameters
+        if method == "post":
+            assert {"413", "415", "422"} <= set(op["responses"]) and "requestBody" in op
+        public = path in ("/api/v1/auth/token", "/api/v1/categories", "/api/v1/locate")
+        assert op.get("security") == ([] if public else [{"bearer": []}]), path
+        assert public or "401" in op["responses"]
+    case_id = next(p for p in doc["paths"]["/api/v1/cases/{case_id}"]["get"]["parameters"] if p["name"] == "case_id")
+    assert case_id["schema"]["maximum"] == DB_INT_MAX
+    search = {p["name"] for p in doc["paths"]["/api/v1/cases"]["get"]["parameters"]}
+    assert search == {"state", "level", "division", "category", "kind", "overdue", "page", "per_page"}
+    assert set(schemas["PartyInput"]["required"]) == {"name", "role"}
+
+
+def test_the_interactive_docs_load_only_what_the_server_serves(client):
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert len(assets) == 3 and all(a.startswith("/static/") for a in assets), assets
+    assert "//" not in html.replace("http://www.w3.org", "")  # nothing from another host
+    for asset in assets:
+        served = client.get(asset)
+        assert served.status_code == 200 and served.get_data(), asset
+        served.close()
+    assert "/api/v1/openapi.json" in html
