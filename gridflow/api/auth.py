@@ -7,7 +7,7 @@ from functools import wraps
 from flask import current_app, g, request
 
 from gridflow.api import bp
-from gridflow.cases.validate import obj, text
+from gridflow.cases.validate import obj, secret, text
 from gridflow.db import get_db
 from gridflow.errors import Invalid, Unauthorized
 from gridflow.people import users
@@ -23,7 +23,7 @@ def json_body() -> dict:
 @bp.post("/auth/token")
 def token():
     body = json_body()
-    username, password = text(body, "username", max_len=64), text(body, "password", max_len=200)
+    username, password = text(body, "username", max_len=64), secret(body, "password")
     with get_db().session() as s:
         user = users.authenticate(s, username, password)
         return {

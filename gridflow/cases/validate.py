@@ -32,6 +32,18 @@ def text(data: dict, key: str, *, required: bool = True, max_len: int = 4000, pr
     return value.strip()
 
 
+def secret(data: dict, key: str, *, max_len: int = 200) -> str:
+    """A password: required, and taken exactly as typed (never trimmed: spaces are characters)."""
+    value = data.get(key)
+    if value is None or value == "":
+        raise Invalid(f"{key} is required", field=key)
+    if not isinstance(value, str):
+        raise Invalid(f"{key} must be a string", field=key)
+    if len(value) > max_len:
+        raise Invalid(f"{key} is longer than {max_len} characters", field=key)
+    return value
+
+
 def choice(data: dict, key: str, options, *, required: bool = True, prefix: str = "") -> str | None:
     value = text(data, key, required=required, max_len=64, prefix=prefix)
     if value is not None and value not in options:
