@@ -11,6 +11,7 @@ page and the landing never link to nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import current_app, url_for
@@ -45,7 +46,17 @@ NAV: list[NavItem] = []
 LANDING: dict[str, str] = {}  # role -> endpoint; default START
 
 
-def add(endpoint, label, roles=ROLES, description=None, order: int = 100, landing_for=()) -> None:
+def add(
+    endpoint: str,
+    label: str,
+    roles: Iterable[str] = ROLES,
+    description: str | None = None,
+    order: int = 100,
+    landing_for: Iterable[str] = (),
+) -> None:
+    """Show `endpoint` in the menu and on the start page to these roles (lower `order` first); the
+    roles in `landing_for` land on it after logging in.  Adding an endpoint again replaces it."""
+    NAV[:] = [item for item in NAV if item.endpoint != endpoint]
     NAV.append(NavItem(endpoint, label, frozenset(roles), description, order))
     NAV.sort(key=lambda item: item.order)
     for role in landing_for:
