@@ -147,3 +147,14 @@ def test_an_unknown_user_and_a_wrong_password_read_the_same(client, runner, tmp_
     wrong = post_form(client, "/login", {"username": "gw1", "password": "wrong-password"})
     assert unknown.status_code == wrong.status_code == 422
     assert unknown.text.replace("nobody", "gw1") == wrong.text.replace(csrf_token(wrong.text), csrf_token(unknown.text))
+
+
+def test_a_failure_inside_a_page_shows_an_error_page_and_the_api_a_json_500(app, client):
+    def broken():
+        raise RuntimeError("boom")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the handler answers
+    app.add_url_rule("/broken", "broken", broken)
+    page = client.get("/broken", headers=HTML)
+    assert page.status_code == 500 and "系统出现问题" in page.text and "boom" not in page.text
+    assert client.get("/broken").json["error"]["code"] == "internal_server_error"

@@ -92,12 +92,13 @@ def test_the_language_switch_turns_pages_english_and_is_remembered(page, screens
     assert page.get_attribute("html", "lang") == "zh-Hans"
 
 
-def test_a_form_whose_csrf_token_is_gone_is_refused(page):
+def test_a_form_whose_csrf_token_is_gone_is_refused(page, screenshot):
     log_in(page, "gw1")
     page.evaluate("() => document.querySelector('form.logout input[name=csrf_token]').remove()")
     page.get_by_role("button", name="退出").click()
     page.wait_for_load_state()
     assert "此表单已过期或并非来自本站" in page.inner_text("main")
+    screenshot("refused")
     page.goto("/start")
     assert page.url.endswith("/start")  # still logged in: the forged logout did nothing
 
