@@ -158,3 +158,10 @@ def test_a_failure_inside_a_page_shows_an_error_page_and_the_api_a_json_500(app,
     page = client.get("/broken", headers=HTML)
     assert page.status_code == 500 and "系统出现问题" in page.text and "boom" not in page.text
     assert client.get("/broken").json["error"]["code"] == "internal_server_error"
+
+
+def test_the_workflow_on_the_about_page_reads_in_the_language_of_the_page(client):
+    chinese = client.get("/", headers=HTML).text
+    assert "<td>上交</td><td>待受理或办理中</td>" in chinese and "调解员、督导员或系统" in chinese
+    english = client.get("/?lang=en", headers=HTML).text
+    assert "<td>escalate</td><td>waiting or handling</td>" in english and "Mediator, Supervisor, or System" in english

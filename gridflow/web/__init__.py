@@ -5,7 +5,8 @@ What every page stands on lives here, and later pages reuse it:
   `role_required`, and `log_in`/`log_out`;
 - `forms`: `Form`, the submitted values and the domain's errors by field, for the macros in
   `templates/macros/forms.html` (error summary, labelled fields);
-- `nav`: the navigation by role (`nav.add(...)`), role names, the page each role lands on;
+- `nav`: the navigation by role (`nav.add(...)`), the page each role lands on;
+- `labels`: names of roles, levels, states, events, duties … in the page's language (`|label("state")`);
 - `errors`: HTML error pages for browsers (the API keeps its JSON);
 - `templates/base.html`: the layout (header with name, role, area, language switch, notification
   bell slot, navigation; skip link; main landmark).
@@ -15,4 +16,4 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
-from gridflow.web import account, context, pages  # noqa: E402,F401  (routes register on import)
+from gridflow.web import account, context, labels, pages  # noqa: E402,F401  (routes register on import)

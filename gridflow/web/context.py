@@ -9,6 +9,7 @@ from flask import request
 from gridflow.clock import iso_local
 from gridflow.web import bp, nav
 from gridflow.web.auth import current_actor
+from gridflow.web.labels import label
 
 
 def switch_language_url(lang: str) -> str:
@@ -24,7 +25,7 @@ def page_context() -> dict:
     return {
         "actor": actor,
         "nav_items": nav.items_for(actor),
-        "role_name": nav.ROLE_NAMES.get(actor.role, actor.role) if actor else None,
+        "role_name": label(actor.role, "role") if actor else None,
         "area": nav.area_label(actor) if actor else None,
         "switch_language_url": switch_language_url,
     }

@@ -1,4 +1,4 @@
-"""Navigation by role, role names, and where each role lands after logging in.
+"""Navigation by role, and where each role lands after logging in.
 
 A page module registers itself once, at import:
 
@@ -18,14 +18,8 @@ from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from gridflow.workflow.rules import ADMIN, GRID_WORKER, MEDIATOR, ROLES, SUPERVISOR, Actor
+from gridflow.workflow.rules import ADMIN, GRID_WORKER, ROLES, Actor
 
-ROLE_NAMES = {
-    GRID_WORKER: _l("Grid worker"),
-    MEDIATOR: _l("Mediator"),
-    SUPERVISOR: _l("Supervisor"),
-    ADMIN: _l("Administrator"),
-}
 START = "web.start"
 
 
