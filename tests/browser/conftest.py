@@ -7,8 +7,8 @@ Fixtures (each browser test runs on both back ends, like the rest of the suite):
 - `page`: a fresh browser context (Chinese, 1280×800; ask for another size with
   `@pytest.mark.viewport(360, 740)`) whose relative `page.goto("/login")` goes to the live server.
   Any request to a host other than 127.0.0.1 is refused and recorded (`network_guard.left`), and the
-  test fails if there was one; it fails too on a Content-Security-Policy violation or an uncaught
-  script error.  A screenshot of the last state is saved as
+  test fails if there was one; it fails too on a Content-Security-Policy violation, an uncaught
+  script error, or a script, style sheet, image or font of the page that does not load.  A screenshot of the last state is saved as
   test-artifacts/screenshots/<test>-<backend>.png (gitignored), passed or failed.
 - `screenshot(name, full_page=True)`: one more screenshot now, <test>-<name>-<backend>.png.
 Helpers in tests/browser/helpers.py: `log_in`, `assert_axe_clean`.
@@ -48,6 +48,7 @@ LAUNCH_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 LOCAL_HOSTS = {"127.0.0.1"}
+ASSET_TYPES = {"script", "stylesheet", "image", "font", "manifest"}  # a page's own files must load
 
 
 def pytest_collection_modifyitems(items):
@@ -120,6 +121,16 @@ class NetworkGuard:
     def page_error(self, error) -> None:
         self.problems.append(f"uncaught script error: {error}")
 
+    def response(self, response) -> None:
+        if response.status >= 400 and response.request.resource_type in ASSET_TYPES:
+            self.problems.append(f"asset {response.url} answered {response.status}")
+
+    def request_failed(self, request) -> None:
+        # (a missing style sheet arrives as a failure: its error page is not text/css, and nosniff stops it)
+        local = urlsplit(request.url).hostname in LOCAL_HOSTS
+        if local and request.resource_type in ASSET_TYPES:
+            self.problems.append(f"asset {request.url} did not load: {request.failure}")
+
 
 @pytest.fixture
 def network_guard() -> NetworkGuard:
@@ -147,6 +158,8 @@ def page(browser, live_server, network_guard, request):
     tab = context.new_page()
     tab.on("console", network_guard.console)
     tab.on("pageerror", network_guard.page_error)
+    tab.on("response", network_guard.response)
+    tab.on("requestfailed", network_guard.request_failed)
     try:
         yield tab
     finally:
