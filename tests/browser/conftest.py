@@ -23,7 +23,9 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.error import HTTPError
 from urllib.parse import urlsplit
+from urllib.request import urlopen
 
 import pytest
 from flask import Flask
@@ -88,10 +90,26 @@ class LiveServer:
     backend: str
 
 
+def whole_answers(app):
+    """Each answer read completely before it is sent.  Werkzeug's server skips closing an answer when
+    the browser hangs up mid-way (as it does when a test moves to the next page while files load),
+    which leaves a static file open and fails a later test with a ResourceWarning."""
+
+    def wsgi(environ, start_response):
+        answer = app(environ, start_response)
+        try:
+            return [b"".join(answer)]
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(app, runner, tmp_path, db, backend):
     setup_city(runner, tmp_path, db)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, whole_answers(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="gridflow-live-server", daemon=True)
     thread.start()
     try:
@@ -106,6 +124,7 @@ def live_server(app, runner, tmp_path, db, backend):
 class NetworkGuard:
     left: list[str] = field(default_factory=list)  # requests refused because they left 127.0.0.1
     problems: list[str] = field(default_factory=list)  # CSP violations, uncaught script errors
+    failed_assets: set[str] = field(default_factory=set)
 
     def route(self, route) -> None:
         if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
@@ -126,10 +145,22 @@ class NetworkGuard:
             self.problems.append(f"asset {response.url} answered {response.status}")
 
     def request_failed(self, request) -> None:
-        # (a missing style sheet arrives as a failure: its error page is not text/css, and nosniff stops it)
-        local = urlsplit(request.url).hostname in LOCAL_HOSTS
-        if local and request.resource_type in ASSET_TYPES:
-            self.problems.append(f"asset {request.url} did not load: {request.failure}")
+        if urlsplit(request.url).hostname in LOCAL_HOSTS and request.resource_type in ASSET_TYPES:
+            self.failed_assets.add(request.url)
+
+    def missing_assets(self) -> list[str]:
+        """Of the page's own files that failed in the browser, those the server does not have.  (A
+        missing style sheet or script arrives as a failure, not an answer: its error page is not CSS or
+        JavaScript and nosniff stops it; a file cut short because the page went elsewhere fails too,
+        but is there.)"""
+        missing = []
+        for url in sorted(self.failed_assets):
+            try:
+                with urlopen(url, timeout=10):
+                    pass
+            except HTTPError as error:
+                missing.append(f"asset {url} answered {error.code}")
+        return missing
 
 
 @pytest.fixture
@@ -168,7 +199,8 @@ def page(browser, live_server, network_guard, request):
         finally:
             context.close()
     assert not network_guard.left, f"requests that left 127.0.0.1: {network_guard.left}"
-    assert not network_guard.problems, "\n".join(network_guard.problems)
+    problems = network_guard.problems + network_guard.missing_assets()
+    assert not problems, "\n".join(problems)
 
 
 @pytest.fixture
