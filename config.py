@@ -28,6 +28,11 @@ class Config:
     MAX_CONTENT_LENGTH = 1024 * 1024  # request bodies: 413 beyond this
     SCHEDULER_LOCK = str(INSTANCE / "scheduler.lock")
     BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"  # dates on pages
+    # Pages: a login lasts this long after the last request (seconds); the cookie is signed and dated.
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+    # Behind a reverse proxy: how many X-Forwarded-* hops to believe (0: none, the headers are ignored).
+    TRUSTED_PROXIES = 0
 
     @classmethod
     def from_env(cls) -> dict:
@@ -44,6 +49,8 @@ class Config:
             "DUPLICATE_WINDOW_HOURS",
             "SWEEP_INTERVAL_SECONDS",
             "MAX_EXTENSIONS_PER_LEVEL",
+            "PERMANENT_SESSION_LIFETIME",
+            "TRUSTED_PROXIES",
         ):
             if os.environ.get(key):
                 try:
@@ -54,6 +61,8 @@ class Config:
         if extensions != int(extensions) or extensions < 0:
             raise SystemExit(f"configuration: MAX_EXTENSIONS_PER_LEVEL={extensions} must be a whole number ≥ 0")
         values["MAX_EXTENSIONS_PER_LEVEL"] = int(extensions)
+        values["PERMANENT_SESSION_LIFETIME"] = int(values["PERMANENT_SESSION_LIFETIME"])
+        values["TRUSTED_PROXIES"] = int(values["TRUSTED_PROXIES"])
         if not 0 < values["WARN_SHARE"] < 1:
             raise SystemExit(f"configuration: WARN_SHARE={values['WARN_SHARE']} must lie between 0 and 1")
         return values

@@ -99,6 +99,13 @@ ensure_postgis() {
     pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null
 }
 
+# Debian's Chromium for the browser tests (Playwright drives it; it cannot download a browser here),
+# with CJK fonts so that pages and their screenshots show Chinese.
+ensure_chromium() {
+    ( apt_install chromium fonts-noto-cjk ) || return 1
+    [ -x /usr/bin/chromium ]
+}
+
 cmd_serve() {
     ensure_spatialite
     ensure_assets
@@ -127,6 +134,12 @@ cmd_test() {
         die "PostGIS is not reachable on 127.0.0.1:5432 and CI=true: the PostGIS half of the suite cannot run"
     else
         say "PostGIS not reachable: PostGIS tests will be skipped (they fail under CI=true)"
+    fi
+    if ! ensure_chromium; then
+        if [ "${CI:-}" = true ]; then
+            die "Chromium could not be installed (apt-get install chromium) and CI=true: the browser tests cannot run"
+        fi
+        say "Chromium not available: browser tests (tests/browser) will be skipped (they fail under CI=true)"
     fi
     exec python -m pytest "$@"
 }

@@ -21,16 +21,18 @@ def create_app(overrides: dict | None = None) -> Flask:
     ):
         app.logger.warning("SECRET_KEY is the development default: set it, or anyone can forge API tokens")
 
-    from gridflow import cli, db, i18n
+    from gridflow import cli, db, i18n, security
     from gridflow.api import errors
 
     db.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
+    security.init_app(app)
     cli.init_app(app)
     from gridflow.api import bp as api_bp
     from gridflow.web import bp as web_bp
 
+    security.csrf.exempt(api_bp)  # bearer tokens, never sent by a browser on its own: no CSRF to fear
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
     return app

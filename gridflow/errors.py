@@ -1,15 +1,27 @@
-"""Domain errors with the HTTP status they map to; one handler renders them (gridflow.errors)."""
+"""Domain errors with the HTTP status they map to; one handler renders them (gridflow.api.errors as JSON,
+gridflow.web.forms and gridflow.web.errors on pages)."""
 
 from __future__ import annotations
+
+
+def N_(message: str) -> str:
+    """Marks a constant English message for the translation catalogue (`pybabel extract -k N_`); the
+    text itself stays English here, and pages translate it when they show it."""
+    return message
 
 
 class GridflowError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, field: str | None = None, **extra):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, field: str | None = None, *, params: dict | None = None, **extra):
+        """`message` is English.  Pages show it translated: give it as a constant template marked
+        with `N_` (so it lands in the catalogue) and its variable parts in `params`
+        (`Invalid(N_("at least %(min)d characters"), field="password", params={"min": 10})`)."""
+        self.template = message
+        self.params = params or {}
+        self.message = message % self.params if params else message
+        super().__init__(self.message)
         self.field = field
         self.extra = extra
 

@@ -1,4 +1,4 @@
-"""One place where errors become HTTP responses: `{"error": {"code", "message", "field"?}}`."""
+"""One place where errors become HTTP responses: `{"error": {"code", "message", "field"?}}`, or an HTML\nerror page for a browser asking for a page (gridflow.web.errors)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,19 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 
 def init_app(app: Flask) -> None:
+    from gridflow.web.errors import error_page, wants_page  # browsers asking for a page get HTML
+    from gridflow.web.forms import translated
+
     @app.errorhandler(GridflowError)
     def _domain(exc: GridflowError):
+        if wants_page():
+            return error_page(exc.status, translated(exc), exc)
         return jsonify(error=exc.to_dict()), exc.status
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
+        if exc.code is not None and exc.code < 400:  # a redirect raised by routing (e.g. a trailing slash)
+            return exc
+        if wants_page():
+            return error_page(exc.code or 500, None, exc)
         return error_response(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)

@@ -11,7 +11,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
-from gridflow.errors import Invalid, NotFound, Unauthorized
+from gridflow.db import Database
+from gridflow.errors import N_, Invalid, NotFound, Unauthorized
 from gridflow.hotpath import HotStatement, rows_of_each
 from gridflow.models import Division, Grid, User, Worker
 from gridflow.workflow.rules import GRID_WORKER, ROLES, Actor
@@ -19,6 +20,8 @@ from gridflow.workflow.rules import GRID_WORKER, ROLES, Actor
 # Production cost parameters (argon2-cffi defaults); the test suite swaps in a cheap hasher.
 _hasher = PasswordHasher()
 TOKEN_SALT = "gridflow-api-token"
+PASSWORD_MIN_LENGTH = 10
+PASSWORD_MAX_LENGTH = 200
 
 
 def add_user(
@@ -72,19 +75,74 @@ def add_user(
 
 
 def authenticate(session: Session, username: str, password: str) -> User:
-    user = session.scalars(select(User).where(User.username == username, User.active.is_(True))).first()
-    try:
-        if user is None:
-            raise VerifyMismatchError()
-        _hasher.verify(user.password_hash, password)
-    except (VerifyMismatchError, InvalidHashError):
-        raise Unauthorized("wrong username or password") from None
+    """The active user with this name and password.  A password is checked as typed (never trimmed)."""
+    if not username or not username.strip():
+        raise Invalid(N_("Enter your user name"), field="username")
+    if not password:
+        raise Invalid(N_("Enter your password"), field="password")
+    user = session.scalars(select(User).where(User.username == username.strip(), User.active.is_(True))).first()
+    if user is None or not _password_matches(user.password_hash, password):
+        raise Unauthorized(N_("Wrong user name or password"), field="password")
     return user
 
 
+def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+def check_password_rule(username: str, password: str, field: str = "password") -> None:
+    """The one password rule (pages, API, CLI): at least PASSWORD_MIN_LENGTH characters and not the
+    user name.  A password is taken as typed, never trimmed: spaces count."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise Invalid(
+            N_("The password must be at least %(min)d characters long"),
+            field=field,
+            params={"min": PASSWORD_MIN_LENGTH},
+        )
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise Invalid(
+            N_("The password must be at most %(max)d characters long"),
+            field=field,
+            params={"max": PASSWORD_MAX_LENGTH},
+        )
+    if password.strip().casefold() == username.strip().casefold():
+        raise Invalid(N_("The password must not be the user name"), field=field)
+
+
+def change_password(db: Database, user_id: int, old_password: str, new_password: str) -> User:
+    """A user changes his own password (he proves the old one).  Every token and web session issued
+    under the old one stops working (see `credential_stamp`)."""
+    with db.session(write=True) as session:
+        user = session.get(User, user_id)
+        if user is None or not user.active:
+            raise Unauthorized(N_("Your session has ended: log in again"))
+        if not old_password:
+            raise Invalid(N_("Enter your current password"), field="old_password")
+        if not _password_matches(user.password_hash, old_password):
+            raise Invalid(N_("The current password is wrong"), field="old_password")
+        if not new_password:
+            raise Invalid(N_("Enter a new password"), field="new_password")
+        check_password_rule(user.username, new_password, field="new_password")
+        if new_password == old_password:
+            raise Invalid(N_("The new password must differ from the current one"), field="new_password")
+        user.password_hash = _hasher.hash(new_password)
+        return user
+
+
+def credential_stamp(password_hash: str) -> str:
+    """What a token or a web session is bound to: when it changes, they stop working.  Today the tail
+    of the password hash, so a new password ends them all.  Issue 8 replaces it with a per-user token
+    version (bumped also by disabling, role, area and grid changes): change it here and in
+    `_current_actor`'s query, and tokens and sessions both follow."""
+    return password_hash[-16:]
+
+
 def make_token(secret: str, user: User) -> str:
-    # The token names the password hash it was issued under: changing the password revokes it.
-    return _serializer(secret).dumps({"u": user.id, "p": user.password_hash[-16:]})
+    # The token carries the credential stamp it was issued under: when that changes, it is revoked.
+    return _serializer(secret).dumps({"u": user.id, "p": credential_stamp(user.password_hash)})
 
 
 @lru_cache(maxsize=4)
@@ -102,6 +160,7 @@ _TOKEN_USER = HotStatement(  # every authenticated request
         User.worker_id,
         User.active,
         User.password_hash,
+        Division.name,
     )
     .outerjoin(Division, User.division_id == Division.id)
     .where(User.id == bindparam("uid"))
@@ -121,12 +180,29 @@ def actor_for_token(conn: Connection, secret: str, token: str, max_age: int) -> 
     except BadSignature:
         raise Unauthorized("invalid token") from None
     uid = data.get("u") if isinstance(data, dict) else None
-    if not isinstance(uid, int):
+    actor = _current_actor(conn, uid, data.get("p")) if isinstance(uid, int) else None
+    if actor is None:
         raise Unauthorized("invalid token")
+    return actor
+
+
+def actor_for_session(conn: Connection, uid: object, stamp: object) -> Actor:
+    """The user of a web session (its cookie is signed and dated by Flask: `uid` and `stamp` are what
+    the login put there)."""
+    actor = _current_actor(conn, uid, stamp) if isinstance(uid, int) else None
+    if actor is None:
+        raise Unauthorized(N_("Your session has ended: log in again"))
+    return actor
+
+
+def _current_actor(conn: Connection, uid: int, stamp: object) -> Actor | None:
+    """Who user `uid` is now: read afresh on every request, for API tokens and web sessions alike.
+    None when the account is gone or disabled, or its credentials changed since `stamp` was issued."""
     user_rows, grid_rows = rows_of_each(conn, [(_TOKEN_USER, {"uid": uid}), (_USER_GRIDS, {"uid": uid})])
     if not user_rows:
-        raise Unauthorized("invalid token")
-    uid, name, role, division_id, level, worker_id, active, password_hash = user_rows[0]
-    if not active or password_hash[-16:] != data.get("p"):
-        raise Unauthorized("invalid token")
-    return Actor(uid, name, role, division_id, level, worker_id, frozenset(r[0] for r in grid_rows))
+        return None
+    uid, name, role, division_id, level, worker_id, active, password_hash, division_name = user_rows[0]
+    if not active or credential_stamp(password_hash) != stamp:
+        return None
+    grids = frozenset(r[0] for r in grid_rows)
+    return Actor(uid, name, role, division_id, level, worker_id, grids, division_name)

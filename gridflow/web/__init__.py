@@ -1,17 +1,19 @@
-"""Pages for people.  For now the landing page; the grid-worker, mediator and supervisor pages come
-with their own issue and will use the JSON API."""
+"""Pages for people: server-rendered Jinja2, htmx for small enhancements (README, "Pages").
 
-from flask import Blueprint, render_template
-from flask_babel import get_locale
+What every page stands on lives here, and later pages reuse it:
+- `auth`: who is logged in (`current_actor`, the same `Actor` the API resolves), `login_required`,
+  `role_required`, and `log_in`/`log_out`;
+- `forms`: `Form`, the submitted values and the domain's errors by field, for the macros in
+  `templates/macros/forms.html` (error summary, labelled fields);
+- `nav`: the navigation by role (`nav.add(...)`), the page each role lands on;
+- `labels`: names of roles, levels, states, events, duties … in the page's language (`|label("state")`);
+- `errors`: HTML error pages for browsers (the API keeps its JSON);
+- `templates/base.html`: the layout (header with name, role, area, language switch, notification
+  bell slot, navigation; skip link; main landmark).
+"""
 
-from gridflow.workflow import table
-from gridflow.workflow.categories import CATEGORIES, LEVELS
+from flask import Blueprint
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
-
-@bp.get("/")
-def index():
-    return render_template(
-        "index.html", rows=table.TABLE, categories=CATEGORIES.values(), levels=LEVELS, lang=get_locale().language
-    )
+from gridflow.web import account, context, labels, pages  # noqa: E402,F401  (routes register on import)

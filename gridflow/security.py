@@ -1,0 +1,102 @@
+"""Web basics in one place: security headers on every answer, the session cookie, CSRF, the proxy.
+
+- Content-Security-Policy: everything from this server only; no inline script or style, no eval, no
+  plugins, no framing, forms post only here.  A view that needs more says so with `relax_csp` (the
+  relaxation is per view, so one page's exception never weakens another).
+- `Cache-Control: no-store` on every answer except static files: pages and API answers may carry
+  personal data or tokens, and a shared office computer's cache must not keep them.
+- Session cookie: HttpOnly, SameSite=Lax, and Secure whenever the request came over https (as the
+  proxy says, if `TRUSTED_PROXIES` is set: werkzeug's ProxyFix then believes that many X-Forwarded-*
+  hops; without it those headers are ignored, so a client cannot claim https or another address).
+- CSRF (Flask-WTF): every POST/PUT/PATCH/DELETE must carry the session's token (form field
+  `csrf_token`, or the `X-CSRFToken` header for htmx).  The JSON API is exempt: it authenticates by
+  bearer token, which a browser never sends on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+CSP: dict[str, str] = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data: blob:",  # data: for icons inside vendor style sheets; blob: for photo previews
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "worker-src": "'self'",
+    "manifest-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    # Same-origin requests keep their Referer (Flask-WTF checks it on https); other sites get none.
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+STATIC_ENDPOINTS = ("static",)
+
+csrf = CSRFProtect()
+
+
+def relax_csp(**directives: str) -> Callable:
+    """Widen the policy for one view: `@relax_csp(style_src="'self' 'unsafe-inline'")` replaces that
+    directive (underscores for dashes) on this view's answers only."""
+    extra = {name.replace("_", "-"): value for name, value in directives.items()}
+    unknown = set(extra) - set(CSP)
+    if unknown:
+        raise ValueError(f"unknown CSP directives: {', '.join(sorted(unknown))}")
+
+    def mark(view: Callable) -> Callable:
+        view.csp_relaxed = extra  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def content_security_policy(app: Flask) -> str:
+    view = app.view_functions.get(request.endpoint or "")
+    policy = CSP | getattr(view, "csp_relaxed", {})
+    return "; ".join(f"{name} {value}" for name, value in policy.items())
+
+
+class SessionCookie(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, Secure whenever this request came over https."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
+def init_app(app: Flask) -> None:
+    app.config.update(
+        SESSION_COOKIE_NAME="gridflow_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # A form's token lives as long as the session that holds it (the session has its own lifetime).
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.session_interface = SessionCookie()
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+        )
+    csrf.init_app(app)
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", content_security_policy(app))
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        if (request.endpoint or "").rsplit(".", 1)[-1] not in STATIC_ENDPOINTS:
+            response.headers["Cache-Control"] = "no-store"
+        return response

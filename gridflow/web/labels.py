@@ -1,0 +1,84 @@
+"""What the codes of the domain are called on pages, in the page's language.
+
+Templates: `{{ case.state|label("state") }}`, `{{ row.who|labels("role", "or") }}` (a list); Python:
+`label("street", "level")`.  An unknown code shows as itself (never an error on a page).
+"""
+
+from __future__ import annotations
+
+from babel.lists import format_list
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from gridflow.web import bp
+
+LABELS = {
+    "role": {
+        "grid_worker": _l("Grid worker"),
+        "mediator": _l("Mediator"),
+        "supervisor": _l("Supervisor"),
+        "admin": _l("Administrator"),
+        "system": _l("System"),
+    },
+    "level": {"community": _l("community"), "street": _l("street"), "county": _l("county"), "city": _l("city")},
+    "state": {
+        "reported": _l("waiting for on-site check"),
+        "open": _l("waiting"),
+        "handling": _l("handling"),
+        "resolved": _l("resolved, waiting for verification"),
+        "closed": _l("closed"),
+        "referred": _l("referred"),
+        "rejected": _l("rejected"),
+        "merged": _l("merged"),
+    },
+    "event": {
+        "file": _l("file"),
+        "reject": _l("reject"),
+        "merge": _l("merge"),
+        "claim": _l("claim"),
+        "release": _l("release"),
+        "escalate": _l("escalate"),
+        "return": _l("return"),
+        "record": _l("record a session"),
+        "extend": _l("extend"),
+        "resolve": _l("resolve"),
+        "refer": _l("refer"),
+        "verify": _l("verify"),
+        "rework": _l("rework"),
+        "follow_up": _l("follow-up visit"),
+        "flag_overdue": _l("flag as overdue"),
+    },
+    "input": {
+        "reason": _l("reason"),
+        "outcome": _l("outcome"),
+        "session": _l("mediation session"),
+        "settlement": _l("settlement"),
+        "referral": _l("referral"),
+        "visit": _l("visit"),
+        "extend_by": _l("extension"),
+        "into": _l("case merged into"),
+    },
+    "duty": {
+        "general": _l("general grid work"),
+        "stability": _l("stability information"),
+        "mediation": _l("dispute mediation"),
+        "safety": _l("work safety"),
+        "order": _l("public order"),
+    },
+    "unit": {"emergency_hours": _l("hours"), "working_hours": _l("working hours"), "working_days": _l("working days")},
+    "kind": {"incident": _l("incident"), "dispute": _l("dispute")},
+}
+
+
+@bp.app_template_filter("label")
+def label(code: str | None, kind: str) -> str:
+    if code is None:
+        return ""
+    return str(LABELS[kind].get(code, code))
+
+
+@bp.app_template_filter("labels")
+def labels(codes, kind: str, style: str = "standard") -> str:
+    """Several codes as one list in the language's style: `a, b, and c` / `甲、乙和丙`; with
+    style="or", `a, b, or c` / `甲、乙或丙`."""
+    return format_list([label(code, kind) for code in codes], style=style, locale=get_locale() or "zh")

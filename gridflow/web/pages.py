@@ -1,0 +1,28 @@
+"""The public description page (what GridFlow is, its API and workflow) and the start page."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+
+from gridflow.clock import utcnow
+from gridflow.web import bp, nav
+from gridflow.web.auth import current_actor, login_required
+from gridflow.workflow import table
+from gridflow.workflow.categories import CATEGORIES, LEVELS
+
+nav.add("web.start", _l("Start"), description=_l("Your account and what you can do here"), order=0)
+nav.add("web.index", _l("About GridFlow"), description=_l("What GridFlow does, its API and workflow"), order=800)
+
+
+@bp.get("/")
+def index():
+    return render_template("index.html", rows=table.TABLE, categories=CATEGORIES.values(), levels=LEVELS)
+
+
+@bp.get("/start")
+@login_required
+def start():
+    actor = current_actor()
+    items = [item for item in nav.items_for(actor) if item.endpoint != "web.start"]
+    return render_template("start.html", items=items, now=utcnow())
