@@ -6,9 +6,12 @@ import copy
 import json
 
 import pytest
-from shapely.geometry import box, shape
+from shapely.geometry import LineString, MultiLineString, box, shape
+from sqlalchemy import select
 
-from geo.crs import from_wgs84
+from geo.crs import from_wgs84, length_m
+from gridflow.models import Entity, RoadStretch
+from gridflow.spatial import to_db
 from tests import fixtures as fx
 from tests.helpers import counts, invoke, load_fixture_city, write_json
 
@@ -39,8 +42,6 @@ def test_roads_export_one_feature_per_stretch_summing_to_the_road(runner, tmp_pa
     roads = [f["properties"] for f in export(runner, "entities")["features"] if f["properties"]["kind"] == "road"]
     assert [r["grid"] for r in roads] == ["410902001001001", "410902001001002", "410922100201001", "410922100201002"]
     assert {r["ref"] for r in roads} == {"R1"}
-    from geo.crs import length_m
-
     assert sum(r["length_m"] for r in roads) == pytest.approx(length_m(fx.ROAD), abs=0.01)
 
 
@@ -240,10 +241,6 @@ def test_a_missing_file_is_a_clear_error(runner, tmp_path):
 
 
 def test_reimporting_unchanged_grids_rewrites_nothing(runner, tmp_path, db):
-    from sqlalchemy import select
-
-    from gridflow.models import RoadStretch
-
     load_fixture_city(runner, tmp_path)
     with db.session() as s:
         before = sorted(s.scalars(select(RoadStretch.id)))
@@ -251,3 +248,47 @@ def test_reimporting_unchanged_grids_rewrites_nothing(runner, tmp_path, db):
     assert result.exit_code == 0 and "moved" not in result.output
     with db.session() as s:
         assert sorted(s.scalars(select(RoadStretch.id))) == before  # not deleted and re-inserted
+
+
+# A road whose vertices lie nowhere near grid edges (any real road): no stretch "outside every grid".
+CROSSING = LineString([(fx.X0 + 0.0123457, fx.Y0 + 0.0234567), (fx.X0 + 0.2012345, fx.Y0 + 0.1101234)])
+
+
+def road_stretches(runner) -> list[dict]:
+    return [f["properties"] for f in export(runner, "entities")["features"] if f["properties"]["kind"] == "road"]
+
+
+def test_a_road_crossing_grids_away_from_their_vertices_is_stored_as_stretches_summing_to_it(runner, tmp_path):
+    load_fixture_city(runner, tmp_path, with_entities=False)
+    path = write_json(tmp_path, "road.geojson", fx.fc([fx.feature(CROSSING, kind="road", ref="R2", name="斜街")]))
+    assert invoke(runner, "import-entities", path).exit_code == 0
+    stretches = road_stretches(runner)
+    assert None not in {s["grid"] for s in stretches} and len(stretches) >= 4
+    assert sum(s["length_m"] for s in stretches) == pytest.approx(length_m(CROSSING), abs=0.01)
+
+
+def test_reassign_resplits_roads_stored_by_the_old_rule_and_reports_them(runner, tmp_path, db):
+    load_fixture_city(runner, tmp_path)
+    path = write_json(tmp_path, "road.geojson", fx.fc([fx.feature(CROSSING, kind="road", ref="R2", name="斜街")]))
+    assert invoke(runner, "import-entities", path).exit_code == 0
+    right = road_stretches(runner)
+    with db.session() as s:  # what the old rule stored: the whole road once more, "outside every grid"
+        road = s.scalars(select(Entity).where(Entity.ref == "R2")).one()
+        s.add(
+            RoadStretch(
+                entity_id=road.id,
+                seq=99,
+                grid_id=None,
+                length_m=length_m(CROSSING),
+                geom=to_db(MultiLineString([CROSSING])),
+            )
+        )
+    assert len(road_stretches(runner)) == len(right) + 1
+
+    dry = invoke(runner, "reassign", "--dry-run")
+    assert dry.exit_code == 0 and "re-split 1 road(s)" in dry.output and "nothing stored" in dry.output
+    assert len(road_stretches(runner)) == len(right) + 1
+    done = invoke(runner, "reassign")
+    assert done.exit_code == 0 and "re-split 1 road(s)" in done.output and "moved" not in done.output
+    assert road_stretches(runner) == right
+    assert "re-split" not in invoke(runner, "reassign").output  # nothing left to mend

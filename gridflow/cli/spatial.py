@@ -86,6 +86,24 @@ for _what, _parse, _service, _help in IMPORTS:
     _import_command(_what, _parse, _service, _help)
 
 
+@cli.command("reassign")
+@click.option("--dry-run", is_flag=True, help="report what would change, store nothing")
+def reassign_cmd(dry_run: bool) -> None:
+    """Assign every entity to its grid again and split every road again; report what moved.
+
+    Run it once after an upgrade that changes the assignment rules (see README: Assignment rules)."""
+    from gridflow.places.assignment import reassign_all
+
+    with get_db().session() as session:
+        report = reassign_all(session)
+        if dry_run:
+            session.rollback()
+    for line in report.lines():
+        click.echo(line)
+    if dry_run:
+        click.echo("dry run: nothing stored")
+
+
 @cli.command("coverage")
 @click.argument("code")
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
