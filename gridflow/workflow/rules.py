@@ -36,14 +36,10 @@ def division_at(case, level: str) -> int | None:
 
 # -- guards: (case, actor) -> bool ----------------------------------------------------------------
 def owns_grid(case, actor: Actor) -> bool:
-    """A grid worker acts only on cases in his own grids."""
+    """A grid worker acts only on cases in his own grids (read at each request: a grid handed to
+    another worker changes hands at once).  Filing needs his on-site check even for his own reports
+    made elsewhere."""
     return actor.role == ADMIN or (actor.role == GRID_WORKER and case.grid_id in actor.grid_ids)
-
-
-def owns_grid_or_reported_it(case, actor: Actor) -> bool:
-    """Filing needs an on-site check: the grid's own worker, or the grid worker who reported it
-    from the field (he was there)."""
-    return owns_grid(case, actor) or (actor.role == GRID_WORKER and case.reporter_id == actor.id)
 
 
 def acts_at_level(case, actor: Actor) -> bool:
@@ -65,9 +61,10 @@ def at_city(case, actor: Actor) -> bool:
     return case.level == LEVELS[-1]
 
 
-def assignee_or_supervisor(case, actor: Actor) -> bool:
-    """Only the handler who claimed a case (or a supervisor of that level) may finish it."""
-    return actor.role in (SUPERVISOR, ADMIN, SYSTEM) or case.assignee_id == actor.id
+def handler_if_claimed(case, actor: Actor) -> bool:
+    """A claimed (`handling`) case is acted on by its handler or a supervisor of that level only,
+    whatever the event; an unclaimed (`open`) one by any of the level's staff."""
+    return case.state != "handling" or actor.role in (SUPERVISOR, ADMIN, SYSTEM) or case.assignee_id == actor.id
 
 
 def in_area(case, actor: Actor) -> bool:
