@@ -51,7 +51,7 @@ def case_event(case_id: int):
 @bp.get("/cases/<int:case_id>/timeline")
 @login_required
 def case_timeline(case_id: int):
-    return casechain.timeline(get_db(), g.actor, case_id)
+    return casechain.timeline(get_db(), g.actor, case_id, _policy().chain)
 
 
 @bp.get("/queue")

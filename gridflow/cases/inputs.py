@@ -105,7 +105,7 @@ def event_inputs(
         data["into"] = record["into"] = target.id
     if "session" in rw.needs:
         session = v.obj(payload.get("session"), "session")
-        data["session"] = {
+        data["session"] = record["session"] = {
             "summary": v.text(session, "summary", max_len=max_text, prefix="session."),
             "participants": v.text(session, "participants", required=False, max_len=500, prefix="session."),
         }

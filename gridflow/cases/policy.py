@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gridflow.chainkeys import chain_keys
+from gridflow.hashchain import KeyRing
 from gridflow.workflow.calendar import WorkCalendar
 
 
@@ -14,6 +16,7 @@ class Policy:
     duplicate_window_hours: float = 72.0
     max_text: int = 4000
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    chain: KeyRing | None = None  # the timeline chain's keys (none: no event can be written)
 
     @classmethod
     def from_config(cls, config) -> Policy:
@@ -23,4 +26,5 @@ class Policy:
             config["DUPLICATE_WINDOW_HOURS"],
             config["MAX_TEXT_LENGTH"],
             WorkCalendar(config["OFFICE_HOURS"]),
+            chain_keys(config),
         )

@@ -9,6 +9,7 @@ database or the clock: `now` and the calendar come in the event data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from gridflow.workflow.categories import CATEGORIES, LEVELS
 
@@ -139,3 +140,12 @@ def mark_closed(case, data: dict) -> None:
 
 def flag_overdue(case, data: dict) -> None:
     case.overdue_flagged_at = data["now"]
+
+
+# -- the mediation record -------------------------------------------------------------------------
+CONFIRMATION_DAYS = 30  # People's Mediation Law §33: joint application for judicial confirmation
+
+
+def confirmation_deadline(form: str, signed_at: datetime) -> date | None:
+    """Parties may jointly apply for judicial confirmation of a written agreement within 30 days."""
+    return (signed_at + timedelta(days=CONFIRMATION_DAYS)).date() if form == "written" else None
