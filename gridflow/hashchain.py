@@ -12,11 +12,12 @@ a forger would need the key to seal a shorter chain.
 Pure: no Flask, no database.  Entries are any objects with `seq` (1, 2, …), `prev_hash`, `hash` and
 `key_id`; the caller says what of an entry its hash covers (`content`).
 
-    ring = KeyRing.from_secrets(current_secret, retired_secrets)
-    link = ring.link(tail, content)               # tail: Anchor of the chain so far (EMPTY at first)
-    # store an entry with link.seq, link.prev_hash, link.hash, link.key_id, and the anchor
-    anchor = ring.anchor(scope, link)             # scope names the chain, e.g. "case:42" or "audit"
-    check = ring.verify(scope, entries, content, anchor)   # ChainCheck(valid, broken_at, reason)
+    ring = KeyRing.from_secrets(current_secret, retired_secrets)   # or gridflow.chainkeys.chain_keys(config)
+    link = ring.link(tail, content)          # tail: the stored Anchor (EMPTY at first); content: a dict
+    # store the entry with link.seq, link.prev_hash, link.hash, link.key_id; then, in the same
+    # transaction, the new anchor: ring.seal(scope, link.seq, link.hash)  (scope: "case:42", "audit", …)
+    check = ring.verify(scope, entries_in_seq_order, content_of_entry, stored_anchor)
+    # ChainCheck(valid, broken_at=seq of the first bad or missing entry, reason)
 """
 
 from __future__ import annotations
