@@ -154,28 +154,24 @@ def _segments(line: BaseGeometry) -> tuple[np.ndarray, np.ndarray]:
 
 def _cut_at_boundaries(index: GridIndex, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Segments a→b cut wherever they meet a grid boundary: the pieces' start and end points, in
-    order along each segment.  A cut lies at its parameter t along the segment (t = 0 and 1 keep the
-    road's own vertices exactly, so pieces that run along an edge keep the edge's coordinates)."""
+    order along the road.  A cut is the point GEOS finds on the boundary, ordered by its parameter t
+    along the segment; the road's own vertices stay as they are.  So a piece running along an edge
+    ends exactly on the edge's vertices, and lies on the edge as exactly as the data does."""
+    n = len(a)
     segments = shapely.linestrings(np.stack([a, b], axis=1))
     seg_idx, grid_idx = index.tree.query(segments, predicate="intersects")
-    cuts: list[list[float]] = [[0.0, 1.0] for _ in range(len(a))]
-    if len(seg_idx):
-        touching = shapely.intersection(segments[seg_idx], shapely.boundary(index.geoms[grid_idx]))
-        counts = shapely.get_num_coordinates(touching)
-        xy = shapely.get_coordinates(touching)
-        owner = np.repeat(seg_idx, counts)
-        d = b[owner] - a[owner]
-        t = np.einsum("ij,ij->i", xy - a[owner], d) / np.einsum("ij,ij->i", d, d)
-        for s, ti in zip(owner.tolist(), t.tolist()):
-            if CUT_EPS < ti < 1 - CUT_EPS:
-                cuts[s].append(ti)
-    starts, ends = [], []
-    for s, ts in enumerate(cuts):
-        ts = np.unique(ts)
-        ts = ts[np.concatenate([[True], np.diff(ts) > CUT_EPS])]  # cuts a rounding apart are one cut
-        ts[-1] = 1.0
-        points = a[s] + ts[:, None] * (b[s] - a[s])
-        points[0], points[-1] = a[s], b[s]
-        starts.append(points[:-1])
-        ends.append(points[1:])
-    return np.concatenate(starts), np.concatenate(ends)
+    touching = shapely.intersection(segments[seg_idx], shapely.boundary(index.geoms[grid_idx]))
+    xy = shapely.get_coordinates(touching)
+    owner = np.repeat(seg_idx, shapely.get_num_coordinates(touching))
+    d = b[owner] - a[owner]
+    t = np.einsum("ij,ij->i", xy - a[owner], d) / np.einsum("ij,ij->i", d, d)
+    inner = (t > CUT_EPS) & (t < 1 - CUT_EPS)
+    seg = np.concatenate([np.arange(n), np.arange(n), owner[inner]])
+    t = np.concatenate([np.zeros(n), np.ones(n), t[inner]])
+    points = np.concatenate([a, b, xy[inner]])
+    order = np.lexsort((t, seg))
+    seg, t, points = seg[order], t[order], points[order]
+    keep = np.concatenate([[True], (seg[1:] != seg[:-1]) | (np.diff(t) > CUT_EPS)])  # a rounding apart: one cut
+    seg, points = seg[keep], points[keep]
+    same = seg[1:] == seg[:-1]
+    return points[:-1][same], points[1:][same]

@@ -12,7 +12,7 @@ import pytest
 import shapely
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from shapely.geometry import LineString, MultiPoint, box
+from shapely.geometry import LineString, MultiPoint, Polygon, box
 from shapely.ops import voronoi_diagram
 
 from geo.assign import UNASSIGNED, GridIndex
@@ -46,18 +46,25 @@ def voronoi_tilings(draw) -> dict[str, shapely.Geometry]:
 
 
 @st.composite
-def square_tilings(draw) -> tuple[dict[str, shapely.Geometry], int, float]:
+def square_tilings(draw) -> tuple[dict[str, shapely.Geometry], int, tuple[float, float]]:
+    """Rectangles in an n × n lattice, or each cut along its SW–NE diagonal into two triangles (edges
+    no axis holds); each lattice vertex is computed once, so neighbours share their edges exactly."""
     n = draw(st.integers(1, 6))
-    side = SIZE / 8  # a power of two: every edge and vertex exact in floats
-    cells = [(i, j) for i in range(n) for j in range(n)]
-    dropped = draw(st.sets(st.sampled_from(cells), max_size=len(cells) // 3))
-    codes = draw(st.permutations([f"41090200100{k:04d}" for k in range(len(cells))]))
-    tiling = {
-        code: box(X0 + i * side, Y0 + j * side, X0 + (i + 1) * side, Y0 + (j + 1) * side)
-        for code, (i, j) in zip(codes, cells)
-        if (i, j) not in dropped
-    }
-    return tiling, n, side
+    sx, sy = SIZE / 8, SIZE / 16  # powers of two: every vertex exact, so the lattice is exactly straight
+    triangles = draw(st.booleans())
+
+    def xy(i: int, j: int) -> tuple[float, float]:
+        return X0 + i * sx, Y0 + j * sy
+
+    shapes = []
+    for i in range(n):
+        for j in range(n):
+            sw, se, ne, nw = xy(i, j), xy(i + 1, j), xy(i + 1, j + 1), xy(i, j + 1)
+            shapes += [Polygon([sw, se, ne]), Polygon([sw, ne, nw])] if triangles else [Polygon([sw, se, ne, nw])]
+    dropped = draw(st.sets(st.integers(0, len(shapes) - 1), max_size=len(shapes) // 3))
+    codes = draw(st.permutations([f"41090200100{k:04d}" for k in range(len(shapes))]))
+    tiling = {code: g for k, (code, g) in enumerate(zip(codes, shapes)) if k not in dropped}
+    return tiling, n, (sx, sy)
 
 
 # Road vertices as GeoJSON gives them (7 decimals, about 1 cm), a fifth of the box beyond each side.
@@ -137,15 +144,27 @@ def test_a_road_over_square_grids_splits_into_stretches_that_sum_to_it(tiling, p
 
 
 @st.composite
-def lattice_walks(draw, n: int, side: float) -> list[tuple[float, float]]:
-    """A walk along the squares' edges, from lattice vertex to lattice vertex."""
+def lattice_walks(draw, n: int) -> list[tuple[int, int]]:
+    """A walk along the cells' edges (and the rectangles' diagonals), lattice vertex to lattice vertex,
+    up to 3 cells a stride (a stride across several cells is cut inside the road's segment, at their
+    corners)."""
     i, j = draw(st.integers(0, n)), draw(st.integers(0, n))
     path = [(i, j)]
-    for di, dj in draw(st.lists(st.sampled_from([(1, 0), (-1, 0), (0, 1), (0, -1)]), min_size=1, max_size=10)):
-        i, j = min(max(i + di, 0), n), min(max(j + dj, 0), n)
+    strides = st.tuples(st.sampled_from([(1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, -1)]), st.integers(1, 3))
+    for (di, dj), k in draw(st.lists(strides, min_size=1, max_size=8)):
+        k = min(k, *(n - c if d > 0 else c for c, d in ((i, di), (j, dj)) if d))  # stay in the lattice
+        i, j = i + k * di, j + k * dj
         if (i, j) != path[-1]:
             path.append((i, j))
-    return [(X0 + i * side, Y0 + j * side) for i, j in path]
+    return path
+
+
+def unit_steps(path: list[tuple[int, int]]):
+    """The walk one square side at a time."""
+    for (i0, j0), (i1, j1) in zip(path, path[1:]):
+        di, dj = (i1 > i0) - (i1 < i0), (j1 > j0) - (j1 < j0)
+        for k in range(max(abs(i1 - i0), abs(j1 - j0))):
+            yield (i0 + k * di, j0 + k * dj), (i0 + (k + 1) * di, j0 + (k + 1) * dj)
 
 
 def expected_owner(tiling: dict, segment: LineString) -> str | None:
@@ -167,16 +186,21 @@ def expected_lengths(tiling: dict, coords, lat: float) -> dict:
 
 @PROPERTIES
 @given(data=st.data(), tiling=square_tilings())
-def test_a_road_along_shared_square_edges_goes_to_the_lowest_code(data, tiling):
-    cells, n, side = tiling
-    coords = data.draw(lattice_walks(n, side))
-    if len(coords) < 2:
+def test_a_road_along_shared_edges_of_a_lattice_goes_to_the_lowest_code(data, tiling):
+    cells, n, (sx, sy) = tiling
+    path = data.draw(lattice_walks(n))
+    if len(path) < 2:
         return
-    line = LineString(coords)
+    line = LineString([(X0 + i * sx, Y0 + j * sy) for i, j in path])
     index, stretches = split(cells, line)
     assert_stretches_add_up(line, stretches)
     got = {None if s.grid == UNASSIGNED else index.codes[s.grid]: s.length_m for s in stretches}
-    want = expected_lengths(cells, coords, reference_lat(line))
+    steps = [[(X0 + i * sx, Y0 + j * sy) for i, j in step] for step in unit_steps(path)]
+    want: dict = {}
+    for a, b in steps:
+        segment = LineString([a, b])
+        owner = expected_owner(cells, segment)
+        want[owner] = want.get(owner, 0.0) + length_m(segment, reference_lat(line))
     assert got.keys() == want.keys()
     for owner, length in want.items():
         assert got[owner] == close(length, 1e-9)
