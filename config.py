@@ -41,7 +41,7 @@ class Config:
         for key in ("SECRET_KEY", "DATABASE_URL", "GRIDFLOW_CHAIN_KEY"):
             if os.environ.get(key):
                 values[key] = os.environ[key]
-        if os.environ.get("GRIDFLOW_CHAIN_RETIRED_KEYS"):
+        if os.environ.get("GRIDFLOW_CHAIN_RETIRED_KEYS"):  # comma-separated
             values["GRIDFLOW_CHAIN_RETIRED_KEYS"] = tuple(
                 k.strip() for k in os.environ["GRIDFLOW_CHAIN_RETIRED_KEYS"].split(",") if k.strip()
             )

@@ -19,7 +19,10 @@ KEY_FILE = "chain.key"
 def chain_keys(config: Mapping) -> KeyRing:
     """The key ring for these settings (read once per process: every write uses it)."""
     current = config.get("GRIDFLOW_CHAIN_KEY") or _instance_key(str(config["INSTANCE_PATH"]))
-    return _ring(current, tuple(config.get("GRIDFLOW_CHAIN_RETIRED_KEYS") or ()))
+    retired = config.get("GRIDFLOW_CHAIN_RETIRED_KEYS") or ()
+    if isinstance(retired, str):  # as the environment gives it: comma-separated
+        retired = [k.strip() for k in retired.split(",")]
+    return _ring(current, tuple(k for k in retired if k))
 
 
 @lru_cache(maxsize=8)

@@ -12,6 +12,7 @@ from sqlalchemy import select, text, update
 from gridflow import create_app
 from gridflow.cases.policy import Policy
 from gridflow.cases.verify import verify
+from gridflow.chainkeys import chain_keys
 from gridflow.db import get_db
 from gridflow.hashchain import EMPTY, LEGACY_KEY_ID, KeyRing, key_id_of, legacy_hash
 from gridflow.models import Agreement, Case, CaseEvent, MediationSession
@@ -238,3 +239,8 @@ def test_retired_keys_come_from_the_environment(monkeypatch):
     values = Config.from_env()
     assert values["GRIDFLOW_CHAIN_KEY"] == "key-2027"
     assert values["GRIDFLOW_CHAIN_RETIRED_KEYS"] == ("key-2025", "key-2026")
+    ring = chain_keys(values)
+    assert ring.current_id == key_id_of("key-2027") and set(ring.secrets) == {
+        key_id_of(k) for k in ("key-2025", "key-2026", "key-2027")
+    }
+    assert chain_keys(values | {"GRIDFLOW_CHAIN_RETIRED_KEYS": "key-2025,key-2026"}) == ring  # a string as given
