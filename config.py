@@ -14,6 +14,10 @@ class Config:
     TESTING = False
     INSTANCE_PATH = str(INSTANCE)  # keys, uploads, the SQLite database (GRIDFLOW_INSTANCE)
     SECRET_KEY = DEV_SECRET = "dev-only-change-me"  # set SECRET_KEY in production: it signs the tokens
+    # Timeline hash chains are keyed (HMAC): this key, or else one made in INSTANCE_PATH/chain.key on
+    # first use.  After a rotation, the old keys (comma-separated in the environment) still verify.
+    GRIDFLOW_CHAIN_KEY: str | None = None
+    GRIDFLOW_CHAIN_RETIRED_KEYS: tuple[str, ...] = ()
     DATABASE_URL = f"sqlite:///{INSTANCE / 'gridflow.db'}"
     # Coverage validation ignores gaps/overlaps smaller than this (m²).
     COVERAGE_TOLERANCE_M2 = 1.0
@@ -39,9 +43,13 @@ class Config:
         values = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
         if os.environ.get("GRIDFLOW_INSTANCE"):
             values["INSTANCE_PATH"] = os.environ["GRIDFLOW_INSTANCE"]
-        for key in ("SECRET_KEY", "DATABASE_URL"):
+        for key in ("SECRET_KEY", "DATABASE_URL", "GRIDFLOW_CHAIN_KEY"):
             if os.environ.get(key):
                 values[key] = os.environ[key]
+        if os.environ.get("GRIDFLOW_CHAIN_RETIRED_KEYS"):  # comma-separated
+            values["GRIDFLOW_CHAIN_RETIRED_KEYS"] = tuple(
+                k.strip() for k in os.environ["GRIDFLOW_CHAIN_RETIRED_KEYS"].split(",") if k.strip()
+            )
         for key in (
             "COVERAGE_TOLERANCE_M2",
             "WARN_SHARE",

@@ -15,10 +15,11 @@ import shapely
 from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
 
-from geo.crs import length_m, reference_lat
+from geo.crs import metres_per_degree, reference_lat
 
 UNASSIGNED = -1
 STRADDLE_EPS = 1e-9
+CUT_EPS = 1e-12  # cuts closer than this share of a segment apart are one cut (rounding)
 
 
 @dataclass(frozen=True)
@@ -98,37 +99,79 @@ class GridIndex:
 
     # -- roads ----------------------------------------------------------------------------------
     def split_line(self, line: BaseGeometry) -> list[Stretch]:
-        """Split a road at grid boundaries.
+        """Split a road at grid boundaries: one stretch per grid (in code order), then what lies
+        outside every grid (grid UNASSIGNED).
 
-        Grids are taken in code order and each takes what is left of the road inside it, so a
-        stretch running along a shared edge goes to the lowest code and the stretches always sum
-        to the whole road.  What lies outside every grid is one stretch with grid UNASSIGNED.
+        Each straight segment of the road is cut where it meets a grid boundary, and each piece goes
+        to the grid that covers it, else to the one containing its midpoint, lowest code first: a
+        stretch along a shared edge goes to the lower code, like a point on it.  The pieces partition
+        the road, so the stretches sum to it; what lies outside comes from the grids themselves (no
+        grid holds the piece), never from subtracting pieces from the road, which floating point
+        leaves whole.
         """
-        remaining = line
+        starts, ends = _segments(line)
+        if len(starts) == 0:
+            return []
         lat = reference_lat(line)  # one scale for all pieces, so their lengths add up
-        stretches: list[Stretch] = []
-        for gi in sorted(self.tree.query(line, predicate="intersects").tolist()):
-            if remaining.is_empty:
-                break
-            piece = _linear_part(shapely.intersection(remaining, self.geoms[gi]))
-            if piece is None:
-                continue
-            stretches.append(Stretch(gi, piece, length_m(piece, lat)))
-            remaining = shapely.difference(remaining, piece)
-        rest = _linear_part(remaining)
-        if rest is not None:
-            stretches.append(Stretch(UNASSIGNED, rest, length_m(rest, lat)))
+        a, b = _cut_at_boundaries(self, starts, ends)
+        pieces = shapely.linestrings(np.stack([a, b], axis=1))
+        grid = self._grid_of_pieces(pieces, (a + b) / 2)
+        kx, ky = metres_per_degree(lat)
+        lengths = np.hypot((b[:, 0] - a[:, 0]) * kx, (b[:, 1] - a[:, 1]) * ky)
+        stretches = []
+        for gi in sorted(set(grid.tolist()), key=lambda g: (g == UNASSIGNED, g)):
+            mine = grid == gi
+            geometry = shapely.line_merge(shapely.multilinestrings(pieces[mine]))
+            stretches.append(Stretch(gi, geometry, float(lengths[mine].sum())))
         return stretches
 
+    def _grid_of_pieces(self, pieces: np.ndarray, midpoints: np.ndarray) -> np.ndarray:
+        """The lowest-coded grid covering each piece; for pieces no grid covers exactly (their ends
+        are computed cut points, a rounding away from the boundary), the one holding the midpoint."""
+        grid = np.full(len(pieces), len(self.codes), dtype=np.int64)
+        piece_idx, grid_idx = self.tree.query(pieces, predicate="covered_by")
+        np.minimum.at(grid, piece_idx, grid_idx)
+        loose = grid == len(self.codes)
+        if loose.any():
+            grid[loose] = self.assign_xy(midpoints[loose, 0], midpoints[loose, 1])
+        return grid
 
-def _linear_part(geom: BaseGeometry) -> BaseGeometry | None:
-    """The line part of an intersection result (dropping stray points), merged, or None."""
-    if geom.is_empty:
-        return None
-    parts = shapely.get_parts(shapely.get_parts(geom))  # twice: collections may nest multi-parts
-    parts = [g for g in parts if g.geom_type in ("LineString", "LinearRing")]
-    parts = [g for g in parts if g.length > 0]
-    if not parts:
-        return None
-    merged = shapely.line_merge(shapely.multilinestrings(parts))
-    return merged
+
+def _segments(line: BaseGeometry) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end points of every straight segment of a (multi)line, zero-length ones dropped."""
+    starts, ends = [], []
+    for part in shapely.get_parts(line):
+        xy = shapely.get_coordinates(part)
+        if len(xy) >= 2:
+            starts.append(xy[:-1])
+            ends.append(xy[1:])
+    if not starts:
+        return np.empty((0, 2)), np.empty((0, 2))
+    a, b = np.concatenate(starts), np.concatenate(ends)
+    keep = np.any(a != b, axis=1)
+    return a[keep], b[keep]
+
+
+def _cut_at_boundaries(index: GridIndex, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Segments a→b cut wherever they meet a grid boundary: the pieces' start and end points, in
+    order along the road.  A cut is the point GEOS finds on the boundary, ordered by its parameter t
+    along the segment; the road's own vertices stay as they are.  So a piece running along an edge
+    ends exactly on the edge's vertices, and lies on the edge as exactly as the data does."""
+    n = len(a)
+    segments = shapely.linestrings(np.stack([a, b], axis=1))
+    seg_idx, grid_idx = index.tree.query(segments, predicate="intersects")
+    touching = shapely.intersection(segments[seg_idx], shapely.boundary(index.geoms[grid_idx]))
+    xy = shapely.get_coordinates(touching)
+    owner = np.repeat(seg_idx, shapely.get_num_coordinates(touching))
+    d = b[owner] - a[owner]
+    t = np.einsum("ij,ij->i", xy - a[owner], d) / np.einsum("ij,ij->i", d, d)
+    inner = (t > CUT_EPS) & (t < 1 - CUT_EPS)
+    seg = np.concatenate([np.arange(n), np.arange(n), owner[inner]])
+    t = np.concatenate([np.zeros(n), np.ones(n), t[inner]])
+    points = np.concatenate([a, b, xy[inner]])
+    order = np.lexsort((t, seg))
+    seg, t, points = seg[order], t[order], points[order]
+    keep = np.concatenate([[True], (seg[1:] != seg[:-1]) | (np.diff(t) > CUT_EPS)])  # a rounding apart: one cut
+    seg, points = seg[keep], points[keep]
+    same = seg[1:] == seg[:-1]
+    return points[:-1][same], points[1:][same]

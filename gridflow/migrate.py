@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -10,29 +11,38 @@ from alembic.config import Config as AlembicConfig
 from flask import current_app
 from flask.cli import AppGroup
 
+from gridflow.hashchain import KeyRing
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def alembic_config(url: str) -> AlembicConfig:
+def alembic_config(url: str, chain_keys: Callable[[], KeyRing] | None = None) -> AlembicConfig:
+    """`chain_keys`: the timeline chain's key ring, for migrations that re-hash timelines (called only
+    if there are any); without it they read the settings from the environment."""
     cfg = AlembicConfig(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
     cfg.attributes["url"] = url
+    if chain_keys is not None:
+        cfg.attributes["chain_keys"] = chain_keys
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+def upgrade(url: str, revision: str = "head", chain_keys: Callable[[], KeyRing] | None = None) -> None:
+    command.upgrade(alembic_config(url, chain_keys), revision)
 
 
-def downgrade(url: str, revision: str) -> None:
-    command.downgrade(alembic_config(url), revision)
+def downgrade(url: str, revision: str, chain_keys: Callable[[], KeyRing] | None = None) -> None:
+    command.downgrade(alembic_config(url, chain_keys), revision)
 
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
 
 
 def _cfg() -> AlembicConfig:
-    return alembic_config(current_app.config["DATABASE_URL"])
+    from gridflow.chainkeys import chain_keys
+
+    config = current_app.config
+    return alembic_config(config["DATABASE_URL"], lambda: chain_keys(config))
 
 
 @db_cli.command("upgrade")

@@ -20,6 +20,7 @@ USERS = {
     "sup_comm": ("supervisor", "410902001001", None),
     "med_comm_east": ("mediator", "410922100201", None),
     "med_street": ("mediator", "410902001", None),
+    "med_street2": ("mediator", "410902001", None),
     "sup_street": ("supervisor", "410902001", None),
     "med_street_east": ("mediator", "410922100", None),
     "med_county": ("mediator", "410902", None),

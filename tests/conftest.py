@@ -110,8 +110,11 @@ def db_url(request, backend, tmp_path) -> str:
 
 
 @pytest.fixture
-def app(db_url):
-    app = create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test"})
+def app(db_url, tmp_path):
+    # Its own instance folder: the timeline chain key is made there on first use.
+    app = create_app(
+        {"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test", "INSTANCE_PATH": str(tmp_path / "instance")}
+    )
     yield app
     get_db(app).dispose()
 

@@ -41,9 +41,23 @@ def test_a_field_report_by_the_grids_worker_is_filed_at_community_level(api):
     assert case["allowed_events"] == []  # the grid worker waits for the mediator
 
 
-def test_a_grid_workers_field_report_is_filed_at_once_even_in_another_grid(api):
-    case = ok(api.report("gw1", location=WEST_SW), 201)
-    assert case["state"] == "open" and case["grid"]["code"] == "410902001001003"
+def test_a_grid_workers_report_outside_his_grids_waits_for_the_owning_worker(api, db):
+    case = ok(api.report("gw1", location=WEST_SW), 201)  # 410902001001003 is gw2's
+    assert case["state"] == "reported" and case["grid"]["code"] == "410902001001003"
+    assert case["allowed_events"] == []
+    for event, data in (("file", {}), ("reject", {"reason": "x"})):
+        refused = api.event("gw1", case, event, **data)  # he may see his own report, not check it
+        assert refused.status_code == 409 and refused.json["error"]["allowed_events"] == []
+    other = ok(api.report("med_comm", location=WEST_SW, category="D03"), 201)
+    assert api.event("gw1", case, "merge", into=other["id"]).status_code == 409
+    mine = ok(api.get("gw2", f"/api/v1/cases/{case['id']}"))
+    assert mine["allowed_events"] == ["file", "merge", "reject"]
+    # Handed to gw1, grid 003 is his to check at once; gw2 no longer sees the case.
+    with db.session() as s:
+        add_user(s, "gw1", "grid_worker", None, ["410902001001001", "410902001001002", "410902001001003"], PASSWORD)
+    api.tokens.pop("gw1")
+    assert api.get("gw2", f"/api/v1/cases/{case['id']}").status_code == 404
+    assert ok(api.event("gw1", case, "file"))["state"] == "open"
 
 
 def test_a_report_made_off_site_waits_for_the_grids_worker_to_check_it(api):
@@ -189,6 +203,25 @@ def test_only_the_handler_or_a_supervisor_finishes_a_case_and_extends(api):
     assert bad.status_code == 422 and bad.json["error"]["field"] == "extend_by"
 
 
+@pytest.mark.parametrize("event,data", [("escalate", {"reason": "x"}), ("return", {"reason": "x"})])
+def test_a_colleague_of_the_same_level_may_not_move_a_claimed_case(api, event, data):
+    case = ok(api.report("gw1"), 201)
+    if event == "return":
+        case = ok(api.event("med_comm", case, "escalate", reason="涉及多个社区"))
+        handler, colleague, supervisor = "med_street", "med_street2", "sup_street"
+    else:
+        handler, colleague, supervisor = "med_comm", "med_comm2", "sup_comm"
+    case = ok(api.event(handler, case, "claim"))
+    refused = api.event(colleague, case, event, **data)
+    assert refused.status_code == 409 and refused.json["error"]["allowed_events"] == []
+    assert ok(api.event(supervisor, case, event, **data))["state"] == "open"
+
+
+def test_an_unclaimed_case_may_be_escalated_by_any_mediator_of_its_level(api):
+    case = ok(api.report("gw1"), 201)
+    assert ok(api.event("med_comm2", case, "escalate", reason="涉及多个社区"))["level"] == "street"
+
+
 def test_a_stale_version_is_a_conflict(api):
     case = ok(api.report("gw1"), 201)
     ok(api.event("med_comm", case, "claim"))
@@ -279,7 +312,7 @@ def test_bad_json_and_oversized_bodies(api, db):
 
 
 def test_a_report_by_entity_ref_takes_its_location(api):
-    case = ok(api.report("gw1", location=None, entity="S1"), 201)
+    case = ok(api.report("gw2", location=None, entity="S1"), 201)
     assert case["grid"]["code"] == "410902001001004" and case["state"] == "open"
 
 

@@ -32,7 +32,8 @@ def test_a_planted_gap_and_overlap_are_found_in_stored_grids(runner, tmp_path):
     geoms = dict(fx.GRIDS)
     geoms["410902001001003"] = geoms["410902001001003"].difference(hole)
     geoms["410902001001001"] = geoms["410902001001001"].union(extra)
-    assert invoke(runner, "import-grids", write_json(tmp_path, "g.geojson", fx.grids(geoms))).exit_code == 0
+    path = write_json(tmp_path, "g.geojson", fx.grids(geoms))
+    assert invoke(runner, "import-grids", path, "--allow-overlaps").exit_code == 0  # refused without it
     status, report = coverage(runner, "410902001001")
     assert status != 0 and not report["valid"]
     assert len(report["gaps"]) == 1 and report["gaps"][0]["area_m2"] == pytest.approx(float(area_m2(hole)), rel=0.01)

@@ -6,9 +6,12 @@ import copy
 import json
 
 import pytest
-from shapely.geometry import box, shape
+from shapely.geometry import LineString, MultiLineString, box, shape
+from sqlalchemy import select
 
-from geo.crs import from_wgs84
+from geo.crs import area_m2, from_wgs84, length_m
+from gridflow.models import Entity, RoadStretch
+from gridflow.spatial import to_db
 from tests import fixtures as fx
 from tests.helpers import counts, invoke, load_fixture_city, write_json
 
@@ -39,8 +42,6 @@ def test_roads_export_one_feature_per_stretch_summing_to_the_road(runner, tmp_pa
     roads = [f["properties"] for f in export(runner, "entities")["features"] if f["properties"]["kind"] == "road"]
     assert [r["grid"] for r in roads] == ["410902001001001", "410902001001002", "410922100201001", "410922100201002"]
     assert {r["ref"] for r in roads} == {"R1"}
-    from geo.crs import length_m
-
     assert sum(r["length_m"] for r in roads) == pytest.approx(length_m(fx.ROAD), abs=0.01)
 
 
@@ -240,10 +241,6 @@ def test_a_missing_file_is_a_clear_error(runner, tmp_path):
 
 
 def test_reimporting_unchanged_grids_rewrites_nothing(runner, tmp_path, db):
-    from sqlalchemy import select
-
-    from gridflow.models import RoadStretch
-
     load_fixture_city(runner, tmp_path)
     with db.session() as s:
         before = sorted(s.scalars(select(RoadStretch.id)))
@@ -251,3 +248,131 @@ def test_reimporting_unchanged_grids_rewrites_nothing(runner, tmp_path, db):
     assert result.exit_code == 0 and "moved" not in result.output
     with db.session() as s:
         assert sorted(s.scalars(select(RoadStretch.id))) == before  # not deleted and re-inserted
+
+
+# A road whose vertices lie nowhere near grid edges (any real road): no stretch "outside every grid".
+CROSSING = LineString([(fx.X0 + 0.0123457, fx.Y0 + 0.0234567), (fx.X0 + 0.2012345, fx.Y0 + 0.1101234)])
+
+
+def road_stretches(runner) -> list[dict]:
+    return [f["properties"] for f in export(runner, "entities")["features"] if f["properties"]["kind"] == "road"]
+
+
+def test_a_road_crossing_grids_away_from_their_vertices_is_stored_as_stretches_summing_to_it(runner, tmp_path):
+    load_fixture_city(runner, tmp_path, with_entities=False)
+    path = write_json(tmp_path, "road.geojson", fx.fc([fx.feature(CROSSING, kind="road", ref="R2", name="斜街")]))
+    assert invoke(runner, "import-entities", path).exit_code == 0
+    stretches = road_stretches(runner)
+    assert None not in {s["grid"] for s in stretches} and len(stretches) >= 4
+    assert sum(s["length_m"] for s in stretches) == pytest.approx(length_m(CROSSING), abs=0.01)
+
+
+def test_reassign_resplits_roads_stored_by_the_old_rule_and_reports_them(runner, tmp_path, db):
+    load_fixture_city(runner, tmp_path)
+    path = write_json(tmp_path, "road.geojson", fx.fc([fx.feature(CROSSING, kind="road", ref="R2", name="斜街")]))
+    assert invoke(runner, "import-entities", path).exit_code == 0
+    right = road_stretches(runner)
+    with db.session() as s:  # what the old rule stored: the whole road once more, "outside every grid"
+        road = s.scalars(select(Entity).where(Entity.ref == "R2")).one()
+        s.add(
+            RoadStretch(
+                entity_id=road.id,
+                seq=99,
+                grid_id=None,
+                length_m=length_m(CROSSING),
+                geom=to_db(MultiLineString([CROSSING])),
+            )
+        )
+    assert len(road_stretches(runner)) == len(right) + 1
+
+    dry = invoke(runner, "reassign", "--dry-run")
+    assert dry.exit_code == 0 and "re-split 1 road(s)" in dry.output and "nothing stored" in dry.output
+    assert len(road_stretches(runner)) == len(right) + 1
+    done = invoke(runner, "reassign")
+    assert done.exit_code == 0 and "re-split 1 road(s)" in done.output and "moved" not in done.output
+    assert road_stretches(runner) == right
+    assert "re-split" not in invoke(runner, "reassign").output  # nothing left to mend
+
+
+# -- grids must tile their community: overlaps refuse an import, gaps are warnings ---------------
+NW, NE = "410902001001001", "410902001001002"
+
+
+def grids_with(**changed) -> dict:
+    return fx.grids(dict(fx.GRIDS) | {code: geom for code, geom in changed.items()})
+
+
+def test_grids_overlapping_stored_grids_are_refused_and_each_overlap_is_named(runner, tmp_path, db):
+    load_fixture_city(runner, tmp_path, with_entities=False)
+    before = counts(db)
+    wider = box(fx.X0, fx.Y0 + fx.H, fx.X0 + fx.H + 0.001, fx.Y0 + fx.W)  # 001 reaches into 002
+    only_001 = fx.grids({NW: wider})
+    result = invoke(runner, "import-grids", write_json(tmp_path, "g.geojson", only_001))
+    assert result.exit_code != 0 and "nothing imported" in result.output
+    overlap = area_m2(wider.intersection(fx.GRIDS[NE]))
+    assert f"grids {NW} and {NE} overlap by {overlap:,.1f} m²" in result.output
+    assert counts(db) == before
+    assert shape(export(runner, "grids", "--division", NW[:12])["features"][0]["geometry"]).equals(fx.GRIDS[NW])
+
+
+def test_grids_overlapping_each_other_or_leaving_their_community_are_refused(runner, tmp_path, db):
+    load_fixture_city(runner, tmp_path, with_entities=False)
+    before = counts(db)
+    west_out = box(fx.X0 - 0.002, fx.Y0 + fx.H, fx.X0 + fx.H, fx.Y0 + fx.W)  # 001 crosses the city edge
+    taller_sw = box(fx.X0, fx.Y0, fx.X0 + fx.H, fx.Y0 + fx.H + 0.002)  # 003 reaches into 001
+    data = grids_with(**{NW: west_out, "410902001001003": taller_sw})
+    result = invoke(runner, "import-grids", write_json(tmp_path, "g.geojson", data))
+    assert result.exit_code != 0
+    inside = area_m2(west_out.intersection(taller_sw))
+    assert f"grids {NW} and 410902001001003 overlap by {inside:,.1f} m²" in result.output
+    outside = area_m2(west_out.difference(fx.WEST))
+    assert f"grid {NW} lies {outside:,.1f} m² outside its community" in result.output
+    assert "410902001001002" not in result.output  # untouched neighbours are not named
+    assert counts(db) == before
+
+
+def test_allow_overlaps_imports_anyway_with_warnings(runner, tmp_path, db):
+    load_fixture_city(runner, tmp_path, with_entities=False)
+    wider = box(fx.X0, fx.Y0 + fx.H, fx.X0 + fx.H + 0.001, fx.Y0 + fx.W)
+    path = write_json(tmp_path, "g.geojson", fx.grids({NW: wider}))
+    result = invoke(runner, "import-grids", path, "--allow-overlaps")
+    assert result.exit_code == 0, result.output
+    assert f"warning: grids {NW} and {NE} overlap by" in result.output and "0 created, 1 updated" in result.output
+    assert shape(export(runner, "grids", "--division", NW[:12])["features"][0]["geometry"]).equals(wider)
+
+
+def test_a_gap_left_in_a_community_is_a_warning_with_its_area(runner, tmp_path, db):
+    load_fixture_city(runner, tmp_path, with_entities=False)
+    narrower = box(fx.X0, fx.Y0 + fx.H, fx.X0 + fx.H - 0.001, fx.Y0 + fx.W)
+    result = invoke(runner, "import-grids", write_json(tmp_path, "g.geojson", fx.grids({NW: narrower})))
+    assert result.exit_code == 0, result.output
+    gap = area_m2(fx.GRIDS[NW].difference(narrower))
+    assert f"warning: community 410902001001: gap of {gap:,.1f} m² not covered by any grid" in result.output
+
+
+def test_slivers_below_the_tolerance_are_not_overlaps(runner, tmp_path, db):
+    load_fixture_city(runner, tmp_path, with_entities=False)
+    hair = box(fx.X0, fx.Y0 + fx.H, fx.X0 + fx.H + 1e-9, fx.Y0 + fx.W)  # 0.1 mm into 002: under 1 m²
+    result = invoke(runner, "import-grids", write_json(tmp_path, "g.geojson", fx.grids({NW: hair})))
+    assert result.exit_code == 0 and "overlap" not in result.output, result.output
+
+
+def test_the_grid_check_is_a_service_that_stores_nothing(runner, tmp_path, db):
+    from geo.features import parse_grids
+    from gridflow.places.gridcheck import check_grids
+
+    load_fixture_city(runner, tmp_path, with_entities=False)
+    wider = box(fx.X0, fx.Y0 + fx.H, fx.X0 + fx.H + 0.001, fx.Y0 + fx.W)
+    with db.session() as s:
+        check = check_grids(s, parse_grids(fx.grids({NW: wider})), tolerance_m2=1.0)
+    assert check.refused and [o.children for o in check.overlaps] == [[NW, NE]] and not check.gaps
+    assert shape(check.overlaps[0].geometry).equals(wider.intersection(fx.GRIDS[NE]))  # for a map preview
+    assert check.to_dict()["overlaps"][0]["area_m2"] == pytest.approx(area_m2(wider.intersection(fx.GRIDS[NE])))
+    with db.session() as s:
+        assert check_grids(s, parse_grids(fx.grids()), tolerance_m2=1.0).to_dict() == {
+            "tolerance_m2": 1.0,
+            "overlaps": [],
+            "outside": [],
+            "gaps": [],
+            "refused": False,
+        }

@@ -9,22 +9,26 @@ import pytest
 import time_machine
 from sqlalchemy import func, select, text
 
-from gridflow.cases import chain as casechain
 from gridflow.cases.policy import Policy
 from gridflow.cases.sweep import sweep
+from gridflow.cases.verify import verify
 from gridflow.clock import parse_iso
+from gridflow.hashchain import ChainCheck
 from gridflow.models import Case, CaseEvent
 from gridflow.workflow.calendar import CST
 from tests.cases_helpers import Api, setup_city
 from tests.helpers import invoke
-
-POLICY = Policy()
 
 
 @pytest.fixture
 def api(client, runner, tmp_path, db):
     setup_city(runner, tmp_path, db)
     return Api(client, {})
+
+
+@pytest.fixture
+def policy(app) -> Policy:
+    return Policy.from_config(app.config)  # the app's chain keys: what the sweep writes, verify reads
 
 
 def china(text_: str) -> datetime:
@@ -87,13 +91,13 @@ def test_overdue_at_city_level_is_flagged_not_escalated(api, runner):
         assert overdue["total"] == 1 and overdue["items"][0]["overdue"]
 
 
-def test_concurrent_sweeps_escalate_each_case_exactly_once(api, db):
+def test_concurrent_sweeps_escalate_each_case_exactly_once(api, db, policy):
     created = [report_at(api, "2026-11-20T16:00") for _ in range(30)]
     now = parse_iso("2026-11-24T09:00")
     reports = []
 
     def run():
-        reports.append(sweep(db, now, POLICY))
+        reports.append(sweep(db, now, policy))
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for t in threads:
@@ -107,10 +111,10 @@ def test_concurrent_sweeps_escalate_each_case_exactly_once(api, db):
         )
         assert set(s.scalars(select(Case.level))) == {"street"}
     for c in created:
-        assert casechain.verify(db, c["id"])[0]
+        assert verify(db, policy.chain, c["id"]).valid
 
 
-def test_fifty_concurrent_conflicting_events_apply_exactly_once(api, app, db):
+def test_fifty_concurrent_conflicting_events_apply_exactly_once(api, app, db, policy):
     case = api.report("gw1").json
     headers = api.headers("med_comm")
     client_factory = app.test_client
@@ -134,7 +138,7 @@ def test_fifty_concurrent_conflicting_events_apply_exactly_once(api, app, db):
     with db.session() as s:
         events = list(s.scalars(select(CaseEvent.event).where(CaseEvent.case_id == case["id"]).order_by(CaseEvent.seq)))
     assert events == ["report", "file", "claim"]
-    assert casechain.verify(db, case["id"]) == (True, None, None)
+    assert verify(db, policy.chain, case["id"]) == ChainCheck(True)
 
 
 def test_tampering_with_a_stored_event_is_detected(api, runner, db):
@@ -157,7 +161,7 @@ def test_deleting_an_event_is_detected(api, runner, db):
     api.event("med_comm", case, "release")
     with db.session() as s:
         s.execute(text("DELETE FROM case_event WHERE case_id = :c AND seq = 2"), {"c": case["id"]})
-    assert "broken at event 3" in invoke(runner, "verify", str(case["id"])).output
+    assert "broken at event 2: entry 2 is missing" in invoke(runner, "verify", str(case["id"])).output
 
 
 def test_sweep_rejects_a_bad_time(runner, api):
@@ -165,7 +169,7 @@ def test_sweep_rejects_a_bad_time(runner, api):
     assert result.exit_code != 0 and "not an ISO 8601 time" in result.output
 
 
-def test_a_sweep_that_dies_half_way_leaves_nothing_half_done(api, db, monkeypatch):
+def test_a_sweep_that_dies_half_way_leaves_nothing_half_done(api, db, monkeypatch, policy):
     created = [report_at(api, "2026-11-20T16:00") for _ in range(6)]
     now = parse_iso("2026-11-24T09:00")
     import gridflow.cases.sweep as sweep_module
@@ -180,12 +184,12 @@ def test_a_sweep_that_dies_half_way_leaves_nothing_half_done(api, db, monkeypatc
 
     monkeypatch.setattr(sweep_module, "fire_event", dies_on_the_fourth)
     with pytest.raises(SystemExit):
-        sweep(db, now, POLICY)
+        sweep(db, now, policy)
     with db.session() as s:
         assert set(s.scalars(select(Case.level))) == {"community"}  # the batch rolled back whole
         assert s.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.event == "escalate")) == 0
     monkeypatch.setattr(sweep_module, "fire_event", real)
-    assert sweep(db, now, POLICY).escalated == len(created)
+    assert sweep(db, now, policy).escalated == len(created)
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.event == "escalate")) == len(
             created

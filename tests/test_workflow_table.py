@@ -83,7 +83,45 @@ def test_a_mediator_acts_only_at_his_own_level(level):
     assert ("return" in allowed) == (level != "community")
     assert "extend" not in allowed  # supervisors only
     someone_elses = FakeCase("handling", level, assignee_id=51)
-    assert set(table.allowed_events(someone_elses, mediator)) == allowed - {"release", "record", "resolve", "refer"}
+    assert table.allowed_events(someone_elses, mediator) == []  # a colleague's case: hands off
+
+
+def events_leaving(state: str) -> set[str]:
+    return {rw.event for rw in table.TABLE if state in rw.source}
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_on_a_claimed_case_only_the_handler_or_a_supervisor_of_the_level_acts(level):
+    case = FakeCase("handling", level, assignee_id=50)
+    handler, colleague = staff("mediator", level, uid=50), staff("mediator", level, uid=51)
+    supervisor = staff("supervisor", level, uid=52)
+    for event in events_leaving("handling"):
+        assert table.row_taken(case, event, colleague) is None, event
+    staff_events = {rw.event for rw in table.TABLE if "handling" in rw.source and "mediator" in rw.who}
+    assert staff_events == {"release", "record", "resolve", "escalate", "refer", "return"}
+    for event in (
+        staff_events - ({"escalate"} if level == "city" else set()) - ({"return"} if level == "community" else set())
+    ):
+        assert table.row_taken(case, event, handler) is not None, event
+        assert table.row_taken(case, event, supervisor) is not None, event
+
+
+@pytest.mark.parametrize("level", LEVELS[:-1])
+def test_an_unclaimed_case_may_be_escalated_by_any_of_the_levels_staff(level):
+    case = FakeCase("open", level)
+    assert table.row_taken(case, "escalate", staff("mediator", level, uid=51)) is not None
+    assert table.row_taken(case, "escalate", staff("supervisor", level, uid=52)) is not None
+    assert table.row_taken(case, "escalate", SYSTEM_ACTOR) is not None
+    claimed = FakeCase("handling", level, assignee_id=50)
+    assert table.row_taken(claimed, "escalate", SYSTEM_ACTOR) is not None  # the sweep: overdue is overdue
+
+
+def test_a_grid_worker_checks_his_own_report_made_outside_his_grids_no_more_than_any_other():
+    elsewhere = FakeCase("reported", "community", grid_id=2, reporter_id=GRID_WORKER.id)
+    assert table.allowed_events(elsewhere, GRID_WORKER) == []  # he reported it: the owner checks it
+    assert table.allowed_events(elsewhere, OTHER_GRID_WORKER) == ["file", "merge", "reject"]
+    handed_over = Actor(2, "别的网格员", "grid_worker", worker_id=8, grid_ids=frozenset())
+    assert table.allowed_events(elsewhere, handed_over) == []  # grids are the actor's, as read now
 
 
 def test_a_mediator_of_another_area_may_do_nothing():

@@ -1,11 +1,16 @@
-"""The timeline's hash chain and durations (pure)."""
+"""A case timeline (pure): durations, and the mediation record against what the chain recorded."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 
-from gridflow.workflow.timeline import GENESIS, durations, event_hash, verify_chain
+import pytest
+
+from gridflow.hashchain import ChainCheck
+from gridflow.workflow.timeline import durations, records_check
 
 T0 = datetime(2026, 11, 23, 1, 0)
 
@@ -29,14 +34,10 @@ class Event:
 
 
 def chain(*steps) -> list[Event]:
-    events, prev = [], GENESIS
-    for seq, (hours, name, state, level) in enumerate(steps, start=1):
-        e = Event(1, seq, T0 + timedelta(hours=hours), 7, "张三", name, None, state, None, level, None, "{}")
-        e = replace(e, prev_hash=prev)
-        e = replace(e, hash=event_hash(prev, e))
-        events.append(e)
-        prev = e.hash
-    return events
+    return [
+        Event(1, seq, T0 + timedelta(hours=hours), 7, "张三", name, None, state, None, level, None, "{}")
+        for seq, (hours, name, state, level) in enumerate(steps, start=1)
+    ]
 
 
 EVENTS = chain(
@@ -62,12 +63,68 @@ def test_an_unfinished_case_counts_up_to_now():
     assert d["levels"]["street"] == 5 * 3600.0 and d["states"]["open"] == (2 + 5) * 3600.0
 
 
-def test_the_chain_detects_changes_reordering_and_gaps():
-    assert verify_chain(EVENTS).valid
-    changed = EVENTS[:3] + [replace(EVENTS[3], reason="nothing happened")] + EVENTS[4:]
-    assert verify_chain(changed).broken_at == 4
-    swapped = [EVENTS[0], EVENTS[2], EVENTS[1], *EVENTS[3:]]
-    assert not verify_chain(swapped).valid
-    assert verify_chain(EVENTS[:2] + EVENTS[3:]).reason.startswith("sequence gap")
-    rehashed = replace(changed[3], hash=event_hash(changed[3].prev_hash, changed[3]))  # forger recomputes one hash
-    assert verify_chain(EVENTS[:3] + [rehashed] + EVENTS[4:]).broken_at == 5  # the next link gives it away
+# -- the mediation record against the timeline ----------------------------------------------------
+def recorded(seq: int, name: str, hours: float, data: dict) -> Event:
+    return Event(
+        1, seq, T0 + timedelta(hours=hours), 7, "张三", name, None, "handling", None, "street", None, json.dumps(data)
+    )
+
+
+SESSION = {"summary": "双方到场", "participants": "张三、李四"}
+AGREEMENT = {"form": "written", "terms": "赔偿2000元", "performance_deadline": "2026-12-31"}
+RECORDED = [
+    recorded(1, "claim", 0, {}),
+    recorded(2, "record", 1, {"session": SESSION}),
+    recorded(3, "resolve", 2, {"outcome": "调解成功", "agreement": AGREEMENT}),
+    recorded(4, "follow_up", 30, {"visit": {"notes": "已履行", "performed": True}}),
+]
+
+
+def stored_record(**changes):
+    session = SimpleNamespace(held_at=T0 + timedelta(hours=1), mediator_id=7, **SESSION)
+    agreement = SimpleNamespace(
+        form="written",
+        terms="赔偿2000元",
+        performance_deadline=date(2026, 12, 31),
+        signed_at=T0 + timedelta(hours=2),
+        confirmation_deadline=(T0 + timedelta(hours=2, days=30)).date(),
+    )
+    visit = SimpleNamespace(visited_at=T0 + timedelta(hours=30), visitor_id=7, notes="已履行", performed=True)
+    record = {"sessions": [session], "visits": [visit], "agreement": agreement}
+    for path, value in changes.items():
+        what, attr = path.split("__")
+        target = record[what][0] if isinstance(record[what], list) else record[what]
+        setattr(target, attr, value)
+    return record["sessions"], record["visits"], record["agreement"]
+
+
+def test_a_mediation_record_that_says_what_the_timeline_says_checks_out():
+    assert records_check(RECORDED, *stored_record()) == ChainCheck(True)
+
+
+@pytest.mark.parametrize(
+    "change,seq",
+    [
+        ({"sessions__summary": "一方缺席"}, 2),
+        ({"sessions__held_at": T0}, 2),
+        ({"agreement__terms": "赔偿200元"}, 3),
+        ({"agreement__performance_deadline": date(2027, 12, 31)}, 3),
+        ({"visits__performed": False}, 4),
+    ],
+)
+def test_a_stored_record_changed_behind_the_timelines_back_is_named(change, seq):
+    result = records_check(RECORDED, *stored_record(**change))
+    assert not result.valid and result.broken_at == seq, result
+
+
+def test_records_missing_or_added_are_found():
+    sessions, visits, agreement = stored_record()
+    assert records_check(RECORDED, [], visits, agreement).broken_at == 2
+    assert not records_check(RECORDED, sessions * 2, visits, agreement).valid
+    assert records_check(RECORDED, sessions, visits, None).broken_at == 3
+    assert not records_check(RECORDED[:2], sessions, [], agreement).valid  # an agreement no event made
+
+
+def test_sessions_recorded_before_they_entered_the_chain_are_not_compared():
+    legacy = [RECORDED[0], replace(RECORDED[1], data="{}"), *RECORDED[2:]]
+    assert records_check(legacy, *stored_record(sessions__summary="whatever")) == ChainCheck(True)

@@ -84,7 +84,7 @@ def case_event(case_id: int, body: EventInput):
 @api_route(200, Timeline, errors=(404,), tags=("cases",))
 def case_timeline(case_id: int):
     """The case's hash-chained events and the time spent per level and state."""
-    return casechain.timeline(get_db(), g.actor, case_id)
+    return casechain.timeline(get_db(), g.actor, case_id, _policy().chain)
 
 
 @bp.get("/queue")

@@ -8,7 +8,7 @@ its timeline event are committed together or not at all.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +25,7 @@ from gridflow.errors import Conflict, Forbidden
 from gridflow.models import Agreement, Case, FollowUp, MediationSession
 from gridflow.schemas.cases import AgreementView, CaseDetail, EventInput, SessionView, VisitView
 from gridflow.workflow import table
-from gridflow.workflow.rules import Actor
+from gridflow.workflow.rules import Actor, confirmation_deadline
 
 
 def get_case(db: Database, actor: Actor, case_id: int, now: datetime | None = None) -> CaseDetail:
@@ -91,7 +91,7 @@ def fire_event(
     from_state, from_level = case.state, case.level
     if not _transition(s, case, actor, event, data, now, policy):
         raise Conflict(f"{event} is not allowed now", allowed_events=table.allowed_events(case, actor))
-    append_event(s, case, actor, event, from_state, from_level, data.get("reason"), record or {}, now)
+    append_event(s, case, actor, event, from_state, from_level, data.get("reason"), record or {}, now, policy.chain)
 
 
 def _records(s: Session, case: Case, actor: Actor, event: str, data: dict, now: datetime) -> None:
@@ -109,8 +109,7 @@ def _records(s: Session, case: Case, actor: Actor, event: str, data: dict, now: 
             a["performance_deadline"],
         )
         agreement.signed_at = now
-        # Parties may jointly apply for judicial confirmation within 30 days of a written agreement.
-        agreement.confirmation_deadline = (now + timedelta(days=30)).date() if a["form"] == "written" else None
+        agreement.confirmation_deadline = confirmation_deadline(a["form"], now)
     if "session" in data:
         s.add(MediationSession(case_id=case.id, held_at=now, mediator_id=actor.id, **data["session"]))
     if "visit" in data:

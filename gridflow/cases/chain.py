@@ -1,4 +1,5 @@
-"""The timeline of a case as stored: appending hash-chained events, reading and verifying them."""
+"""The timeline of a case as stored: each event joins the case's keyed hash chain, and the chain's
+anchor on the case row moves with it, in the same transaction as the change it records."""
 
 from __future__ import annotations
 
@@ -6,23 +7,23 @@ import json
 from datetime import datetime
 from types import SimpleNamespace
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridflow.cases.verify import check_case, load_record
 from gridflow.cases.view import load_visible
 from gridflow.clock import utcnow
 from gridflow.db import Database
-from gridflow.errors import NotFound
+from gridflow.hashchain import Anchor, KeyRing
 from gridflow.models import Case, CaseEvent
 from gridflow.schemas.cases import Timeline, TimelineCase, TimelineEvent
 from gridflow.workflow import table
 from gridflow.workflow.rules import Actor
-from gridflow.workflow.timeline import GENESIS, durations, event_hash, verify_chain
+from gridflow.workflow.timeline import content, durations, scope
 
 
 # -- the timeline -----------------------------------------------------------------------------
 def event_row(
-    session: Session | Connection,
     case,
     actor: Actor,
     event: str,
@@ -31,18 +32,18 @@ def event_row(
     reason: str | None,
     data: dict,
     now: datetime,
+    keys: KeyRing,
     to_state: str | None = None,
     to_level: str | None = None,
 ) -> dict:
     """The next timeline entry of `case` (a stored Case, or a new case being written) as column
-    values, hash-chained to the one before it; the case remembers it as its chain tail (so several
-    events in one transaction chain up)."""
-    last = case.__dict__.get("_chain_tail")  # (seq, hash) of the last event, if already known
-    if last is None:
-        last = load_chain_tails(session, [case])[case.id]
+    values, chained to the case's anchor; the anchor moves to it (several events in one transaction
+    chain up).  Seal the anchor (`seal`) after the transaction's last event."""
+    if keys is None:
+        raise RuntimeError("no chain keys: build the Policy from the app's configuration (Policy.from_config)")
     row = {
         "case_id": case.id,
-        "seq": last[0] + 1,
+        "seq": case.chain_length + 1,
         "at": now,
         "actor_id": actor.id,
         "actor_name": actor.name,
@@ -53,11 +54,16 @@ def event_row(
         "to_level": to_level or case.level,
         "reason": reason,
         "data": json.dumps(data, ensure_ascii=False, sort_keys=True, default=str),
-        "prev_hash": last[1],
     }
-    row["hash"] = event_hash(row["prev_hash"], SimpleNamespace(**row))
-    case.__dict__["_chain_tail"] = (row["seq"], row["hash"])
+    link = keys.link(Anchor(case.chain_length, case.chain_head), content(SimpleNamespace(**row)))
+    row.update(prev_hash=link.prev_hash, hash=link.hash, key_id=link.key_id)
+    case.chain_length, case.chain_head, case.chain_seal = link.seq, link.hash, None
     return row
+
+
+def seal(case, keys: KeyRing) -> None:
+    """Seal the case's anchor (its chain's length and head): written with the case."""
+    case.chain_seal = keys.seal(scope(case.id), case.chain_length, case.chain_head).seal
 
 
 def append_event(
@@ -70,41 +76,24 @@ def append_event(
     reason: str | None,
     data: dict,
     now: datetime,
+    keys: KeyRing,
 ) -> CaseEvent:
-    """Add the next timeline entry to the session (flushed with the case change it records)."""
-    entry = CaseEvent(**event_row(session, case, actor, event, from_state, from_level, reason, data, now))
+    """Add the next timeline entry to the session (flushed with the case change it records, which
+    carries the moved anchor)."""
+    entry = CaseEvent(**event_row(case, actor, event, from_state, from_level, reason, data, now, keys))
+    seal(case, keys)
     session.add(entry)
     return entry
 
 
-def load_chain_tails(session: Session | Connection, cases: list[Case]) -> dict[int, tuple[int, str]]:
-    """(seq, hash) of the last event of each case, (0, GENESIS) for none: one query for a batch."""
-    ids = [c.id for c in cases]
-    last = (
-        select(CaseEvent.case_id, func.max(CaseEvent.seq).label("seq"))
-        .where(CaseEvent.case_id.in_(ids))
-        .group_by(CaseEvent.case_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.hash).join(
-            last, and_(CaseEvent.case_id == last.c.case_id, CaseEvent.seq == last.c.seq)
-        )
-    ).all()
-    tails = {case_id: (0, GENESIS) for case_id in ids} | {r.case_id: (r.seq, r.hash) for r in rows}
-    for case in cases:
-        case.__dict__["_chain_tail"] = tails[case.id]
-    return tails
-
-
 # -- reading --------------------------------------------------------------------------------------
-def timeline(db: Database, actor: Actor, case_id: int) -> Timeline:
+def timeline(db: Database, actor: Actor, case_id: int, keys: KeyRing) -> Timeline:
     """A case's events, the time spent per level and state, and whether its chain holds."""
     now = utcnow()
     with db.session() as s:
         case = load_visible(s, actor, case_id)
         events = list(s.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)))
-        check = verify_chain(events)
+        check = check_case(keys, case, events, *load_record(s, case.id))
         return Timeline(
             case=TimelineCase(id=case.id, number=case.number, state=case.state, level=case.level),
             events=[
@@ -120,19 +109,12 @@ def timeline(db: Database, actor: Actor, case_id: int) -> Timeline:
                     reason=e.reason,
                     data=json.loads(e.data),
                     hash=e.hash,
+                    key_id=e.key_id,
                 )
                 for e in events
             ],
             durations=durations(events, now, table.TERMINAL),
             chain_valid=check.valid,
             chain_broken_at=check.broken_at,
+            chain_problem=check.reason,
         )
-
-
-def verify(db: Database, case_id: int) -> tuple[bool, int | None, str | None]:
-    with db.session() as s:
-        events = list(s.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)))
-        if not events:
-            raise NotFound(f"no case {case_id}")
-        check = verify_chain(events)
-        return check.valid, check.broken_at, check.reason

@@ -56,5 +56,9 @@ def event_inputs(
         target = s.get(Case, data["into"]) if data["into"] != case.id else None
         if target is None or not can_see(target, actor) or target.state in table.TERMINAL:
             raise Invalid("into must be another open case you can see", field="into")
-    record = {k: v for k, v in data.items() if k in ("outcome", "agreement", "referral", "visit", "extend_by", "into")}
+    record = {
+        k: v
+        for k, v in data.items()
+        if k in ("outcome", "agreement", "referral", "session", "visit", "extend_by", "into")
+    }
     return data, record

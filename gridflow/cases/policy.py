@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gridflow.chainkeys import chain_keys
+from gridflow.hashchain import KeyRing
 from gridflow.workflow.calendar import WorkCalendar
 
 
@@ -14,6 +16,7 @@ class Policy:
     duplicate_window_hours: float = 72.0
     extensions_per_level: int = 2
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    chain: KeyRing | None = None  # the timeline chain's keys (none: no event can be written)
 
     @classmethod
     def from_config(cls, config) -> Policy:
@@ -23,6 +26,7 @@ class Policy:
             config["DUPLICATE_WINDOW_HOURS"],
             config["MAX_EXTENSIONS_PER_LEVEL"],
             WorkCalendar(config["OFFICE_HOURS"]),
+            chain_keys(config),
         )
 
     def effects(self) -> dict:

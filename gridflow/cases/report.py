@@ -10,15 +10,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import Connection, String, bindparam, cast, func, insert, select
+from sqlalchemy import Connection, String, bindparam, cast, func, insert, select, update
 
 from geo.crs import metres_per_degree, nearby_m
-from gridflow.cases.chain import event_row
+from gridflow.cases.chain import event_row, seal
 from gridflow.cases.policy import Policy
 from gridflow.cases.view import case_detail
 from gridflow.clock import iso_local, utcnow
 from gridflow.db import Database
 from gridflow.errors import Conflict, Invalid
+from gridflow.hashchain import GENESIS, KeyRing
 from gridflow.hotpath import HotInsert, HotStatement, rows_of_each
 from gridflow.models import Case, CaseCounter, CaseEvent, CaseParty, Entity
 from gridflow.models.cases import DUPLICATE_CANDIDATES_SQL
@@ -29,7 +30,6 @@ from gridflow.spatial import to_shape
 from gridflow.workflow import table
 from gridflow.workflow.categories import LEVELS
 from gridflow.workflow.rules import Actor
-from gridflow.workflow.timeline import GENESIS
 
 
 def _counter_stmt(dialect: str):
@@ -71,6 +71,13 @@ _INSERT_CASE = HotStatement(_insert_case_stmt)
 _INSERT_PARTIES = HotInsert(CaseParty.__table__, ["case_id", "name", "phone", "id_number", "role"])
 _INSERT_EVENTS = HotInsert(CaseEvent.__table__, [c.key for c in CaseEvent.__table__.columns if c.key != "id"])
 _CASE_COLUMNS = [c.key for c in Case.__table__.columns if c.key != "id"]
+# The chain's anchor, known once the case has its id (its events' hashes cover the id): sent with the
+# events, it adds no round trip.
+_ANCHOR = HotStatement(
+    update(Case.__table__)
+    .where(Case.__table__.c.id == bindparam("case_id"))
+    .values(chain_length=bindparam("length"), chain_head=bindparam("head"), chain_seal=bindparam("seal"))
+)
 
 
 SERIAL_DIGITS = 5
@@ -151,6 +158,8 @@ def report(db: Database, actor: Actor, inp: ReportInput, policy: Policy, source:
         extensions=0,
         extensions_left=0,  # set when the case's clock starts at a level
         version=1,
+        chain_length=0,
+        chain_head=GENESIS,
         parties=list(inp.parties or ()),
     )
     events = [("report", None, None, {"source": source, "category": case.category, "grid": found.grid.code})]
@@ -161,7 +170,7 @@ def report(db: Database, actor: Actor, inp: ReportInput, policy: Policy, source:
         if not table.fire(case, "file", actor=actor, now=now, **policy.effects()):
             raise Conflict("file is not allowed now")
     with db.transaction(write=True, pipeline=True) as conn:
-        _insert_case(conn, case, found.county.code, actor, events, now)
+        _insert_case(conn, case, found.county.code, actor, events, now, policy.chain)
     names = {("division", getattr(found, lvl).id): getattr(found, lvl).to_dict() for lvl in LEVELS}
     names[("grid", found.grid.id)] = found.grid.to_dict()
     record = {"agreement": None, "sessions": [], "follow_ups": []}
@@ -176,11 +185,18 @@ def _new_case(**values) -> SimpleNamespace:
 
 
 def _insert_case(
-    conn: Connection, case: SimpleNamespace, county_code: str, actor: Actor, events: list, now: datetime
+    conn: Connection,
+    case: SimpleNamespace,
+    county_code: str,
+    actor: Actor,
+    events: list,
+    now: datetime,
+    keys: KeyRing,
 ) -> None:
-    """Write a new case, its parties and its first timeline entries: plain INSERTs (a report is the
-    busiest write; the ORM's unit of work would cost more than the statements).  In a pipelined
-    transaction on PostgreSQL, BEGIN travels with the numbered case, the parties and events with the COMMIT."""
+    """Write a new case, its parties, its first timeline entries and their anchor: plain statements (a
+    report is the busiest write; the ORM's unit of work would cost more than the statements).  In a
+    pipelined transaction on PostgreSQL, BEGIN travels with the numbered case, the parties, events and
+    anchor with the COMMIT."""
     _store_case(conn, case, county_code, now)
     if case.parties:
         _INSERT_PARTIES.rows(
@@ -190,14 +206,17 @@ def _insert_case(
                 for p in case.parties
             ],
         )
-    case.__dict__["_chain_tail"] = (0, GENESIS)
     states = [("reported", LEVELS[0]), (case.state, case.level)]
     _INSERT_EVENTS.rows(
         conn,
         [
-            event_row(conn, case, actor, event, from_state, from_level, None, record, now, to_state, to_level)
+            event_row(case, actor, event, from_state, from_level, None, record, now, keys, to_state, to_level)
             for (event, from_state, from_level, record), (to_state, to_level) in zip(events, states)
         ],
+    )
+    seal(case, keys)
+    _ANCHOR.rows(
+        conn, {"case_id": case.id, "length": case.chain_length, "head": case.chain_head, "seal": case.chain_seal}
     )
 
 

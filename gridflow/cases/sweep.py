@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from gridflow.cases.act import fire_event
-from gridflow.cases.chain import load_chain_tails
 from gridflow.cases.policy import Policy
 from gridflow.db import Database
 from gridflow.models import Case
@@ -41,9 +40,7 @@ def _batch(db: Database, stmt, event: str, data: dict, now: datetime, policy: Po
         if db.is_postgres:
             stmt = stmt.with_for_update(skip_locked=True)
         cases = list(s.scalars(stmt.limit(BATCH)))
-        if cases:
-            load_chain_tails(s, cases)  # one query for the batch, then one flush for all changes
-        with s.no_autoflush:
+        with s.no_autoflush:  # one flush for all changes (each event's chain link comes from its case row)
             for case in cases:
                 fire_event(s, case, SYSTEM_ACTOR, event, dict(data), now, policy)
         try:

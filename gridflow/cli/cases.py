@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import AppGroup
 
@@ -69,18 +71,42 @@ def sweep_cmd(now_text: str | None) -> None:
 
 
 @cli.command("verify")
-@click.argument("case_id", type=int)
-def verify_cmd(case_id: int) -> None:
-    """Recompute a case's timeline hash chain."""
-    from gridflow.cases.chain import verify
+@click.argument("case_id", type=int, required=False)
+@click.option("--all", "every", is_flag=True, help="verify every case's timeline (prints the broken ones)")
+def verify_cmd(case_id: int | None, every: bool) -> None:
+    """Verify a case's timeline (or every case's): its keyed hash chain, the chain's anchor on the case,
+    and the mediation record against what the chain recorded.  Exit status 1 names the first bad event."""
+    from flask import current_app
 
-    try:
-        ok, seq, reason = verify(get_db(), case_id)
-    except GridflowError as exc:
-        fail(exc.message)
-    if not ok:
-        fail(f"case {case_id}: timeline chain broken at event {seq}: {reason}")
-    click.echo(f"case {case_id}: timeline chain valid")
+    from gridflow.cases import verify
+    from gridflow.chainkeys import chain_keys
+
+    if (case_id is None) == (not every):
+        fail("give a CASE_ID or --all")
+    keys = chain_keys(current_app.config)
+    if not every:
+        try:
+            check = verify.verify(get_db(), keys, case_id)
+        except GridflowError as exc:
+            fail(exc.message)
+        if not check.valid:
+            fail(f"case {case_id}: {_broken(check)}")
+        click.echo(f"case {case_id}: timeline chain valid")
+        return
+    checked = broken = 0
+    for cid, check in verify.verify_all(get_db(), keys):
+        checked += 1
+        if not check.valid:
+            broken += 1
+            click.echo(f"case {cid}: {_broken(check)}", err=True)
+    click.echo(f"{checked} case(s) verified, {broken} broken")
+    if broken:
+        sys.exit(1)
+
+
+def _broken(check) -> str:
+    where = f" at event {check.broken_at}" if check.broken_at is not None else ""
+    return f"timeline chain broken{where}: {check.reason}"
 
 
 @cli.command("scheduler")

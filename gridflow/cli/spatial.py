@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from functools import partial
 
 import click
 
@@ -14,6 +15,7 @@ from gridflow.db import get_db
 from gridflow.errors import GridflowError
 from gridflow.places import imports
 from gridflow.places import lookup as places
+from gridflow.places.gridcheck import OverlappingGrids
 from gridflow.schemas.parse import parse_data
 from gridflow.schemas.places import LocateQuery
 
@@ -39,6 +41,17 @@ def _run_import(path: str, crs: str, parse, service, label: str) -> None:
         for p in exc.problems:
             click.echo(f"  {p}", err=True)
         sys.exit(1)
+    except OverlappingGrids as exc:
+        problems = exc.check.problems()
+        click.echo(
+            f"Error: {path}: nothing imported; {len(problems)} overlap(s) (--allow-overlaps to import anyway):",
+            err=True,
+        )
+        for line in problems:
+            click.echo(f"  {line}", err=True)
+        for line in exc.check.warnings():
+            click.echo(f"  warning: {line}", err=True)
+        sys.exit(1)
     except GridflowError as exc:
         fail(exc.message)
     for line in summary.lines():
@@ -54,18 +67,12 @@ crs_option = click.option(
 )
 
 
-IMPORTS = [  # command, parser, service, help
+IMPORTS = [  # command, parser, service, help (grids: below, they take options of their own)
     (
         "divisions",
         parse_divisions,
         imports.import_divisions,
         "Import divisions (properties: code, name, level, parent_code).",
-    ),
-    (
-        "grids",
-        parse_grids,
-        imports.import_grids,
-        "Import grids (properties: code, name, kind?, worker?); entities are reassigned.",
     ),
     (
         "entities",
@@ -86,6 +93,43 @@ def _import_command(what: str, parse, service, help_text: str) -> None:
 
 for _what, _parse, _service, _help in IMPORTS:
     _import_command(_what, _parse, _service, _help)
+
+
+@cli.command("import-grids")
+@click.argument("file", type=click.Path(dir_okay=False))
+@crs_option
+@click.option("--allow-overlaps", is_flag=True, help="import grids that overlap (or leave their community) anyway")
+def import_grids_cmd(file: str, crs: str, allow_overlaps: bool) -> None:
+    """Import grids (properties: code, name, kind?, worker?); entities are reassigned.
+
+    Grids must tile their community: overlaps with each other or with stored grids, and parts outside
+    the community, refuse the import (each named, with its area); gaps are warnings."""
+    from flask import current_app
+
+    service = partial(
+        imports.import_grids,
+        tolerance_m2=current_app.config["COVERAGE_TOLERANCE_M2"],
+        allow_overlaps=allow_overlaps,
+    )
+    _run_import(file, crs, parse_grids, service, "grids")
+
+
+@cli.command("reassign")
+@click.option("--dry-run", is_flag=True, help="report what would change, store nothing")
+def reassign_cmd(dry_run: bool) -> None:
+    """Assign every entity to its grid again and split every road again; report what moved.
+
+    Run it once after an upgrade that changes the assignment rules (see README: Assignment rules)."""
+    from gridflow.places.assignment import reassign_all
+
+    with get_db().session() as session:
+        report = reassign_all(session)
+        if dry_run:
+            session.rollback()
+    for line in report.lines():
+        click.echo(line)
+    if dry_run:
+        click.echo("dry run: nothing stored")
 
 
 @cli.command("coverage")

@@ -9,6 +9,7 @@ from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import TextClause
 
+from gridflow.hashchain import GENESIS
 from gridflow.models.base import Base
 from gridflow.models.people import User
 from gridflow.models.spatial import SRID, Grid
@@ -86,6 +87,11 @@ class Case(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer)
+    # The anchor of the timeline's keyed hash chain (gridflow.hashchain), written with every event:
+    # how many events, the last one's hash, and the seal over both ("<key id>:<hmac>").
+    chain_length: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    chain_head: Mapped[str] = mapped_column(String(64), server_default=GENESIS)
+    chain_seal: Mapped[str | None] = mapped_column(String(80))
 
     grid: Mapped[Grid] = relationship()
     parties: Mapped[list[CaseParty]] = relationship(cascade="all, delete-orphan", order_by="CaseParty.id")
@@ -204,7 +210,7 @@ class FollowUp(Base):
 
 
 class CaseEvent(Base):
-    """One immutable entry of a case's timeline, hash-chained to the one before it."""
+    """One immutable entry of a case's timeline, hash-chained (keyed) to the one before it."""
 
     __tablename__ = "case_event"
     __table_args__ = (UniqueConstraint("case_id", "seq"),)
@@ -224,3 +230,4 @@ class CaseEvent(Base):
     data: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(16))  # the chain key that hashed it (keys rotate)

@@ -36,6 +36,7 @@ class AssignmentReport:
     unassigned: int = 0
     straddling: int = 0
     road_stretches: int = 0
+    roads_resplit: int = 0  # stored roads whose stretches changed (reassignment only)
     moves: list[dict] = field(default_factory=list)  # {ref, from, to}
     unassigned_refs: list[dict] = field(default_factory=list)  # {ref, reason}
 
@@ -44,6 +45,8 @@ class AssignmentReport:
             f"assigned {self.assigned}, unassigned {self.unassigned}, straddling {self.straddling}, "
             f"road stretches {self.road_stretches}"
         ]
+        if self.roads_resplit:
+            out.append(f"re-split {self.roads_resplit} road(s): their stretches changed")
         for u in self.unassigned_refs[:10]:
             out.append(f"  unassigned {u['ref']}: {u['reason']}")
         if self.moves:
@@ -192,8 +195,9 @@ def _stretch_key(stretches) -> list[tuple]:
 
 
 def reassign_all(session: Session) -> AssignmentReport:
-    """Assign every stored entity again (after grids changed); report the ones that moved.
-    Only what changed is written: a grid import usually moves a handful of entities out of many."""
+    """Assign every stored entity again and split every road again (after grids changed, or after
+    the rules did: `gridflow reassign`); report the ones that moved.  Only what changed is written: a
+    grid import usually moves a handful of entities out of many."""
     assigner = Assigner(session)
     rows = session.execute(
         select(
@@ -232,6 +236,7 @@ def reassign_all(session: Session) -> AssignmentReport:
     for chunk in _chunks(updates):
         session.execute(update(Entity), chunk)
     _replace_stretches(session, [rid for rid, _ in roads], [row for rid, p in roads for row in _stretch_rows(rid, p)])
+    report.roads_resplit = len(roads)
     session.flush()
     session.expire_all()
     return report

@@ -23,6 +23,7 @@ from geo.features import (
 )
 from gridflow.models import Division, Grid, Worker
 from gridflow.places.assignment import AssignmentReport, assign_entities, reassign_all
+from gridflow.places.gridcheck import OverlappingGrids, check_grids
 from gridflow.spatial import to_db
 
 Progress = Callable[[Iterable], Iterable]
@@ -120,7 +121,16 @@ def _upsert_workers(session: Session, records: list[GridRecord], problems: list[
     return workers
 
 
-def import_grids(session: Session, records: list[GridRecord], progress: Progress = _no_progress) -> ImportSummary:
+def import_grids(
+    session: Session,
+    records: list[GridRecord],
+    progress: Progress = _no_progress,
+    tolerance_m2: float = 1.0,
+    allow_overlaps: bool = False,
+) -> ImportSummary:
+    """Upsert grids by code.  Grids that would overlap each other or the stored ones, or reach outside
+    their community, refuse the import (`OverlappingGrids`, naming each) unless `allow_overlaps`;
+    gaps left in their communities are warnings.  Entities are then assigned again."""
     problems: list[Problem] = []
     community_codes = {r.community_code for r in records}
     communities = (
@@ -139,6 +149,9 @@ def import_grids(session: Session, records: list[GridRecord], progress: Progress
     workers = _upsert_workers(session, records, problems)
     if problems:
         raise InvalidFeatures(sorted(problems, key=lambda p: p.index))
+    check = check_grids(session, records, tolerance_m2)
+    if check.refused and not allow_overlaps:
+        raise OverlappingGrids(check)
 
     existing = (
         {g.code: g for g in session.scalars(select(Grid).where(Grid.code.in_([r.code for r in records])))}
@@ -146,6 +159,8 @@ def import_grids(session: Session, records: list[GridRecord], progress: Progress
         else {}
     )
     summary = ImportSummary("grids")
+    summary.notes += [f"warning: {line} (imported anyway: overlaps allowed)" for line in check.problems()]
+    summary.notes += [f"warning: {line}" for line in check.warnings()]
     for r in progress(records):
         grid = existing.get(r.code)
         if grid is None:

@@ -334,6 +334,7 @@ class TimelineEvent(Output):
     reason: str | None
     data: dict[str, Any]
     hash: str
+    key_id: str  # which chain key made the hash (keys can be rotated)
 
 
 class Durations(Output):
@@ -347,6 +348,7 @@ class Timeline(Output):
     durations: Durations
     chain_valid: bool
     chain_broken_at: int | None
+    chain_problem: str | None
 
 
 class LimitView(Output):

@@ -4,5 +4,6 @@
 - `rules`: the guards and effects the table names.
 - `categories`: the case taxonomy with its time limits per level.
 - `calendar`: working time (office hours, Chinese public holidays and 调休 working days).
-- `timeline`: the hash chain over a case's events and the time spent per level and state.
+- `timeline`: what a case event's (keyed) hash covers, the mediation record checked against it, and
+  the time spent per level and state (the chain itself: `gridflow.hashchain`).
 """

@@ -9,7 +9,7 @@ database or the clock: `now` and the calendar come in the event data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from gridflow.workflow.categories import CATEGORIES, LEVELS, Limit
 
@@ -38,14 +38,10 @@ def division_at(case, level: str) -> int | None:
 
 # -- guards: (case, actor) -> bool ----------------------------------------------------------------
 def owns_grid(case, actor: Actor) -> bool:
-    """A grid worker acts only on cases in his own grids."""
+    """A grid worker acts only on cases in his own grids (read at each request: a grid handed to
+    another worker changes hands at once).  Filing needs his on-site check even for his own reports
+    made elsewhere."""
     return actor.role == ADMIN or (actor.role == GRID_WORKER and case.grid_id in actor.grid_ids)
-
-
-def owns_grid_or_reported_it(case, actor: Actor) -> bool:
-    """Filing needs an on-site check: the grid's own worker, or the grid worker who reported it
-    from the field (he was there)."""
-    return owns_grid(case, actor) or (actor.role == GRID_WORKER and case.reporter_id == actor.id)
 
 
 def acts_at_level(case, actor: Actor) -> bool:
@@ -67,9 +63,10 @@ def at_city(case, actor: Actor) -> bool:
     return case.level == LEVELS[-1]
 
 
-def assignee_or_supervisor(case, actor: Actor) -> bool:
-    """Only the handler who claimed a case (or a supervisor of that level) may finish it."""
-    return actor.role in (SUPERVISOR, ADMIN, SYSTEM) or case.assignee_id == actor.id
+def handler_if_claimed(case, actor: Actor) -> bool:
+    """A claimed (`handling`) case is acted on by its handler or a supervisor of that level only,
+    whatever the event; an unclaimed (`open`) one by any of the level's staff."""
+    return case.state != "handling" or actor.role in (SUPERVISOR, ADMIN, SYSTEM) or case.assignee_id == actor.id
 
 
 def extensions_remain(case, actor: Actor) -> bool:
@@ -165,3 +162,12 @@ def mark_closed(case, data: dict) -> None:
 
 def flag_overdue(case, data: dict) -> None:
     case.overdue_flagged_at = data["now"]
+
+
+# -- the mediation record -------------------------------------------------------------------------
+CONFIRMATION_DAYS = 30  # People's Mediation Law §33: joint application for judicial confirmation
+
+
+def confirmation_deadline(form: str, signed_at: datetime) -> date | None:
+    """Parties may jointly apply for judicial confirmation of a written agreement within 30 days."""
+    return (signed_at + timedelta(days=CONFIRMATION_DAYS)).date() if form == "written" else None

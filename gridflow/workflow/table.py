@@ -5,8 +5,9 @@ case from `source` to `dest` (None: stays), moving its level `level` (UP/DOWN/SA
 `who` may do it when every guard holds; the event needs the inputs in `needs`; then `effects` run."
 
 States:
-  reported  from the public, or by staff off site: a grid worker checks it on site and files it
-            (a grid worker's own field report is filed at once)
+  reported  from the public, by staff off site, or by a grid worker outside his own grids: the
+            grid's own worker checks it on site and files it (a grid worker's field report in his
+            own grids is filed at once)
   open      waiting at a level (community, street, county, city) for a handler
   handling  claimed by a mediator/handler of that level
   resolved  handled; waits for the grid worker's on-site verification
@@ -51,18 +52,20 @@ def row(event, source, dest, level, who, guards=(), needs=(), effects=()) -> Row
 
 
 # fmt: off
+# Every event a mediator may trigger on `handling` is guarded by `handler_if_claimed`: the handler who
+# claimed the case, or a supervisor of that level; an unclaimed `open` case is escalated by the level's staff.
 TABLE: list[Row] = [
     #   event        source                 dest        level  who                          guards                                      needs                        effects
-    row("file",      "reported",            "open",     SAME, [GRID_WORKER],               [r.owns_grid_or_reported_it],               [],                          [r.start_clock]),
+    row("file",      "reported",            "open",     SAME, [GRID_WORKER],               [r.owns_grid],                              [],                          [r.start_clock]),
     row("reject",    "reported",            "rejected", SAME, [GRID_WORKER],               [r.owns_grid],                              ["reason"]),
     row("merge",     "reported",            "merged",   SAME, [GRID_WORKER],               [r.owns_grid],                              ["into"]),
     row("claim",     "open",                "handling", SAME, STAFF,                       [r.acts_at_level],                          [],                          [r.assign_to_actor]),
-    row("release",   "handling",            "open",     SAME, STAFF,                       [r.acts_at_level, r.assignee_or_supervisor], [],                         [r.unassign]),
-    row("record",    "handling",            None,       SAME, STAFF,                       [r.acts_at_level, r.assignee_or_supervisor], ["session"]),
-    row("resolve",   "handling",            "resolved", SAME, STAFF,                       [r.acts_at_level, r.assignee_or_supervisor], ["outcome", "settlement"], [r.mark_resolved]),
-    row("escalate",  ACTIVE,                "open",     UP,   [*STAFF, SYSTEM],            [r.acts_at_level, r.below_city],            ["reason"],                  [r.level_up]),
-    row("refer",     "handling",            "referred", SAME, STAFF,                       [r.acts_at_level, r.assignee_or_supervisor], ["referral"]),
-    row("return",    "handling",            "open",     DOWN, STAFF,                       [r.acts_at_level, r.above_community],       ["reason"],                  [r.level_down]),
+    row("release",   "handling",            "open",     SAME, STAFF,                       [r.acts_at_level, r.handler_if_claimed],    [],                          [r.unassign]),
+    row("record",    "handling",            None,       SAME, STAFF,                       [r.acts_at_level, r.handler_if_claimed],    ["session"]),
+    row("resolve",   "handling",            "resolved", SAME, STAFF,                       [r.acts_at_level, r.handler_if_claimed],    ["outcome", "settlement"],   [r.mark_resolved]),
+    row("escalate",  ACTIVE,                "open",     UP,   [*STAFF, SYSTEM],            [r.acts_at_level, r.handler_if_claimed, r.below_city], ["reason"],       [r.level_up]),
+    row("refer",     "handling",            "referred", SAME, STAFF,                       [r.acts_at_level, r.handler_if_claimed],    ["referral"]),
+    row("return",    "handling",            "open",     DOWN, STAFF,                       [r.acts_at_level, r.handler_if_claimed, r.above_community], ["reason"],  [r.level_down]),
     row("extend",    "handling",            None,       SAME, [SUPERVISOR],                [r.acts_at_level, r.extensions_remain],     ["reason", "extend_by"],     [r.extend_deadline]),
     row("verify",    "resolved",            "closed",   SAME, [GRID_WORKER],               [r.owns_grid],                              [],                          [r.mark_closed]),
     row("rework",    "resolved",            "handling", SAME, [GRID_WORKER],               [r.owns_grid],                              ["reason"],                  [r.count_rework]),

@@ -1,17 +1,20 @@
-"""The timeline of a case: a hash chain over its events, and the time spent per level and state.
+"""The timeline of a case: what its keyed hash chain covers, whether the mediation record matches it,
+and the time spent per level and state.
 
-Each event's hash covers its own content and the previous event's hash, so changing, removing or
-reordering any stored event breaks every hash after it.
+The chain itself (keyed hashes, anchor, verification) is generic: `gridflow.hashchain`.  Each event's
+hash covers the fields below; its `data` holds what the event recorded (agreement, mediation session,
+follow-up visit, referral, …), so the mediation record kept beside the timeline can be checked
+against it (`records_check`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass
 from datetime import datetime
 
-GENESIS = "0" * 64
+from gridflow.hashchain import ChainCheck
+from gridflow.workflow.rules import confirmation_deadline
+
 FIELDS = (
     "case_id",
     "seq",
@@ -28,8 +31,9 @@ FIELDS = (
 )
 
 
-def canonical_json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+def scope(case_id: int) -> str:
+    """The name of a case's chain (sealed into its anchor)."""
+    return f"case:{case_id}"
 
 
 def content(event) -> dict:
@@ -39,28 +43,59 @@ def content(event) -> dict:
     return out
 
 
-def event_hash(prev_hash: str, event) -> str:
-    return hashlib.sha256((prev_hash + canonical_json(content(event))).encode("utf-8")).hexdigest()
-
-
-@dataclass
-class ChainCheck:
-    valid: bool
-    broken_at: int | None = None  # seq of the first event that does not check out
-    reason: str | None = None
-
-
-def verify_chain(events) -> ChainCheck:
-    prev = GENESIS
-    for expected_seq, e in enumerate(events, start=1):
-        if e.seq != expected_seq:
-            return ChainCheck(False, e.seq, f"sequence gap: expected {expected_seq}")
-        if e.prev_hash != prev:
-            return ChainCheck(False, e.seq, "previous hash does not match")
-        if event_hash(prev, e) != e.hash:
-            return ChainCheck(False, e.seq, "content does not match its hash")
-        prev = e.hash
+def records_check(events, sessions, follow_ups, agreement) -> ChainCheck:
+    """Does the stored mediation record say what the (verified) timeline says?  Sessions pair with
+    `record` events and visits with `follow_up` events, in order; the agreement is the last one a
+    `resolve` event recorded.  Events from before sessions entered the chain carry none: skipped."""
+    said = [(e, json.loads(e.data)) for e in events]
+    for kind, rows, key, same in (
+        ("record", sessions, "session", _same_session),
+        ("follow_up", follow_ups, "visit", _same_visit),
+    ):
+        told = [(e, d.get(key)) for e, d in said if e.event == kind]
+        for (e, recorded), row in zip(told, rows):
+            if recorded is not None and not same(e, recorded, row):
+                return ChainCheck(False, e.seq, f"the stored {key} differs from what the timeline recorded")
+        if len(told) > len(rows):
+            return ChainCheck(False, told[len(rows)][0].seq, f"the {key} this event recorded is not stored")
+        if len(rows) > len(told):
+            return ChainCheck(False, None, f"a stored {key} that no timeline event recorded")
+    resolved = [(e, d["agreement"]) for e, d in said if e.event == "resolve" and d.get("agreement")]
+    if not resolved:
+        return ChainCheck(agreement is None, None, None if agreement is None else "an agreement the timeline lacks")
+    e, told = resolved[-1]
+    if agreement is None or not _same_agreement(e, told, agreement):
+        return ChainCheck(False, e.seq, "the stored agreement differs from what the timeline recorded")
     return ChainCheck(True)
+
+
+def _same_session(e, told: dict, row) -> bool:
+    return (row.held_at, row.mediator_id, row.summary, row.participants) == (
+        e.at,
+        e.actor_id,
+        told["summary"],
+        told.get("participants"),
+    )
+
+
+def _same_visit(e, told: dict, row) -> bool:
+    return (row.visited_at, row.visitor_id, row.notes, row.performed) == (
+        e.at,
+        e.actor_id,
+        told["notes"],
+        told.get("performed"),
+    )
+
+
+def _same_agreement(e, told: dict, row) -> bool:
+    deadline = row.performance_deadline.isoformat() if row.performance_deadline else None
+    return (row.form, row.terms, deadline, row.signed_at, row.confirmation_deadline) == (
+        told["form"],
+        told["terms"],
+        told.get("performance_deadline"),
+        e.at,
+        confirmation_deadline(told["form"], e.at),
+    )
 
 
 def durations(events, now: datetime, terminal: tuple[str, ...]) -> dict:
