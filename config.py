@@ -1,54 +1,6 @@
-"""Configuration objects.  Values come from the environment when the app is created, not at import."""
+"""Development entry point for the settings: they live in the package (`gridflow.settings`), so an
+installed GridFlow has them without this file."""
 
-from __future__ import annotations
+from gridflow.settings import Config
 
-import os
-from pathlib import Path
-
-INSTANCE = Path(__file__).resolve().parent / "instance"
-
-
-class Config:
-    """Defaults for every environment; each can be overridden by an environment variable."""
-
-    TESTING = False
-    INSTANCE_PATH = str(INSTANCE)  # keys, uploads, the SQLite database (GRIDFLOW_INSTANCE)
-    SECRET_KEY = DEV_SECRET = "dev-only-change-me"  # set SECRET_KEY in production: it signs the tokens
-    DATABASE_URL = f"sqlite:///{INSTANCE / 'gridflow.db'}"
-    # Coverage validation ignores gaps/overlaps smaller than this (m²).
-    COVERAGE_TOLERANCE_M2 = 1.0
-    # Case workflow
-    WARN_SHARE = 0.8  # warning (yellow) at this share of a level's limit
-    OFFICE_HOURS = ((9, 0), (12, 0), (13, 30), (17, 30))  # morning and afternoon spans
-    DUPLICATE_RADIUS_M = 100.0
-    DUPLICATE_WINDOW_HOURS = 72
-    SWEEP_INTERVAL_SECONDS = 60
-    TOKEN_MAX_AGE_SECONDS = 12 * 3600
-    MAX_TEXT_LENGTH = 4000
-    MAX_CONTENT_LENGTH = 1024 * 1024  # request bodies: 413 beyond this
-    SCHEDULER_LOCK = str(INSTANCE / "scheduler.lock")
-    BABEL_DEFAULT_LOCALE = "zh"
-
-    @classmethod
-    def from_env(cls) -> dict:
-        values = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
-        if os.environ.get("GRIDFLOW_INSTANCE"):
-            values["INSTANCE_PATH"] = os.environ["GRIDFLOW_INSTANCE"]
-        for key in ("SECRET_KEY", "DATABASE_URL"):
-            if os.environ.get(key):
-                values[key] = os.environ[key]
-        for key in (
-            "COVERAGE_TOLERANCE_M2",
-            "WARN_SHARE",
-            "DUPLICATE_RADIUS_M",
-            "DUPLICATE_WINDOW_HOURS",
-            "SWEEP_INTERVAL_SECONDS",
-        ):
-            if os.environ.get(key):
-                try:
-                    values[key] = float(os.environ[key])
-                except ValueError:
-                    raise SystemExit(f"configuration: {key}={os.environ[key]!r} is not a number") from None
-        if not 0 < values["WARN_SHARE"] < 1:
-            raise SystemExit(f"configuration: WARN_SHARE={values['WARN_SHARE']} must lie between 0 and 1")
-        return values
+__all__ = ["Config"]

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 SPATIALITE_INIT_SQL = "SELECT InitSpatialMetaData(1, 'WGS84')"
 
 
-def _sqlite_module():
+def sqlite_module():
     """The stdlib sqlite3 if it can load extensions, else sqlean (a drop-in that can)."""
     if hasattr(sqlite3.Connection, "enable_load_extension"):
         return sqlite3
@@ -68,7 +68,7 @@ def make_engine(url: str, **kwargs) -> Engine:
         os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
         engine = create_engine(
             url,
-            module=_sqlite_module(),
+            module=sqlite_module(),
             connect_args={"timeout": 30, "check_same_thread": False},
             **kwargs,
         )

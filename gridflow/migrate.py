@@ -1,21 +1,27 @@
-"""Alembic, driven from the app's configuration: `flask --app wsgi db upgrade|downgrade|revision|…`."""
+"""Alembic, configured in code: `gridflow db upgrade|downgrade|current|history|…` (also `flask --app
+wsgi db …` in a checkout).  The migration scripts are the package `gridflow._migrations` (the
+repository's top-level `migrations/`, shipped inside the wheel): no alembic.ini, no checkout needed.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from functools import cache
+from importlib import resources
 
 import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
 from flask import current_app
 from flask.cli import AppGroup
 
-ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = str(resources.files("gridflow._migrations"))
 
 
 def alembic_config(url: str) -> AlembicConfig:
-    cfg = AlembicConfig(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", SCRIPTS)
+    cfg.set_main_option("file_template", "%%(rev)s_%%(slug)s")
     cfg.attributes["url"] = url
     return cfg
 
@@ -26,6 +32,12 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
+
+
+@cache
+def heads() -> frozenset[str]:
+    """The revisions the code expects the database to be at (read once: the scripts ship with the code)."""
+    return frozenset(ScriptDirectory(SCRIPTS).get_heads())
 
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
@@ -49,17 +61,24 @@ def downgrade_cmd(revision: str) -> None:
     command.downgrade(_cfg(), revision)
 
 
+@db_cli.command("current")
+def current_cmd() -> None:
+    """The revision the database is at."""
+    command.current(_cfg())
+
+
+@db_cli.command("history")
+def history_cmd() -> None:
+    """Every migration, newest first."""
+    command.history(_cfg())
+
+
 @db_cli.command("revision")
 @click.option("-m", "--message", required=True)
 @click.option("--autogenerate", is_flag=True)
 def revision_cmd(message: str, autogenerate: bool) -> None:
-    """Make a new migration script."""
+    """Make a new migration script (in a checkout: it is written to migrations/versions)."""
     command.revision(_cfg(), message=message, autogenerate=autogenerate)
-
-
-@db_cli.command("current")
-def current_cmd() -> None:
-    command.current(_cfg())
 
 
 @db_cli.command("check")
