@@ -2,6 +2,7 @@
 # GridFlow one-stop set-up.  Idempotent: every step checks before it acts.
 #   ./dev.sh serve   - install what is missing, migrate, load the demo city, start the server
 #   ./dev.sh test    - install what is missing (PostGIS included), run the whole test suite
+#   ./dev.sh lint    - ruff (lint and format) and mypy, as .ci/run does before the tests
 # Extra arguments after `test` go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -55,16 +56,34 @@ ensure_venv() {
     if [ ! -x "$VENV/bin/python" ]; then
         "$py" -m venv "$VENV" 2>/dev/null || { apt_install python3-venv; rm -rf "$VENV"; "$py" -m venv "$VENV"; }
     fi
-    # Re-install only when the dependency list changed.
+    # Re-install only when the dependencies or the build changed.  The exact versions come from
+    # requirements.lock (scripts/lock regenerates it); pyproject.toml keeps the ranges.
     local stamp="$VENV/.gridflow-installed" want
-    want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+    want=$(cat pyproject.toml setup.py requirements.lock | sha256sum | cut -d' ' -f1)
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-        say "installing Python packages into .venv"
-        "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-        "$VENV/bin/python" -m pip install -q -e ".[test]" || die "pip install failed"
+        say "installing Python packages into .venv (requirements.lock)"
+        local log="$VENV/pip.log"
+        pip_quiet() { "$VENV/bin/python" -m pip install -q "$@" >>"$log" 2>&1 || { tail -n 40 "$log" >&2; die "pip install $* failed (log: $log)"; }; }
+        : > "$log"
+        pip_quiet --upgrade pip
+        pip_quiet --require-hashes -r requirements.lock
+        pip_quiet --no-deps -e .
+        if [ "$(grep -m1 '^# pyproject: ' requirements.lock | cut -d' ' -f3)" != "$(scripts/lock-stamp)" ]; then
+            say "WARNING: requirements.lock is older than pyproject.toml's dependencies: run scripts/lock and commit it"
+            pip_quiet -e ".[test]"
+        fi
         echo "$want" > "$stamp"
     fi
     export PATH="$VENV/bin:$PATH"
+    # Compiled translations: the package build makes them (setup.py); in the checkout they are
+    # remade here whenever a catalogue changed.
+    local po
+    for po in gridflow/translations/*/LC_MESSAGES/*.po; do
+        if [ ! -f "${po%.po}.mo" ] || [ "$po" -nt "${po%.po}.mo" ]; then
+            pybabel -q compile -d gridflow/translations || die "compiling the translations failed"
+            break
+        fi
+    done
 }
 
 ensure_spatialite() { apt_install libsqlite3-mod-spatialite; }
@@ -103,18 +122,16 @@ cmd_serve() {
     ensure_spatialite
     ensure_assets
     ensure_venv
-    mkdir -p instance
-    export FLASK_APP=wsgi
-    export DATABASE_URL=${DATABASE_URL:-sqlite:///$ROOT/instance/gridflow.db}
-    flask --app wsgi db upgrade
-    flask --app wsgi gridflow demo --scale "${DEMO_SCALE:-small}" --if-empty
+    # Settings come from the environment (GRIDFLOW_…); the defaults keep everything in ./instance.
+    gridflow db upgrade
+    gridflow demo --scale "${DEMO_SCALE:-small}" --if-empty
     local host=${HOST:-127.0.0.1} port=${PORT:-5000}
     # Exactly one scheduler (time limits, automatic escalation), beside the web workers.
-    flask --app wsgi gridflow scheduler &
+    gridflow scheduler &
     local scheduler=$!
     trap 'kill $scheduler 2>/dev/null' EXIT INT TERM
     say "GridFlow is running at http://$host:$port/  (API: http://$host:$port/api/v1; Ctrl-C to stop)"
-    gunicorn --workers "${WORKERS:-2}" --bind "$host:$port" --access-logfile - wsgi:app
+    gunicorn --workers "${WORKERS:-2}" --bind "$host:$port" 'gridflow:create_app()'
 }
 
 cmd_test() {
@@ -131,8 +148,16 @@ cmd_test() {
     exec python -m pytest "$@"
 }
 
+cmd_lint() {
+    ensure_venv
+    ruff check .
+    ruff format --check .
+    mypy
+}
+
 case "${1:-}" in
     serve) shift; cmd_serve "$@" ;;
     test) shift; cmd_test "$@" ;;
-    *) echo "usage: ./dev.sh serve | ./dev.sh test [pytest args]" >&2; exit 2 ;;
+    lint) shift; cmd_lint ;;
+    *) echo "usage: ./dev.sh serve | ./dev.sh test [pytest args] | ./dev.sh lint" >&2; exit 2 ;;
 esac
