@@ -4,7 +4,6 @@ and serves pages and /healthz under gunicorn."""
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
