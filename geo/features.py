@@ -17,8 +17,8 @@ from shapely.geometry import MultiLineString, MultiPolygon, shape
 from shapely.geometry.base import BaseGeometry
 
 from geo.crs import CRS_NAMES, to_wgs84
+from geo.levels import LEVELS_TOP_DOWN
 
-LEVELS = ("city", "county", "street", "community")
 CODE_LENGTH = {"city": 6, "county": 6, "street": 9, "community": 12}
 GRID_CODE_LENGTH = 15
 GRID_KINDS = ("basic", "dedicated")
@@ -201,8 +201,8 @@ def _parse(data: Any, crs: str, parse_one: Callable[[int, dict, dict, str], Any]
 def _division(i: int, feature: dict, props: dict, crs: str) -> DivisionRecord:
     code, name = _text(props, "code", max_len=12), _text(props, "name", max_len=100)
     level = _text(props, "level", max_len=20)
-    if level not in LEVELS:
-        raise ValueError(f"level {level!r} must be one of {', '.join(LEVELS)}")
+    if level not in LEVELS_TOP_DOWN:
+        raise ValueError(f"level {level!r} must be one of {', '.join(LEVELS_TOP_DOWN)}")
     if not (code.isdigit() and len(code) == CODE_LENGTH[level]):
         raise ValueError(f"code {code!r}: a {level} code has {CODE_LENGTH[level]} digits")
     parent = _text(props, "parent_code", required=level != "city", max_len=12)

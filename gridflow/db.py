@@ -12,10 +12,12 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar, Token
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 SPATIALITE_INIT_SQL = "SELECT InitSpatialMetaData(1, 'WGS84')"
@@ -85,8 +87,12 @@ def make_engine(url: str, **kwargs) -> Engine:
 
 
 class _Pin:
-    """The one pooled connection a web request runs on, checked out at its first unit of work: a
-    request never holds two connections (no pool deadlock under load) and pays for one checkout."""
+    """The pooled connection a web request's units of work share, checked out at its first one.
+
+    The rule, in one sentence: units of work run one after another on this one connection, and a unit
+    opened while another is still open takes a second connection from the pool for its duration
+    (request code does not do that today, and should not: with every worker's requests each holding
+    one connection and waiting for a second, a pool can run dry)."""
 
     def __init__(self, db: Database):
         self.db = db
@@ -95,7 +101,7 @@ class _Pin:
         self.busy = False
 
     def take(self, mode: str) -> Connection | None:
-        if self.busy:  # a unit of work inside another gets a connection of its own
+        if self.busy:  # a unit of work inside another: a second connection, from the pool
             return None
         if self.conn is None:
             self.conn = self.db.engine.connect()
@@ -112,6 +118,22 @@ class _Pin:
 
 
 @contextmanager
+def driver_errors(conn: Connection, sql: str | None = None, args: Any = None, cursor: Any = None) -> Iterator[None]:
+    """The driver's exceptions raised inside, as SQLAlchemy's; a connection they show to be dead is
+    invalidated (the pool replaces it), as conn.execute does."""
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        yield
+    except dbapi.Error as exc:
+        dead = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
+        if dead:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(
+            sql, args, exc, dbapi.Error, connection_invalidated=dead, dialect=conn.dialect
+        ) from exc
+
+
+@contextmanager
 def pipelined(conn: Connection) -> Iterator[None]:
     """Statements sent inside are not each waited for (psycopg 3's pipeline mode: the server gets them
     back to back and a reply is awaited only where a result is read), so statements that do not need
@@ -120,7 +142,7 @@ def pipelined(conn: Connection) -> Iterator[None]:
     if not hasattr(driver, "pipeline"):  # SQLite: nothing travels
         yield
         return
-    with driver.pipeline():
+    with driver_errors(conn), driver.pipeline():  # errors of statements sent inside surface at its end
         yield
 
 

@@ -83,5 +83,14 @@ def revision_cmd(message: str, autogenerate: bool) -> None:
 
 @db_cli.command("check")
 def check_cmd() -> None:
-    """Fail if the models and the schema differ."""
+    """Fail if the models and the schema differ (partial indexes' predicates included)."""
+    from gridflow.db import get_db
+    from gridflow.indexes import index_drift
+
     command.check(_cfg())
+    with get_db().engine.connect() as conn:
+        drift = index_drift(conn)
+        conn.rollback()
+    if drift:
+        raise click.ClickException("indexes differ from the model:\n  " + "\n  ".join(drift))
+    click.echo("indexes: as the model defines them")

@@ -8,9 +8,10 @@ from datetime import datetime
 import pytest
 from transitions import MachineError
 
+from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.workflow import table
 from gridflow.workflow.calendar import WorkCalendar
-from gridflow.workflow.categories import CATEGORIES, LEVELS
+from gridflow.workflow.categories import CATEGORIES
 from gridflow.workflow.rules import SYSTEM_ACTOR, Actor
 
 # Divisions: community 10 in street 20 in county 30 in city 40; a second community 11 in street 21.
@@ -68,10 +69,10 @@ def test_a_grid_worker_acts_only_at_the_ends_of_the_loop(state, expected):
     assert table.allowed_events(FakeCase(state, "community"), OTHER_GRID_WORKER) == []
 
 
-@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("level", LEVELS_BOTTOM_UP)
 def test_a_mediator_acts_only_at_his_own_level(level):
     mediator = staff("mediator", level, uid=50)
-    for case_level in LEVELS:
+    for case_level in LEVELS_BOTTOM_UP:
         open_case = FakeCase("open", case_level)
         expected = (["claim", "escalate"] if level != "city" else ["claim"]) if case_level == level else []
         assert table.allowed_events(open_case, mediator) == expected
@@ -124,7 +125,7 @@ def test_firing_runs_the_effects_of_the_row():
 
 def test_every_category_has_a_limit_at_every_level():
     for category in CATEGORIES.values():
-        assert set(category.limits) == set(LEVELS)
+        assert set(category.limits) == set(LEVELS_BOTTOM_UP)
     assert len([c for c in CATEGORIES.values() if c.kind == "dispute"]) == 15
     assert {c.duty for c in CATEGORIES.values()} == {"general", "stability", "mediation", "safety", "order"}
 

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from sqlalchemy import Connection, String, bindparam, cast, func, insert, select
 
 from geo.crs import metres_per_degree, nearby_m
+from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.cases.chain import event_row
 from gridflow.cases.inputs import parse_report
 from gridflow.cases.policy import Policy
@@ -26,7 +27,6 @@ from gridflow.models.cases import DUPLICATE_CANDIDATES_SQL
 from gridflow.places import lookup as places
 from gridflow.spatial import to_shape
 from gridflow.workflow import table
-from gridflow.workflow.categories import LEVELS
 from gridflow.workflow.rules import Actor
 from gridflow.workflow.timeline import GENESIS
 
@@ -65,10 +65,14 @@ def _insert_case_stmt(dialect: str):
 
 
 # The statements of every report (see gridflow.hotpath).
-_NEXT_SERIAL = HotStatement(_counter_stmt)
-_INSERT_CASE = HotStatement(_insert_case_stmt)
-_INSERT_PARTIES = HotInsert(CaseParty.__table__, ["case_id", "name", "phone", "id_number", "role"])
-_INSERT_EVENTS = HotInsert(CaseEvent.__table__, [c.key for c in CaseEvent.__table__.columns if c.key != "id"])
+_NEXT_SERIAL = HotStatement("report.next_serial", _counter_stmt)
+_INSERT_CASE = HotStatement("report.insert_case", _insert_case_stmt)
+_INSERT_PARTIES = HotInsert(
+    "report.insert_parties", CaseParty.__table__, ["case_id", "name", "phone", "id_number", "role"]
+)
+_INSERT_EVENTS = HotInsert(
+    "report.insert_events", CaseEvent.__table__, [c.key for c in CaseEvent.__table__.columns if c.key != "id"]
+)
 _CASE_COLUMNS = [c.key for c in Case.__table__.columns if c.key != "id"]
 
 
@@ -134,7 +138,7 @@ def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: st
         reporter_id=actor.id,
         reporter_name=actor.name,
         state="reported",
-        level=LEVELS[0],
+        level=LEVELS_BOTTOM_UP[0],
         level_entered_at=now,
         created_at=now,
         updated_at=now,
@@ -154,7 +158,7 @@ def report(db: Database, actor: Actor, payload: dict, policy: Policy, source: st
             raise Conflict("file is not allowed now")
     with db.transaction(write=True, pipeline=True) as conn:
         _insert_case(conn, case, found.county.code, actor, events, now)
-    names = {("division", getattr(found, lvl).id): getattr(found, lvl).to_dict() for lvl in LEVELS}
+    names = {("division", getattr(found, lvl).id): getattr(found, lvl).to_dict() for lvl in LEVELS_BOTTOM_UP}
     names[("grid", found.grid.id)] = found.grid.to_dict()
     return case_dict(case, names, actor, now, full=True) | {
         "allowed_events": table.allowed_events(case, actor),
@@ -188,7 +192,7 @@ def _insert_case(
             ],
         )
     case.__dict__["_chain_tail"] = (0, GENESIS)
-    states = [("reported", LEVELS[0]), (case.state, case.level)]
+    states = [("reported", LEVELS_BOTTOM_UP[0]), (case.state, case.level)]
     _INSERT_EVENTS.rows(
         conn,
         [
@@ -199,13 +203,14 @@ def _insert_case(
 
 
 _DUPLICATES = HotStatement(
+    "report.duplicates",
     select(Case.id, Case.number, Case.state, Case.lon, Case.lat).where(
         Case.category == bindparam("category"),
         Case.lat.between(bindparam("lat0"), bindparam("lat1")),
         Case.lon.between(bindparam("lon0"), bindparam("lon1")),
         Case.created_at >= bindparam("since"),
         DUPLICATE_CANDIDATES_SQL,
-    )
+    ),
 )
 
 

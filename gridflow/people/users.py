@@ -93,6 +93,7 @@ def _serializer(secret: str) -> URLSafeTimedSerializer:
 
 
 _TOKEN_USER = HotStatement(  # every authenticated request
+    "auth.token_user",
     select(
         User.id,
         User.display_name,
@@ -100,16 +101,16 @@ _TOKEN_USER = HotStatement(  # every authenticated request
         User.division_id,
         Division.level,
         User.worker_id,
-        User.active,
         User.password_hash,
     )
     .outerjoin(Division, User.division_id == Division.id)
-    .where(User.id == bindparam("uid"))
+    # Disabled users are filtered here: a Boolean would come back as 1/0 on SQLite (hotpath refuses it).
+    .where(User.id == bindparam("uid"), User.active.is_(True)),
 )
 # The grids a grid worker owns, read afresh on every request (no cache to go stale); by user id, so it
 # needs nothing from the first query and travels with it (one round trip on PostgreSQL).
 _USER_GRIDS = HotStatement(
-    select(Grid.id).join(User, User.worker_id == Grid.worker_id).where(User.id == bindparam("uid"))
+    "auth.user_grids", select(Grid.id).join(User, User.worker_id == Grid.worker_id).where(User.id == bindparam("uid"))
 )
 
 
@@ -126,7 +127,7 @@ def actor_for_token(conn: Connection, secret: str, token: str, max_age: int) -> 
     user_rows, grid_rows = rows_of_each(conn, [(_TOKEN_USER, {"uid": uid}), (_USER_GRIDS, {"uid": uid})])
     if not user_rows:
         raise Unauthorized("invalid token")
-    uid, name, role, division_id, level, worker_id, active, password_hash = user_rows[0]
-    if not active or password_hash[-16:] != data.get("p"):
+    uid, name, role, division_id, level, worker_id, password_hash = user_rows[0]
+    if password_hash[-16:] != data.get("p"):
         raise Unauthorized("invalid token")
     return Actor(uid, name, role, division_id, level, worker_id, frozenset(r[0] for r in grid_rows))

@@ -4,8 +4,9 @@ with their own issue and will use the JSON API."""
 from flask import Blueprint, render_template
 from flask_babel import get_locale
 
+from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.workflow import table
-from gridflow.workflow.categories import CATEGORIES, LEVELS
+from gridflow.workflow.categories import CATEGORIES
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
@@ -13,5 +14,9 @@ bp = Blueprint("web", __name__, template_folder="templates")
 @bp.get("/")
 def index():
     return render_template(
-        "index.html", rows=table.TABLE, categories=CATEGORIES.values(), levels=LEVELS, lang=get_locale().language
+        "index.html",
+        rows=table.TABLE,
+        categories=CATEGORIES.values(),
+        levels=LEVELS_BOTTOM_UP,
+        lang=get_locale().language,
     )

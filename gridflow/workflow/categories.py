@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from geo.levels import LEVELS_BOTTOM_UP
+
 EMERGENCY_HOURS, WORKING_HOURS, WORKING_DAYS = "emergency_hours", "working_hours", "working_days"
 UNITS = (EMERGENCY_HOURS, WORKING_HOURS, WORKING_DAYS)
 KINDS = ("incident", "dispute")
@@ -21,7 +23,6 @@ DUTIES = {
     "safety": "安全生产员",
     "order": "治安管理员",
 }
-LEVELS = ("community", "street", "county", "city")
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,12 @@ class Category:
             "kind": self.kind,
             "duty": self.duty,
             "duty_name": DUTIES[self.duty],
-            "limits": {lvl: self.limits[lvl].to_dict() for lvl in LEVELS},
+            "limits": {lvl: self.limits[lvl].to_dict() for lvl in LEVELS_BOTTOM_UP},
         }
 
 
 def _limits(unit: str, *amounts: float) -> dict[str, Limit]:
-    return {level: Limit(a, unit) for level, a in zip(LEVELS, amounts)}
+    return {level: Limit(a, unit) for level, a in zip(LEVELS_BOTTOM_UP, amounts)}
 
 
 # Mediation: most disputes settle within a month in all (People's Mediation practice).

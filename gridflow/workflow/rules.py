@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gridflow.workflow.categories import CATEGORIES, LEVELS
+from geo.levels import LEVELS_BOTTOM_UP
+from gridflow.workflow.categories import CATEGORIES
 
 GRID_WORKER, MEDIATOR, SUPERVISOR, ADMIN, SYSTEM = "grid_worker", "mediator", "supervisor", "admin", "system"
 ROLES = (GRID_WORKER, MEDIATOR, SUPERVISOR, ADMIN)
@@ -54,15 +55,15 @@ def acts_at_level(case, actor: Actor) -> bool:
 
 
 def below_city(case, actor: Actor) -> bool:
-    return case.level != LEVELS[-1]
+    return case.level != LEVELS_BOTTOM_UP[-1]
 
 
 def above_community(case, actor: Actor) -> bool:
-    return case.level != LEVELS[0]
+    return case.level != LEVELS_BOTTOM_UP[0]
 
 
 def at_city(case, actor: Actor) -> bool:
-    return case.level == LEVELS[-1]
+    return case.level == LEVELS_BOTTOM_UP[-1]
 
 
 def assignee_or_supervisor(case, actor: Actor) -> bool:
@@ -76,7 +77,7 @@ def in_area(case, actor: Actor) -> bool:
         return True
     if actor.role == GRID_WORKER:
         return case.grid_id in actor.grid_ids
-    return actor.division_id is not None and actor.division_id in {division_at(case, lvl) for lvl in LEVELS}
+    return actor.division_id is not None and actor.division_id in {division_at(case, lvl) for lvl in LEVELS_BOTTOM_UP}
 
 
 def can_see(case, actor: Actor) -> bool:
@@ -97,12 +98,12 @@ def _enter_level(case, level: str, data: dict) -> None:
 
 
 def level_up(case, data: dict) -> None:
-    _enter_level(case, LEVELS[LEVELS.index(case.level) + 1], data)
+    _enter_level(case, LEVELS_BOTTOM_UP[LEVELS_BOTTOM_UP.index(case.level) + 1], data)
     case.escalations += 1
 
 
 def level_down(case, data: dict) -> None:
-    _enter_level(case, LEVELS[LEVELS.index(case.level) - 1], data)
+    _enter_level(case, LEVELS_BOTTOM_UP[LEVELS_BOTTOM_UP.index(case.level) - 1], data)
     case.returns += 1
 
 
