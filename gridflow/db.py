@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar, Token
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ def sqlite_module():
     return sqlean
 
 
-def _on_sqlite_connect(dbapi_conn, _record) -> None:
+def _on_sqlite_connect(busy_timeout_s: float, dbapi_conn, _record) -> None:
     # The driver's own transaction handling is switched off; `_on_sqlite_begin` emits BEGIN itself
     # (the SQLAlchemy recipe), so that writers can take the write lock up front.
     dbapi_conn.isolation_level = None
@@ -41,7 +42,7 @@ def _on_sqlite_connect(dbapi_conn, _record) -> None:
     dbapi_conn.enable_load_extension(False)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys = ON")
-    cur.execute("PRAGMA busy_timeout = 30000")
+    cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")  # the driver's own `timeout` is not passed on
     cur.execute("PRAGMA journal_mode = WAL")
     cur.execute("PRAGMA synchronous = NORMAL")
     # Another connection's commit empties this connection's page cache (every report does one):
@@ -61,7 +62,9 @@ def _on_sqlite_begin(conn) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("write") else "BEGIN")
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, busy_timeout_s: float = 30.0, **kwargs) -> Engine:
+    """An engine for either back end.  `busy_timeout_s` (SQLite): how long a statement waits for
+    another connection's write lock before it fails with "database is locked"."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -71,10 +74,10 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(
             url,
             module=sqlite_module(),
-            connect_args={"timeout": 30, "check_same_thread": False},
+            connect_args={"check_same_thread": False},
             **kwargs,
         )
-        event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "connect", partial(_on_sqlite_connect, busy_timeout_s))
         event.listen(engine, "begin", _on_sqlite_begin)
         return engine
     if parsed.drivername == "postgresql":
@@ -150,9 +153,9 @@ _pin: ContextVar[_Pin | None] = ContextVar("gridflow_pinned_connection", default
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, busy_timeout_s: float = 30.0):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, busy_timeout_s)
         self.is_postgres = self.engine.dialect.name == "postgresql"
         self.engines = {
             mode: self.engine.execution_options(**self.mode_options(mode)) for mode in ("read", "write", "lookup")
@@ -240,7 +243,7 @@ class Database:
 
 
 def init_app(app: Flask) -> None:
-    db = app.extensions["gridflow.db"] = Database(app.config["DATABASE_URL"])
+    db = app.extensions["gridflow.db"] = Database(app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT_S"])
 
     @app.before_request
     def _pin_connection() -> None:

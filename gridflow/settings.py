@@ -59,6 +59,9 @@ class Config:
     MAX_TEXT_LENGTH = 4000
     MAX_CONTENT_LENGTH = 1024 * 1024  # request bodies: 413 beyond this
     SCHEDULER_LOCK: str | None = None  # default: <instance>/scheduler.lock
+    # SQLite: how long a write waits for the one write lock before it gives up (a web request then
+    # answers 503 "busy" with Retry-After, a command says so).
+    SQLITE_BUSY_TIMEOUT_S = 30.0
     BABEL_DEFAULT_LOCALE = "zh"
     LOG_FORMAT = "text"  # text | json (one JSON object a line, with request id and user id)
     LOG_LEVEL = "INFO"

@@ -126,5 +126,7 @@ def test_a_query_that_does_not_state_the_predicate_cannot_use_the_partial_index(
 
     from gridflow.models import Case
 
-    stmt = select(Case).where(Case.state.in_(["reported", "open", "handling"]), Case.level == "street", Case.street_id == 1)
+    stmt = select(Case).where(
+        Case.state.in_(["reported", "open", "handling"]), Case.level == "street", Case.street_id == 1
+    )
     assert not uses(plan(db, stmt.order_by(Case.deadline, Case.id)), "ix_case_queue_street")

@@ -6,6 +6,8 @@ import json
 import sys
 
 import click
+from flask import current_app
+from sqlalchemy.exc import OperationalError
 
 from geo.crs import CRS_NAMES
 from geo.features import InvalidFeatures, parse_divisions, parse_entities, parse_grids
@@ -14,6 +16,7 @@ from gridflow.db import get_db
 from gridflow.errors import GridflowError
 from gridflow.places import imports
 from gridflow.places import lookup as places
+from gridflow.places.stepped import import_entities_in_steps
 
 
 def _load_json(path: str):
@@ -28,10 +31,22 @@ def _load_json(path: str):
 
 def _run_import(path: str, crs: str, parse, service, label: str) -> None:
     data = _load_json(path)
+    db = get_db()
     try:
         records = parse(data, crs)
-        with get_db().session() as session:
-            summary = service(session, records, progress(label))
+        if service is imports.import_entities and not db.is_postgres:
+            # SQLite: written in steps, so that reports get the one write lock between them.
+            summary = import_entities_in_steps(db, records, progress(label))
+        else:
+            with db.session(write=True) as session:  # on SQLite the write lock from the start: never lost half-way
+                summary = service(session, records, progress(label))
+    except OperationalError as exc:
+        if db.is_postgres or "locked" not in str(exc.orig):
+            raise
+        fail(
+            f"{path}: nothing imported; the database stayed busy with other writes for "
+            f"{current_app.config['SQLITE_BUSY_TIMEOUT_S']:g} s: try again (a server under load: PostGIS, see README)"
+        )
     except InvalidFeatures as exc:
         click.echo(f"Error: {path}: nothing imported; {len(exc.problems)} problem(s):", err=True)
         for p in exc.problems:
