@@ -118,6 +118,22 @@ ensure_postgis() {
     pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null
 }
 
+# nginx's own parser checks deploy/nginx.conf (tests/test_deploy.py).  Without an installed nginx, the
+# binary is unpacked from Debian's package into .venv: nothing is installed, no service started.
+ensure_nginx_binary() {
+    command -v nginx >/dev/null 2>&1 && return 0
+    local root="$VENV/nginx"
+    if [ ! -x "$root/usr/sbin/nginx" ] && command -v apt-get >/dev/null 2>&1; then
+        local tmp; tmp=$(mktemp -d)
+        ( cd "$tmp" && { apt-get download -q nginx >/dev/null 2>&1 ||
+            { as_root apt-get update -q >/dev/null 2>&1 && apt-get download -q nginx >/dev/null 2>&1; }; } ) &&
+            dpkg -x "$tmp"/nginx_*.deb "$root" 2>/dev/null
+        rm -rf "$tmp"
+    fi
+    [ -x "$root/usr/sbin/nginx" ] && export PATH="$PATH:$root/usr/sbin"
+    return 0
+}
+
 cmd_serve() {
     ensure_spatialite
     ensure_assets
@@ -138,6 +154,7 @@ cmd_test() {
     ensure_spatialite
     ensure_assets
     ensure_venv
+    ensure_nginx_binary
     if ensure_postgis; then
         export GRIDFLOW_TEST_POSTGRES=${GRIDFLOW_TEST_POSTGRES:-postgresql+psycopg://postgres@127.0.0.1:5432/gridflow_test}
     elif [ "${CI:-}" = true ]; then

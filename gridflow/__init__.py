@@ -19,6 +19,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config.update(config)
+    if app.config["PROXY_HOPS"]:  # behind nginx: the client's address and scheme from its headers
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     from gridflow import cli, db, i18n, logs
     from gridflow.api import errors

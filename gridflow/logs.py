@@ -5,7 +5,8 @@ Lines go to standard error (systemd's journal, or whatever runs the process, kee
 Every line written while a request is served carries its request id (the `X-Request-ID` header nginx
 sends, else a new one; echoed in the response) and the id of the authenticated user: whatever sets
 `g.actor` (the API's login) makes the user known to the log.  Each request ends with one line on the
-`gridflow.request` logger (method, path, status, duration).
+`gridflow.request` logger (method, path, status, duration, client address: behind nginx set
+PROXY_HOPS=1 so that it is the client's, not nginx's).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from datetime import UTC, datetime
 from flask import Flask, g, has_request_context, request
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")  # what we accept from a proxy, so logs stay clean
-REQUEST_FIELDS = ("method", "path", "status", "duration_ms")
+REQUEST_FIELDS = ("method", "path", "status", "duration_ms", "client")
 request_log = logging.getLogger("gridflow.request")
 
 
@@ -111,11 +112,12 @@ def init_app(app: Flask) -> None:
         duration = round((time.perf_counter() - g.request_started) * 1000, 1)
         fields = {"method": request.method, "path": request.path, "status": response.status_code}
         request_log.info(
-            "%s %s %s %.1f ms",
+            "%s %s %s %.1f ms %s",
             request.method,
             request.path,
             response.status_code,
             duration,
-            extra=fields | {"duration_ms": duration},
+            request.remote_addr,
+            extra=fields | {"duration_ms": duration, "client": request.remote_addr},
         )
         return response

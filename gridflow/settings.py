@@ -63,6 +63,8 @@ class Config:
     # answers 503 "busy" with Retry-After, a command says so).
     SQLITE_BUSY_TIMEOUT_S = 30.0
     BABEL_DEFAULT_LOCALE = "zh"
+    # Proxies in front of GridFlow whose X-Forwarded-For/-Proto/-Host it trusts (nginx: 1); 0 = none.
+    PROXY_HOPS = 0
     LOG_FORMAT = "text"  # text | json (one JSON object a line, with request id and user id)
     LOG_LEVEL = "INFO"
 
