@@ -31,11 +31,12 @@ def record_heartbeat(db: Database, job: str, at: datetime, summary: str | None =
 
 
 def _migration_state(conn) -> tuple[str, str | None]:
-    """("head" | "behind", a warning or None)."""
+    """("head" | "behind", a warning or None); raises if the database does not answer at all."""
     expected = heads()
     try:
         current = {r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version"))}
     except SQLAlchemyError:
+        conn.execute(text("SELECT 1"))  # no schema, or no database: this tells which
         current = set()
     if current == expected:
         return "head", None
@@ -49,7 +50,6 @@ def status(db: Database, sweep_interval_s: float, now: datetime) -> tuple[dict, 
     body: dict = {"status": "ok", "database": "ok", "migrations": None, "scheduler": None, "warnings": []}
     try:
         with db.lookup() as conn:
-            conn.execute(text("SELECT 1"))
             body["migrations"], warning = _migration_state(conn)
             beat = None
             if body["migrations"] == "head":
