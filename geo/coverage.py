@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
@@ -21,21 +22,21 @@ from geo.crs import area_m2
 @dataclass
 class Gap:
     area_m2: float
-    geometry: dict
+    geometry: dict[str, Any]
 
 
 @dataclass
 class Overlap:
     children: list[str]
     area_m2: float
-    geometry: dict
+    geometry: dict[str, Any]
 
 
 @dataclass
 class Outside:
     child: str
     area_m2: float
-    geometry: dict
+    geometry: dict[str, Any]
 
 
 @dataclass
@@ -57,7 +58,7 @@ class CoverageReport:
     outside: list[Outside] = field(default_factory=list)
     invalid: list[InvalidGeometry] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 

@@ -36,7 +36,7 @@ def backup(db: Database, target: str | os.PathLike) -> int:
         try:
             copy = sqlite_module().connect(tmp)
             try:
-                source.driver_connection.backup(copy)  # one step: a consistent snapshot (WAL: writers go on)
+                source.driver_connection.backup(copy)  # type: ignore[union-attr]  # one step: a consistent snapshot (WAL: writers go on)
             finally:
                 copy.close()
         finally:

@@ -83,10 +83,10 @@ def make_engine(url: str, busy_timeout_s: float = 30.0, **kwargs) -> Engine:
     if parsed.drivername == "postgresql":
         # psycopg 3, which GridFlow ships: it prepares statements run repeatedly on a connection, so
         # the hot look-ups skip PostgreSQL's planner (a bare postgresql:// would mean psycopg2).
-        url = parsed.set(drivername="postgresql+psycopg")
+        parsed = parsed.set(drivername="postgresql+psycopg")
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_use_lifo", True)  # the most recently used connection first: caches are warm
-    return create_engine(url, **kwargs)
+    return create_engine(parsed, **kwargs)
 
 
 class _Pin:
@@ -141,7 +141,7 @@ def pipelined(conn: Connection) -> Iterator[None]:
     """Statements sent inside are not each waited for (psycopg 3's pipeline mode: the server gets them
     back to back and a reply is awaited only where a result is read), so statements that do not need
     each other's results cost one round trip together.  Elsewhere (SQLite: no round trips) a no-op."""
-    driver = conn.connection.driver_connection
+    driver: Any = conn.connection.driver_connection
     if not hasattr(driver, "pipeline"):  # SQLite: nothing travels
         yield
         return
@@ -183,7 +183,7 @@ class Database:
         try:
             yield conn
         finally:
-            pin.busy = False
+            pin.busy = False  # type: ignore[union-attr]  # conn came from the pin
             if conn.in_transaction():  # whatever the unit left open ends with it
                 conn.rollback()
 

@@ -41,7 +41,7 @@ class NeedsResultConversion(TypeError):
 
 class _Compiled:
     def __init__(self, name: str, stmt: Executable, dialect: Dialect):
-        compiled = stmt.compile(dialect=dialect)
+        compiled = stmt.compile(dialect=dialect)  # type: ignore[attr-defined]  # every statement compiles
         columns = list(stmt.exported_columns)  # type: ignore[attr-defined]
         self.name, self.dialect, self.columns = name, dialect, columns
         # Columns whose conversion depends on the type the server reports (PostgreSQL's numerics) are
@@ -55,7 +55,7 @@ class _Compiled:
         self.compiled = compiled
         self.returns_rows = bool(columns)  # a SELECT, or DML with RETURNING
         self.sql = compiled.string
-        self.positional = positional_names(compiled)  # type: ignore[arg-type]
+        self.positional = positional_names(compiled)
         self.processors: dict[str, Callable[[Any], Any]] = {}
         for key, bind in compiled.binds.items():
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)

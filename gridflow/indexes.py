@@ -50,6 +50,7 @@ def _definition_postgresql(conn: Connection, index: Index) -> tuple[str, str | N
     def body(definition: str) -> str:  # what follows "ON <schema>.<table>": method, columns, predicate
         return _normal(definition.split(" USING ", 1)[1])
 
+    assert expected is not None  # just created
     return body(expected), None if actual is None else body(actual)
 
 

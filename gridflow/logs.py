@@ -41,8 +41,9 @@ class RequestContext(logging.Filter):
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
-        if getattr(record, "request_id", None):
-            line = line.replace(" | ", f" | request={record.request_id} user={record.user_id or '-'} | ", 1)
+        request_id = getattr(record, "request_id", None)
+        if request_id:
+            line = line.replace(" | ", f" | request={request_id} user={getattr(record, 'user_id', None) or '-'} | ", 1)
         return line
 
 

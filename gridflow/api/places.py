@@ -13,7 +13,7 @@ from gridflow.places import lookup as places
 def _float_arg(name: str) -> float:
     raw = request.args.get(name)
     try:
-        return float(raw)
+        return float(raw)  # type: ignore[arg-type]  # None: TypeError, answered below
     except (TypeError, ValueError):
         raise Invalid(f"query parameter '{name}' must be a number", field=name) from None
 

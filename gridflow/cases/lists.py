@@ -92,6 +92,7 @@ def queue_statement(actor: Actor) -> Select:
         return stmt.order_by(Case.deadline.is_(None), Case.deadline, Case.created_at)
     stmt = select(Case).where(ACTIVE_SQL)
     if actor.role != ADMIN:
+        assert actor.division_level is not None  # mediators and supervisors act for a division
         stmt = select(Case).where(
             queue_predicate(actor.division_level),
             getattr(Case, f"{actor.division_level}_id") == actor.division_id,

@@ -64,7 +64,7 @@ def sweep_cmd(now_text: str | None) -> None:
     from gridflow.clock import parse_iso
 
     if now_text is None:
-        report = scheduler.sweep_once(current_app._get_current_object())  # type: ignore[attr-defined]
+        report = scheduler.sweep_once(current_app._get_current_object())  # type: ignore[attr-defined]  # the proxy's app
         click.echo(report.line() if report else "sweep: another scheduler is sweeping; skipped")
         return
     try:
@@ -97,6 +97,6 @@ def scheduler_cmd() -> None:
     from gridflow import scheduler
 
     try:
-        scheduler.run(current_app._get_current_object())
+        scheduler.run(current_app._get_current_object())  # type: ignore[attr-defined]  # the proxy's app
     except scheduler.AlreadyRunning as exc:
         fail(str(exc))

@@ -134,8 +134,8 @@ def coverage_cmd(code: str, as_json: bool, tolerance: float | None, children: st
             click.echo(f"  gap of {gap.area_m2:,.1f} m²")
         for o in report.overlaps:
             click.echo(f"  overlap {o.children[0]} / {o.children[1]}: {o.area_m2:,.1f} m²")
-        for o in report.outside:
-            click.echo(f"  {o.child} lies {o.area_m2:,.1f} m² outside")
+        for out in report.outside:
+            click.echo(f"  {out.child} lies {out.area_m2:,.1f} m² outside")
         for inv in report.invalid:
             click.echo(f"  {inv.child}: invalid geometry ({inv.reason})")
         if ownerless:

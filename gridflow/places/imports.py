@@ -72,7 +72,7 @@ def import_divisions(
         if r.code in existing and existing[r.code].level != r.level:
             problems.append(Problem(r.index, f"code {r.code} is already a {existing[r.code].level}"))
     if problems:
-        raise InvalidFeatures(sorted(problems, key=lambda p: p.index))
+        raise InvalidFeatures(sorted(problems, key=lambda p: p.index or 0))
 
     summary = ImportSummary("divisions")
     for r in progress(records):
@@ -138,7 +138,7 @@ def import_grids(session: Session, records: list[GridRecord], progress: Progress
             )
     workers = _upsert_workers(session, records, problems)
     if problems:
-        raise InvalidFeatures(sorted(problems, key=lambda p: p.index))
+        raise InvalidFeatures(sorted(problems, key=lambda p: p.index or 0))
 
     existing = (
         {g.code: g for g in session.scalars(select(Grid).where(Grid.code.in_([r.code for r in records])))}

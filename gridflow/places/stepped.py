@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -44,11 +45,15 @@ class _Saved:
     """What an import will change, as it was: its refs, the rows of those that exist, their stretches."""
 
     refs: list[str]
-    entities: list[dict]
-    stretches: list[dict]
+    entities: list[dict[str, Any]]
+    stretches: list[dict[str, Any]]
 
 
-def _rows(session: Session, table: Table, column, values: list) -> list[dict]:
+ENTITY: Table = Entity.__table__  # type: ignore[assignment]
+STRETCH: Table = RoadStretch.__table__  # type: ignore[assignment]
+
+
+def _rows(session: Session, table: Table, column: Any, values: list[Any]) -> list[dict[str, Any]]:
     return [
         dict(r)
         for chunk in _chunks(values, IN_LIST)
@@ -58,15 +63,15 @@ def _rows(session: Session, table: Table, column, values: list) -> list[dict]:
 
 def _save(db: Database, refs: list[str]) -> _Saved:
     with db.session() as s:
-        entities = _rows(s, Entity.__table__, Entity.ref, refs)
-        stretches = _rows(s, RoadStretch.__table__, RoadStretch.entity_id, [e["id"] for e in entities])
+        entities = _rows(s, ENTITY, ENTITY.c.ref, refs)
+        stretches = _rows(s, STRETCH, STRETCH.c.entity_id, [e["id"] for e in entities])
     return _Saved(refs, entities, stretches)
 
 
 def _undo(db: Database, saved: _Saved) -> None:
     """Put back what `saved` holds: entities the import created go, changed ones get their old values
     and stretches back."""
-    entity, stretch = Entity.__table__, RoadStretch.__table__
+    entity, stretch = ENTITY, STRETCH
     before = {e["ref"] for e in saved.entities}
     with db.session(write=True) as s:
         created = [r for r in saved.refs if r not in before]

@@ -10,6 +10,7 @@ working day) and the one-month norm for mediation; a deployment tunes them here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from geo.levels import LEVELS_BOTTOM_UP
 
@@ -30,7 +31,7 @@ class Limit:
     amount: float
     unit: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"amount": self.amount, "unit": self.unit}
 
 
@@ -46,7 +47,7 @@ class Category:
     def limit(self, level: str) -> Limit:
         return self.limits[level]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
             "name": self.name,

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 GENESIS = "0" * 64
 FIELDS = (
@@ -28,18 +30,18 @@ FIELDS = (
 )
 
 
-def canonical_json(value) -> str:
+def canonical_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def content(event) -> dict:
+def content(event: Any) -> dict[str, Any]:
     """What an event's hash covers (works on ORM rows and plain objects alike)."""
     out = {f: getattr(event, f) for f in FIELDS}
     out["at"] = event.at.isoformat(timespec="microseconds")
     return out
 
 
-def event_hash(prev_hash: str, event) -> str:
+def event_hash(prev_hash: str, event: Any) -> str:
     return hashlib.sha256((prev_hash + canonical_json(content(event))).encode("utf-8")).hexdigest()
 
 
@@ -50,7 +52,7 @@ class ChainCheck:
     reason: str | None = None
 
 
-def verify_chain(events) -> ChainCheck:
+def verify_chain(events: Sequence[Any]) -> ChainCheck:
     prev = GENESIS
     for expected_seq, e in enumerate(events, start=1):
         if e.seq != expected_seq:
@@ -63,7 +65,7 @@ def verify_chain(events) -> ChainCheck:
     return ChainCheck(True)
 
 
-def durations(events, now: datetime, terminal: tuple[str, ...]) -> dict:
+def durations(events: Sequence[Any], now: datetime, terminal: tuple[str, ...]) -> dict[str, dict[str, float]]:
     """Seconds spent at each level and in each state, from the events (up to `now` if still running)."""
     levels: dict[str, float] = {}
     states: dict[str, float] = {}
