@@ -145,7 +145,8 @@ cmd_serve() {
     # Exactly one scheduler (time limits, automatic escalation), beside the web workers.
     gridflow scheduler &
     local scheduler=$!
-    trap 'kill $scheduler 2>/dev/null' EXIT INT TERM
+    # Expanded now: at exit the function's local variable is gone (the scheduler outlived the server).
+    trap "kill $scheduler 2>/dev/null" EXIT INT TERM
     say "GridFlow is running at http://$host:$port/  (API: http://$host:$port/api/v1; Ctrl-C to stop)"
     gunicorn --workers "${WORKERS:-2}" --bind "$host:$port" 'gridflow:create_app()'
 }

@@ -18,14 +18,15 @@ VENDOR_MANIFEST = Path("gridflow", "static", "vendor", "MANIFEST.json")
 
 class BuildPy(build_py):
     def run(self) -> None:
-        if not (ROOT / VENDOR_MANIFEST).exists():
+        editable = getattr(self, "editable_mode", False)  # the checkout itself: ./dev.sh builds the assets
+        if not editable and not (ROOT / VENDOR_MANIFEST).exists():
             raise SystemExit(
                 f"{VENDOR_MANIFEST.parent} is missing: build the front-end assets first "
                 "(`npm ci && npm run build`; ./dev.sh does it)"
             )
         super().run()
         # In an editable install the package is the source tree: the catalogues go beside the .po files.
-        self.compile_catalogs(ROOT if getattr(self, "editable_mode", False) else Path(self.build_lib))
+        self.compile_catalogs(ROOT if editable else Path(self.build_lib))
 
     def compile_catalogs(self, target: Path) -> None:
         from babel.messages.mofile import write_mo
