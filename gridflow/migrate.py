@@ -12,6 +12,7 @@ import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from flask import current_app
 from flask.cli import AppGroup
 
@@ -51,14 +52,20 @@ def _cfg() -> AlembicConfig:
 @click.argument("revision", default="head")
 def upgrade_cmd(revision: str) -> None:
     """Upgrade the schema to REVISION (default: head)."""
-    command.upgrade(_cfg(), revision)
+    try:
+        command.upgrade(_cfg(), revision)
+    except CommandError as exc:  # an unknown revision, say
+        raise click.ClickException(str(exc)) from None
 
 
 @db_cli.command("downgrade")
 @click.argument("revision", default="-1")
 def downgrade_cmd(revision: str) -> None:
     """Downgrade the schema to REVISION (default: one step)."""
-    command.downgrade(_cfg(), revision)
+    try:
+        command.downgrade(_cfg(), revision)
+    except CommandError as exc:  # an unknown revision, say
+        raise click.ClickException(str(exc)) from None
 
 
 @db_cli.command("current")
@@ -87,7 +94,10 @@ def check_cmd() -> None:
     from gridflow.db import get_db
     from gridflow.indexes import index_drift
 
-    command.check(_cfg())
+    try:
+        command.check(_cfg())
+    except CommandError as exc:  # differences found, or the schema is not at head
+        raise click.ClickException(f"the schema differs from the models: {exc}") from None
     with get_db().engine.connect() as conn:
         drift = index_drift(conn)
         conn.rollback()
