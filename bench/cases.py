@@ -183,7 +183,8 @@ class Server:
     """A gunicorn on loopback, stopped when done."""
 
     def __init__(self, target: str, url: str, port: int, workers: int = 2):
-        env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+        # Warnings only, like gunicorn's own --log-level: no access line per request in the figures.
+        env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT), "GRIDFLOW_LOG_LEVEL": "WARNING"}
         self.port = port
         self.proc = subprocess.Popen(
             [
