@@ -145,3 +145,25 @@ def test_a_write_that_cannot_get_sqlites_lock_is_answered_busy_not_500(runner, t
         holder.close()
     assert api.report("gw1").status_code == 201
     get_db(app).dispose()
+
+
+def test_an_import_that_can_be_neither_finished_nor_undone_says_how_to_complete_it(runner, tmp_path, db, monkeypatch):
+    from gridflow.errors import Conflict
+
+    calls = {"n": 0}
+    real = stepped.assign_entities
+
+    def failing(session, part, progress):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("disk full")
+        return real(session, part, progress)
+
+    def undo_fails(db, saved):
+        raise OSError("disk still full")
+
+    monkeypatch.setattr(stepped, "assign_entities", failing)
+    monkeypatch.setattr(stepped, "_undo", undo_fails)
+    with pytest.raises(Conflict, match="could not be undone .*run the same import again to complete it"):
+        stepped.import_entities_in_steps(db, parse_entities(shops(5)), step=2)
+    assert calls["n"] == 2  # the first step was written, the second failed

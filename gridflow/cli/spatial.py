@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from geo.crs import CRS_NAMES
 from geo.features import InvalidFeatures, parse_divisions, parse_entities, parse_grids
-from gridflow.cli import cli, fail, print_json, progress
+from gridflow.cli import PROGRESS_MIN, _ProgressList, cli, fail, print_json, progress
 from gridflow.db import get_db
 from gridflow.errors import GridflowError
 from gridflow.places import imports
@@ -36,7 +36,8 @@ def _run_import(path: str, crs: str, parse, service, label: str) -> None:
         records = parse(data, crs)
         if service is imports.import_entities and not db.is_postgres:
             # SQLite: written in steps, so that reports get the one write lock between them.
-            summary = import_entities_in_steps(db, records, progress(label))
+            steps_bar = (lambda steps: _ProgressList(list(steps), label)) if len(records) >= PROGRESS_MIN else None
+            summary = import_entities_in_steps(db, records, steps_bar)
         else:
             with db.session(write=True) as session:  # on SQLite the write lock from the start: never lost half-way
                 summary = service(session, records, progress(label))

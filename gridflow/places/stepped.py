@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from geo.features import EntityRecord
 from gridflow.db import Database
+from gridflow.errors import Conflict
 from gridflow.models import Entity, RoadStretch
 from gridflow.places.assignment import AssignmentReport, assign_entities
 from gridflow.places.imports import ImportSummary, Progress
@@ -109,7 +110,16 @@ def import_entities_in_steps(
             summary.created += created
             summary.updated += updated
             _merge(summary.assignment, report)  # type: ignore[arg-type]
-    except BaseException:
-        _undo(db, saved)
+    except BaseException as failure:
+        if summary.created + summary.updated == 0:
+            raise  # no step was written: nothing to undo
+        try:
+            _undo(db, saved)
+        except Exception as undo_failure:
+            raise Conflict(
+                f"the import stopped after {summary.created + summary.updated} of {len(records)} entities "
+                f"({failure!r}) and could not be undone ({undo_failure.__class__.__name__}): run the same "
+                "import again to complete it"
+            ) from failure
         raise
     return summary
