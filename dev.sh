@@ -57,19 +57,19 @@ ensure_venv() {
         "$py" -m venv "$VENV" 2>/dev/null || { apt_install python3-venv; rm -rf "$VENV"; "$py" -m venv "$VENV"; }
     fi
     # Re-install only when the dependencies or the build changed.  The exact versions come from
-    # requirements.lock (scripts/lock regenerates it); pyproject.toml keeps the ranges.
+    # requirements-dev.lock (scripts/lock regenerates it); pyproject.toml keeps the ranges.
     local stamp="$VENV/.gridflow-installed" want
-    want=$(cat pyproject.toml setup.py requirements.lock | sha256sum | cut -d' ' -f1)
+    want=$(cat pyproject.toml setup.py requirements-dev.lock | sha256sum | cut -d' ' -f1)
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-        say "installing Python packages into .venv (requirements.lock)"
+        say "installing Python packages into .venv (requirements-dev.lock)"
         local log="$VENV/pip.log"
         pip_quiet() { "$VENV/bin/python" -m pip install -q "$@" >>"$log" 2>&1 || { tail -n 40 "$log" >&2; die "pip install $* failed (log: $log)"; }; }
         : > "$log"
         pip_quiet --upgrade pip
-        pip_quiet --require-hashes -r requirements.lock
+        pip_quiet --require-hashes -r requirements-dev.lock
         pip_quiet --no-deps -e .
-        if [ "$(grep -m1 '^# pyproject: ' requirements.lock | cut -d' ' -f3)" != "$(scripts/lock-stamp)" ]; then
-            say "WARNING: requirements.lock is older than pyproject.toml's dependencies: run scripts/lock and commit it"
+        if [ "$(grep -m1 '^# pyproject: ' requirements-dev.lock | cut -d' ' -f3)" != "$(scripts/lock-stamp)" ]; then
+            say "WARNING: the lock files are older than pyproject.toml's dependencies: run scripts/lock and commit it"
             pip_quiet -e ".[test]"
         fi
         echo "$want" > "$stamp"

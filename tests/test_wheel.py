@@ -30,10 +30,11 @@ def run(*args, **kwargs) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory) -> Path:
     """The wheel built from the checkout (sdist first, then the wheel from the sdist, as `python -m
-    build` does), installed with the locked dependencies into a new virtual environment."""
+    build` does), installed with the production lock (no test tools) into a new virtual environment."""
     stamp = run(str(ROOT / "scripts" / "lock-stamp")).stdout.strip()
-    if f"# pyproject: {stamp}" not in (ROOT / "requirements.lock").read_text():
-        pytest.fail("requirements.lock is older than pyproject.toml's dependencies: run scripts/lock", pytrace=False)
+    for lock in ("requirements.lock", "requirements-dev.lock"):
+        if f"# pyproject: {stamp}" not in (ROOT / lock).read_text():
+            pytest.fail(f"{lock} is older than pyproject.toml's dependencies: run scripts/lock", pytrace=False)
     dist = tmp_path_factory.mktemp("dist")
     run(sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT))
     (wheel,) = dist.glob("gridflow-*.whl")
