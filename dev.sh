@@ -2,6 +2,7 @@
 # GridFlow one-stop set-up.  Idempotent: every step checks before it acts.
 #   ./dev.sh serve   - install what is missing, migrate, load the demo city, start the server
 #   ./dev.sh test    - install what is missing (PostGIS included), run the whole test suite
+#   ./dev.sh lint    - ruff (lint and format) and mypy, as .ci/run does before the tests
 # Extra arguments after `test` go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -55,16 +56,34 @@ ensure_venv() {
     if [ ! -x "$VENV/bin/python" ]; then
         "$py" -m venv "$VENV" 2>/dev/null || { apt_install python3-venv; rm -rf "$VENV"; "$py" -m venv "$VENV"; }
     fi
-    # Re-install only when the dependency list changed.
+    # Re-install only when the dependencies or the build changed.  The exact versions come from
+    # requirements-dev.lock (scripts/lock regenerates it); pyproject.toml keeps the ranges.
     local stamp="$VENV/.gridflow-installed" want
-    want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+    want=$(cat pyproject.toml setup.py requirements-dev.lock | sha256sum | cut -d' ' -f1)
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-        say "installing Python packages into .venv"
-        "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-        "$VENV/bin/python" -m pip install -q -e ".[test]" || die "pip install failed"
+        say "installing Python packages into .venv (requirements-dev.lock)"
+        local log="$VENV/pip.log"
+        pip_quiet() { "$VENV/bin/python" -m pip install -q "$@" >>"$log" 2>&1 || { tail -n 40 "$log" >&2; die "pip install $* failed (log: $log)"; }; }
+        : > "$log"
+        pip_quiet --upgrade pip
+        pip_quiet --require-hashes -r requirements-dev.lock
+        pip_quiet --no-deps -e .
+        if [ "$(grep -m1 '^# pyproject: ' requirements-dev.lock | cut -d' ' -f3)" != "$(scripts/lock-stamp)" ]; then
+            say "WARNING: the lock files are older than pyproject.toml's dependencies: run scripts/lock and commit it"
+            pip_quiet -e ".[test]"
+        fi
         echo "$want" > "$stamp"
     fi
     export PATH="$VENV/bin:$PATH"
+    # Compiled translations: the package build makes them (setup.py); in the checkout they are
+    # remade here whenever a catalogue changed.
+    local po
+    for po in gridflow/translations/*/LC_MESSAGES/*.po; do
+        if [ ! -f "${po%.po}.mo" ] || [ "$po" -nt "${po%.po}.mo" ]; then
+            pybabel -q compile -d gridflow/translations || die "compiling the translations failed"
+            break
+        fi
+    done
 }
 
 ensure_spatialite() { apt_install libsqlite3-mod-spatialite; }
@@ -106,28 +125,44 @@ ensure_chromium() {
     [ -x /usr/bin/chromium ]
 }
 
+# nginx's own parser checks deploy/nginx.conf (tests/test_deploy.py).  Without an installed nginx, the
+# binary is unpacked from Debian's package into .venv: nothing is installed, no service started.
+ensure_nginx_binary() {
+    command -v nginx >/dev/null 2>&1 && return 0
+    local root="$VENV/nginx"
+    if [ ! -x "$root/usr/sbin/nginx" ] && command -v apt-get >/dev/null 2>&1; then
+        local tmp; tmp=$(mktemp -d)
+        ( cd "$tmp" && { apt-get download -q nginx >/dev/null 2>&1 ||
+            { as_root apt-get update -q >/dev/null 2>&1 && apt-get download -q nginx >/dev/null 2>&1; }; } ) &&
+            dpkg -x "$tmp"/nginx_*.deb "$root" 2>/dev/null
+        rm -rf "$tmp"
+    fi
+    [ -x "$root/usr/sbin/nginx" ] && export PATH="$PATH:$root/usr/sbin"
+    return 0
+}
+
 cmd_serve() {
     ensure_spatialite
     ensure_assets
     ensure_venv
-    mkdir -p instance
-    export FLASK_APP=wsgi
-    export DATABASE_URL=${DATABASE_URL:-sqlite:///$ROOT/instance/gridflow.db}
-    flask --app wsgi db upgrade
-    flask --app wsgi gridflow demo --scale "${DEMO_SCALE:-small}" --if-empty
+    # Settings come from the environment (GRIDFLOW_…); the defaults keep everything in ./instance.
+    gridflow db upgrade
+    gridflow demo --scale "${DEMO_SCALE:-small}" --if-empty
     local host=${HOST:-127.0.0.1} port=${PORT:-5000}
     # Exactly one scheduler (time limits, automatic escalation), beside the web workers.
-    flask --app wsgi gridflow scheduler &
+    gridflow scheduler &
     local scheduler=$!
-    trap 'kill $scheduler 2>/dev/null' EXIT INT TERM
+    # Expanded now: at exit the function's local variable is gone (the scheduler outlived the server).
+    trap "kill $scheduler 2>/dev/null" EXIT INT TERM
     say "GridFlow is running at http://$host:$port/  (API: http://$host:$port/api/v1; Ctrl-C to stop)"
-    gunicorn --workers "${WORKERS:-2}" --bind "$host:$port" --access-logfile - wsgi:app
+    gunicorn --workers "${WORKERS:-2}" --bind "$host:$port" 'gridflow:create_app()'
 }
 
 cmd_test() {
     ensure_spatialite
     ensure_assets
     ensure_venv
+    ensure_nginx_binary
     if ensure_postgis; then
         export GRIDFLOW_TEST_POSTGRES=${GRIDFLOW_TEST_POSTGRES:-postgresql+psycopg://postgres@127.0.0.1:5432/gridflow_test}
     elif [ "${CI:-}" = true ]; then
@@ -144,8 +179,16 @@ cmd_test() {
     exec python -m pytest "$@"
 }
 
+cmd_lint() {
+    ensure_venv
+    ruff check .
+    ruff format --check .
+    mypy
+}
+
 case "${1:-}" in
     serve) shift; cmd_serve "$@" ;;
     test) shift; cmd_test "$@" ;;
-    *) echo "usage: ./dev.sh serve | ./dev.sh test [pytest args]" >&2; exit 2 ;;
+    lint) shift; cmd_lint ;;
+    *) echo "usage: ./dev.sh serve | ./dev.sh test [pytest args] | ./dev.sh lint" >&2; exit 2 ;;
 esac

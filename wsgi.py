@@ -1,4 +1,5 @@
-"""WSGI entry point: `gunicorn wsgi:app`, `flask --app wsgi …`."""
+"""Development entry point: `flask --app wsgi …` in the checkout.  An installed GridFlow runs as
+`gunicorn 'gridflow:create_app()'` (this file is not installed)."""
 
 from gridflow import create_app
 

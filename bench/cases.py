@@ -33,6 +33,7 @@ from sqlalchemy import delete, func, select, text
 from bench.common import demo_city, percentiles, pg_url, sqlite_url
 from geo.assign import GridIndex
 from geo.demo import random_points_in
+from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.cases.policy import Policy
 from gridflow.cases.sweep import sweep
 from gridflow.clock import utcnow
@@ -41,7 +42,7 @@ from gridflow.models import Case, CaseEvent, Division, Grid
 from gridflow.models.cases import ACTIVE_SQL
 from gridflow.people.users import add_user
 from gridflow.spatial import shapes
-from gridflow.workflow.categories import CATEGORIES, LEVELS
+from gridflow.workflow.categories import CATEGORIES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -131,7 +132,7 @@ def _rows(db, n: int, prefix: str, overdue: bool, seed: int):
             county,
             parents[county],
             "open" if i % 5 else "handling",
-            LEVELS[levels[i]],
+            LEVELS_BOTTOM_UP[levels[i]],
             created,
             deadline,
             deadline - timedelta(hours=1),
@@ -182,7 +183,8 @@ class Server:
     """A gunicorn on loopback, stopped when done."""
 
     def __init__(self, target: str, url: str, port: int, workers: int = 2):
-        env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+        # Warnings only, like gunicorn's own --log-level: no access line per request in the figures.
+        env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT), "GRIDFLOW_LOG_LEVEL": "WARNING"}
         self.port = port
         self.proc = subprocess.Popen(
             [
@@ -314,7 +316,7 @@ def run(name: str, url: str, port: int, reports_only: bool = False, sizes: Sizes
         active = s.scalar(select(func.count()).select_from(Case))
         # Users: a mediator at each level, for divisions that have cases at that level.
         users = []
-        for level in LEVELS:
+        for level in LEVELS_BOTTOM_UP:
             column = getattr(Case, f"{level}_id")
             ids = s.scalars(
                 select(column).where(Case.level == level).group_by(column).order_by(func.count().desc()).limit(3)

@@ -78,13 +78,13 @@ class GridIndex:
         Shares are ratios of areas in lon/lat; over a building-sized polygon the map to metres is
         affine to within parts per million, so the ratio equals the one in metres.
         """
-        polygons = np.asarray(polygons, dtype=object)
-        out = [PolygonAssignment(UNASSIGNED, 0.0, False)] * len(polygons)
-        if len(polygons) == 0 or len(self.codes) == 0:
+        shapes = np.asarray(polygons, dtype=object)
+        out = [PolygonAssignment(UNASSIGNED, 0.0, False)] * len(shapes)
+        if len(shapes) == 0 or len(self.codes) == 0:
             return out
-        poly_idx, grid_idx = self.tree.query(polygons, predicate="intersects")
-        overlap = shapely.area(shapely.intersection(polygons[poly_idx], self.geoms[grid_idx]))
-        areas = shapely.area(polygons)
+        poly_idx, grid_idx = self.tree.query(shapes, predicate="intersects")
+        overlap = shapely.area(shapely.intersection(shapes[poly_idx], self.geoms[grid_idx]))
+        areas = shapely.area(shapes)
         best: dict[int, tuple[float, int]] = {}
         for p, gi, a in zip(poly_idx.tolist(), grid_idx.tolist(), overlap.tolist()):
             cur = best.get(p)

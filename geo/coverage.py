@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
@@ -21,21 +22,21 @@ from geo.crs import area_m2
 @dataclass
 class Gap:
     area_m2: float
-    geometry: dict
+    geometry: dict[str, Any]
 
 
 @dataclass
 class Overlap:
     children: list[str]
     area_m2: float
-    geometry: dict
+    geometry: dict[str, Any]
 
 
 @dataclass
 class Outside:
     child: str
     area_m2: float
-    geometry: dict
+    geometry: dict[str, Any]
 
 
 @dataclass
@@ -57,7 +58,7 @@ class CoverageReport:
     outside: list[Outside] = field(default_factory=list)
     invalid: list[InvalidGeometry] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -80,7 +81,9 @@ def _gaps(parent: BaseGeometry, union: BaseGeometry, tolerance_m2: float) -> lis
     return [Gap(_area(gap), mapping(gap)) for gap in _significant(shapely.difference(parent, union), tolerance_m2)]
 
 
-def _overlaps(codes: Sequence[str], geoms: np.ndarray, tolerance_m2: float, involving=None) -> list[Overlap]:
+def _overlaps(
+    codes: Sequence[str], geoms: np.ndarray, tolerance_m2: float, involving: np.ndarray | None = None
+) -> list[Overlap]:
     """Every pair of `geoms` sharing more than the tolerance; with `involving` (a boolean mask), only
     pairs with at least one of those."""
     if not len(geoms):
@@ -161,7 +164,7 @@ def check_coverage(
 class CommunityGap:
     community: str
     area_m2: float
-    geometry: dict
+    geometry: dict[str, Any]
 
 
 @dataclass
@@ -187,7 +190,7 @@ class GridImportCheck:
     def warnings(self) -> list[str]:
         return [f"community {g.community}: gap of {g.area_m2:,.1f} m² not covered by any grid" for g in self.gaps]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self) | {"refused": self.refused}
 
 

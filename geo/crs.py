@@ -14,6 +14,9 @@ PROJ and corrupt the heap (seen here: "double free or corruption" in the test su
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any
+
 import numpy as np
 import prcoords
 import shapely
@@ -24,7 +27,7 @@ _INVERSE = {"gcj02": prcoords.gcj_wgs_bored, "bd09": prcoords.bd_wgs_bored}
 _FORWARD = {"gcj02": prcoords.wgs_gcj, "bd09": prcoords.wgs_bd}
 
 
-def _convert(geom: BaseGeometry, fn) -> BaseGeometry:
+def _convert(geom: BaseGeometry, fn: Callable[[tuple[float, float]], Any]) -> BaseGeometry:
     def convert_coords(xy: np.ndarray) -> np.ndarray:
         out = np.empty_like(xy)
         for i, (lon, lat) in enumerate(xy):
@@ -32,7 +35,8 @@ def _convert(geom: BaseGeometry, fn) -> BaseGeometry:
             out[i] = (c.lon, c.lat)
         return out
 
-    return shapely.transform(geom, convert_coords)
+    converted: BaseGeometry = shapely.transform(geom, convert_coords)
+    return converted
 
 
 def to_wgs84(geom: BaseGeometry, crs: str) -> BaseGeometry:
@@ -55,7 +59,7 @@ _A, _F = 6378137.0, 1 / 298.257223563  # WGS-84
 _E2 = _F * (2 - _F)
 
 
-def metres_per_degree(lat: float | np.ndarray) -> tuple:
+def metres_per_degree(lat: float | np.ndarray) -> tuple[Any, Any]:
     """(metres per degree of longitude, of latitude) at latitude `lat`, on the WGS-84 ellipsoid."""
     phi = np.radians(lat)
     w = np.sqrt(1 - _E2 * np.sin(phi) ** 2)
@@ -64,7 +68,7 @@ def metres_per_degree(lat: float | np.ndarray) -> tuple:
     return np.pi / 180 * prime * np.cos(phi), np.pi / 180 * meridian
 
 
-def area_m2(geoms) -> float | np.ndarray:
+def area_m2(geoms: Any) -> Any:
     """Area in m² in a local equirectangular projection at each geometry's own latitude.
 
     The projection is affine in lon/lat, so edges that are straight and shared in the data stay
@@ -79,7 +83,7 @@ def area_m2(geoms) -> float | np.ndarray:
 
 def reference_lat(geom: BaseGeometry) -> float:
     minx, miny, maxx, maxy = geom.bounds
-    return (miny + maxy) / 2
+    return float(miny + maxy) / 2
 
 
 def length_m(geom: BaseGeometry, ref_lat: float | None = None) -> float:
@@ -100,8 +104,9 @@ def length_m(geom: BaseGeometry, ref_lat: float | None = None) -> float:
     return total
 
 
-def nearby_m(lon: float, lat: float, lons, lats) -> np.ndarray:
+def nearby_m(lon: float, lat: float, lons: Iterable[float], lats: Iterable[float]) -> np.ndarray:
     """Distances in m from one point to many, in the local equirectangular projection at `lat`:
     within 1e-6 of the geodesic at a few hundred metres, and vectorised (for duplicate searches)."""
     kx, ky = metres_per_degree(lat)
-    return np.hypot((np.asarray(lons, float) - lon) * kx, (np.asarray(lats, float) - lat) * ky)
+    distances: np.ndarray = np.hypot((np.asarray(lons, float) - lon) * kx, (np.asarray(lats, float) - lat) * ky)
+    return distances

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
@@ -101,17 +102,17 @@ UNIT_KINDS = ["派出所", "银行网点", "邮政所", "卫生室", "物流公�
 
 @dataclass
 class DemoCity:
-    divisions: list[dict] = field(default_factory=list)
-    grids: list[dict] = field(default_factory=list)
-    entities: list[dict] = field(default_factory=list)
+    divisions: list[dict[str, Any]] = field(default_factory=list)
+    grids: list[dict[str, Any]] = field(default_factory=list)
+    entities: list[dict[str, Any]] = field(default_factory=list)
     households: int = 0
     residents: int = 0
 
-    def collection(self, what: str) -> dict:
+    def collection(self, what: str) -> dict[str, Any]:
         return {"type": "FeatureCollection", "features": getattr(self, what)}
 
 
-def _feature(geom: BaseGeometry, **props) -> dict:
+def _feature(geom: BaseGeometry, **props: Any) -> dict[str, Any]:
     return {"type": "Feature", "geometry": mapping(geom), "properties": props}
 
 
@@ -221,11 +222,11 @@ class _Context:
     city: DemoCity
     rng: np.random.Generator
     names: _Names
-    params: dict
+    params: dict[str, Any]
     worker_no: int = 0
     entity_no: int = 0
 
-    def next_worker(self) -> dict:
+    def next_worker(self) -> dict[str, Any]:
         self.worker_no += 1
         return {"staff_no": f"PY{self.worker_no:06d}", "name": self.names.person(), "phone": self.names.phone()}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import shapely
@@ -17,8 +17,8 @@ from shapely.geometry import MultiLineString, MultiPolygon, shape
 from shapely.geometry.base import BaseGeometry
 
 from geo.crs import CRS_NAMES, to_wgs84
+from geo.levels import LEVELS_TOP_DOWN
 
-LEVELS = ("city", "county", "street", "community")
 CODE_LENGTH = {"city": 6, "county": 6, "street": 9, "community": 12}
 GRID_CODE_LENGTH = 15
 GRID_KINDS = ("basic", "dedicated")
@@ -64,7 +64,7 @@ class GridRecord:
     code: str
     name: str
     kind: str
-    worker: dict | None  # {staff_no, name?, phone?}
+    worker: dict[str, Any] | None  # {staff_no, name?, phone?}
     geometry: MultiPolygon
 
     @property
@@ -96,7 +96,7 @@ class _Collector:
             raise InvalidFeatures(self.problems[:MAX_ERRORS])
 
 
-def feature_list(data: Any) -> list:
+def feature_list(data: Any) -> list[Any]:
     """The features of a FeatureCollection, or InvalidFeatures saying why it is not one."""
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise InvalidFeatures([Problem(None, "not a GeoJSON FeatureCollection")])
@@ -115,7 +115,7 @@ def _coords_ok(geom: BaseGeometry) -> str | None:
     return None
 
 
-def _geometry(feature: dict, allowed: Iterable[str], crs: str) -> BaseGeometry:
+def _geometry(feature: dict[str, Any], allowed: Iterable[str], crs: str) -> BaseGeometry:
     """The feature's geometry in WGS-84, or ValueError naming the problem."""
     raw = feature.get("geometry")
     if not isinstance(raw, dict):
@@ -145,7 +145,7 @@ def _as_multi(geom: BaseGeometry) -> BaseGeometry:
     return geom
 
 
-def _text(props: dict, key: str, *, required: bool = True, max_len: int = 200) -> str | None:
+def _text(props: dict[str, Any], key: str, *, required: bool = True, max_len: int = 200) -> str | None:
     value = props.get(key)
     if value is None or value == "":
         if required:
@@ -159,7 +159,13 @@ def _text(props: dict, key: str, *, required: bool = True, max_len: int = 200) -
     return value
 
 
-def _count(props: dict, key: str) -> int | None:
+def _required(props: dict[str, Any], key: str, *, max_len: int = 200) -> str:
+    value = _text(props, key, max_len=max_len)
+    assert value is not None  # _text raises for a missing required property
+    return value
+
+
+def _count(props: dict[str, Any], key: str) -> int | None:
     value = props.get(key)
     if value is None:
         return None
@@ -168,11 +174,21 @@ def _count(props: dict, key: str) -> int | None:
     return int(value)
 
 
-def _parse(data: Any, crs: str, parse_one: Callable[[int, dict, dict, str], Any], key: Callable[[Any], str], what: str):
+Parsed = TypeVar("Parsed", "DivisionRecord", "GridRecord", "EntityRecord")
+
+
+def _parse(
+    data: Any,
+    crs: str,
+    parse_one: Callable[[int, dict[str, Any], dict[str, Any], str], Parsed],
+    key: Callable[[Parsed], str],
+    what: str,
+) -> list[Parsed]:
     if crs not in CRS_NAMES:
         raise InvalidFeatures([Problem(None, f"unknown CRS {crs!r}; expected one of {', '.join(CRS_NAMES)}")])
     found = _Collector()
-    records, seen = [], {}
+    records: list[Parsed] = []
+    seen: dict[str, int] = {}
     for i, feature in enumerate(feature_list(data)):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             found.add(i, "not a GeoJSON Feature")
@@ -198,11 +214,11 @@ def _parse(data: Any, crs: str, parse_one: Callable[[int, dict, dict, str], Any]
     return records
 
 
-def _division(i: int, feature: dict, props: dict, crs: str) -> DivisionRecord:
-    code, name = _text(props, "code", max_len=12), _text(props, "name", max_len=100)
-    level = _text(props, "level", max_len=20)
-    if level not in LEVELS:
-        raise ValueError(f"level {level!r} must be one of {', '.join(LEVELS)}")
+def _division(i: int, feature: dict[str, Any], props: dict[str, Any], crs: str) -> DivisionRecord:
+    code, name = _required(props, "code", max_len=12), _required(props, "name", max_len=100)
+    level = _required(props, "level", max_len=20)
+    if level not in LEVELS_TOP_DOWN:
+        raise ValueError(f"level {level!r} must be one of {', '.join(LEVELS_TOP_DOWN)}")
     if not (code.isdigit() and len(code) == CODE_LENGTH[level]):
         raise ValueError(f"code {code!r}: a {level} code has {CODE_LENGTH[level]} digits")
     parent = _text(props, "parent_code", required=level != "city", max_len=12)
@@ -216,8 +232,8 @@ def _division(i: int, feature: dict, props: dict, crs: str) -> DivisionRecord:
     return DivisionRecord(i, code, name, level, parent, _as_multi(geom))
 
 
-def _grid(i: int, feature: dict, props: dict, crs: str) -> GridRecord:
-    code, name = _text(props, "code", max_len=15), _text(props, "name", max_len=100)
+def _grid(i: int, feature: dict[str, Any], props: dict[str, Any], crs: str) -> GridRecord:
+    code, name = _required(props, "code", max_len=15), _required(props, "name", max_len=100)
     if not re.fullmatch(r"\d{15}", code):
         raise ValueError(f"grid code {code!r} must be 15 digits (community code + 3-digit serial)")
     kind = _text(props, "kind", required=False, max_len=20) or "basic"
@@ -228,7 +244,7 @@ def _grid(i: int, feature: dict, props: dict, crs: str) -> GridRecord:
         if isinstance(worker, str) and worker.strip():
             worker = {"staff_no": worker.strip()}
         elif isinstance(worker, dict):
-            staff = _text(worker, "staff_no", max_len=32)
+            staff = _required(worker, "staff_no", max_len=32)
             worker = {
                 "staff_no": staff,
                 "name": _text(worker, "name", required=False, max_len=50),
@@ -240,8 +256,8 @@ def _grid(i: int, feature: dict, props: dict, crs: str) -> GridRecord:
     return GridRecord(i, code, name, kind, worker, _as_multi(geom))
 
 
-def _entity(i: int, feature: dict, props: dict, crs: str) -> EntityRecord:
-    kind = _text(props, "kind", max_len=20)
+def _entity(i: int, feature: dict[str, Any], props: dict[str, Any], crs: str) -> EntityRecord:
+    kind = _required(props, "kind", max_len=20)
     if kind not in ENTITY_KINDS:
         raise ValueError(f"kind {kind!r} must be one of {', '.join(ENTITY_KINDS)}")
     geom = _geometry(feature, ENTITY_KINDS[kind], crs)
@@ -250,8 +266,8 @@ def _entity(i: int, feature: dict, props: dict, crs: str) -> EntityRecord:
     return EntityRecord(
         i,
         kind,
-        _text(props, "ref", max_len=64),
-        _text(props, "name"),
+        _required(props, "ref", max_len=64),
+        _required(props, "name"),
         geom,
         address=_text(props, "address", required=False, max_len=300),
         households=_count(props, "households"),

@@ -1,7 +1,7 @@
 """The key ring of the keyed hash chains (see gridflow.hashchain), from the settings.
 
-The current key is `GRIDFLOW_CHAIN_KEY`, or else a random key created on first use in the instance
-folder (`chain.key`, owner-only) and reused; `GRIDFLOW_CHAIN_RETIRED_KEYS` lists keys that still
+The current key is the setting `CHAIN_KEY` (`GRIDFLOW_CHAIN_KEY`), or else a random key created on first use in the instance
+folder (`chain.key`, owner-only) and reused; `CHAIN_RETIRED_KEYS` (comma-separated) lists keys that still
 verify older entries after a rotation.  Keys never enter the database; entries name their key by id.
 """
 
@@ -18,8 +18,8 @@ KEY_FILE = "chain.key"
 
 def chain_keys(config: Mapping) -> KeyRing:
     """The key ring for these settings (read once per process: every write uses it)."""
-    current = config.get("GRIDFLOW_CHAIN_KEY") or _instance_key(str(config["INSTANCE_PATH"]))
-    retired = config.get("GRIDFLOW_CHAIN_RETIRED_KEYS") or ()
+    current = config.get("CHAIN_KEY") or _instance_key(str(config["INSTANCE_PATH"]))
+    retired = config.get("CHAIN_RETIRED_KEYS") or ()
     if isinstance(retired, str):  # as the environment gives it: comma-separated
         retired = [k.strip() for k in retired.split(",")]
     return _ring(current, tuple(k for k in retired if k))

@@ -11,17 +11,20 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar, Token
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 SPATIALITE_INIT_SQL = "SELECT InitSpatialMetaData(1, 'WGS84')"
 
 
-def _sqlite_module():
+def sqlite_module():
     """The stdlib sqlite3 if it can load extensions, else sqlean (a drop-in that can)."""
     if hasattr(sqlite3.Connection, "enable_load_extension"):
         return sqlite3
@@ -30,7 +33,7 @@ def _sqlite_module():
     return sqlean
 
 
-def _on_sqlite_connect(dbapi_conn, _record) -> None:
+def _on_sqlite_connect(busy_timeout_s: float, dbapi_conn, _record) -> None:
     # The driver's own transaction handling is switched off; `_on_sqlite_begin` emits BEGIN itself
     # (the SQLAlchemy recipe), so that writers can take the write lock up front.
     dbapi_conn.isolation_level = None
@@ -39,7 +42,7 @@ def _on_sqlite_connect(dbapi_conn, _record) -> None:
     dbapi_conn.enable_load_extension(False)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys = ON")
-    cur.execute("PRAGMA busy_timeout = 30000")
+    cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")  # the driver's own `timeout` is not passed on
     cur.execute("PRAGMA journal_mode = WAL")
     cur.execute("PRAGMA synchronous = NORMAL")
     # Another connection's commit empties this connection's page cache (every report does one):
@@ -59,7 +62,9 @@ def _on_sqlite_begin(conn) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("write") else "BEGIN")
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, busy_timeout_s: float = 30.0, **kwargs) -> Engine:
+    """An engine for either back end.  `busy_timeout_s` (SQLite): how long a statement waits for
+    another connection's write lock before it fails with "database is locked"."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -68,25 +73,29 @@ def make_engine(url: str, **kwargs) -> Engine:
         os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
         engine = create_engine(
             url,
-            module=_sqlite_module(),
-            connect_args={"timeout": 30, "check_same_thread": False},
+            module=sqlite_module(),
+            connect_args={"check_same_thread": False},
             **kwargs,
         )
-        event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "connect", partial(_on_sqlite_connect, busy_timeout_s))
         event.listen(engine, "begin", _on_sqlite_begin)
         return engine
     if parsed.drivername == "postgresql":
         # psycopg 3, which GridFlow ships: it prepares statements run repeatedly on a connection, so
         # the hot look-ups skip PostgreSQL's planner (a bare postgresql:// would mean psycopg2).
-        url = parsed.set(drivername="postgresql+psycopg")
+        parsed = parsed.set(drivername="postgresql+psycopg")
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_use_lifo", True)  # the most recently used connection first: caches are warm
-    return create_engine(url, **kwargs)
+    return create_engine(parsed, **kwargs)
 
 
 class _Pin:
-    """The one pooled connection a web request runs on, checked out at its first unit of work: a
-    request never holds two connections (no pool deadlock under load) and pays for one checkout."""
+    """The pooled connection a web request's units of work share, checked out at its first one.
+
+    The rule, in one sentence: units of work run one after another on this one connection, and a unit
+    opened while another is still open takes a second connection from the pool for its duration
+    (request code does not do that today, and should not: with every worker's requests each holding
+    one connection and waiting for a second, a pool can run dry)."""
 
     def __init__(self, db: Database):
         self.db = db
@@ -95,7 +104,7 @@ class _Pin:
         self.busy = False
 
     def take(self, mode: str) -> Connection | None:
-        if self.busy:  # a unit of work inside another gets a connection of its own
+        if self.busy:  # a unit of work inside another: a second connection, from the pool
             return None
         if self.conn is None:
             self.conn = self.db.engine.connect()
@@ -112,15 +121,31 @@ class _Pin:
 
 
 @contextmanager
+def driver_errors(conn: Connection, sql: str | None = None, args: Any = None, cursor: Any = None) -> Iterator[None]:
+    """The driver's exceptions raised inside, as SQLAlchemy's; a connection they show to be dead is
+    invalidated (the pool replaces it), as conn.execute does."""
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        yield
+    except dbapi.Error as exc:
+        dead = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
+        if dead:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(
+            sql, args, exc, dbapi.Error, connection_invalidated=dead, dialect=conn.dialect
+        ) from exc
+
+
+@contextmanager
 def pipelined(conn: Connection) -> Iterator[None]:
     """Statements sent inside are not each waited for (psycopg 3's pipeline mode: the server gets them
     back to back and a reply is awaited only where a result is read), so statements that do not need
     each other's results cost one round trip together.  Elsewhere (SQLite: no round trips) a no-op."""
-    driver = conn.connection.driver_connection
+    driver: Any = conn.connection.driver_connection
     if not hasattr(driver, "pipeline"):  # SQLite: nothing travels
         yield
         return
-    with driver.pipeline():
+    with driver_errors(conn), driver.pipeline():  # errors of statements sent inside surface at its end
         yield
 
 
@@ -128,9 +153,9 @@ _pin: ContextVar[_Pin | None] = ContextVar("gridflow_pinned_connection", default
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, busy_timeout_s: float = 30.0):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, busy_timeout_s)
         self.is_postgres = self.engine.dialect.name == "postgresql"
         self.engines = {
             mode: self.engine.execution_options(**self.mode_options(mode)) for mode in ("read", "write", "lookup")
@@ -158,7 +183,7 @@ class Database:
         try:
             yield conn
         finally:
-            pin.busy = False
+            pin.busy = False  # type: ignore[union-attr]  # conn came from the pin
             if conn.in_transaction():  # whatever the unit left open ends with it
                 conn.rollback()
 
@@ -218,7 +243,7 @@ class Database:
 
 
 def init_app(app: Flask) -> None:
-    db = app.extensions["gridflow.db"] = Database(app.config["DATABASE_URL"])
+    db = app.extensions["gridflow.db"] = Database(app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT_S"])
 
     @app.before_request
     def _pin_connection() -> None:

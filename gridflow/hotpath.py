@@ -4,12 +4,18 @@ Each is an ordinary SQLAlchemy statement, compiled once per dialect by SQLAlchem
 per-execution work is skipped (cache-key generation, execution context, result wrapping), which for
 these short statements costs more than the statement (report throughput ratio to the bare insert
 endpoint went 0.41 -> 0.49 on both back ends).  They run inside the connection's current transaction
-like any other statement; they are not echoed or seen by SQLAlchemy's cursor events, and errors come
-as the driver's own exceptions (not wrapped by SQLAlchemy).
+like any other statement; they are not echoed or seen by SQLAlchemy's cursor events.
 
-Used only where parameter and result types need no conversion beyond SQLAlchemy's bind processors
-(numbers, text, naive datetimes); results come back as plain tuples.  Use anywhere else: the ordinary
-`conn.execute` (this is a measured exception for the busiest request, not a second data layer).
+The rules, enforced here rather than remembered:
+- every hot statement is registered by name in `REGISTRY` (one list of them; a test runs each one
+  against the ordinary `conn.execute` on both back ends);
+- a statement whose selected or returned columns need SQLAlchemy's result conversion (a DateTime on
+  SQLite comes back as text, a Boolean as 1) is refused when it is compiled: results come back as
+  the driver's plain tuples;
+- the driver's errors are raised as SQLAlchemy's (`sqlalchemy.exc.IntegrityError`, … with the
+  driver's error as `orig`), and a dead connection is invalidated, as `conn.execute` would.
+Anywhere else use the ordinary `conn.execute`: this is a measured exception for the busiest request,
+not a second data layer.
 """
 
 from __future__ import annotations
@@ -17,59 +23,103 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert
+from sqlalchemy import Connection, Table, bindparam, insert
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.sql import Executable
 
-from gridflow.db import pipelined
+from gridflow.compat import positional_names
+from gridflow.db import driver_errors, pipelined
+
+Built = Executable | Callable[[str], Executable]  # a statement, or one built per dialect name
+REGISTRY: dict[str, HotStatement | HotInsert] = {}
+
+
+class NeedsResultConversion(TypeError):
+    """A hot statement selects a column whose values SQLAlchemy would convert: use conn.execute."""
 
 
 class _Compiled:
-    def __init__(self, stmt: Executable, dialect):
-        compiled = stmt.compile(dialect=dialect)
+    def __init__(self, name: str, stmt: Executable, dialect: Dialect):
+        compiled = stmt.compile(dialect=dialect)  # type: ignore[attr-defined]  # every statement compiles
+        columns = list(stmt.exported_columns)  # type: ignore[attr-defined]
+        self.name, self.dialect, self.columns = name, dialect, columns
+        # Columns whose conversion depends on the type the server reports (PostgreSQL's numerics) are
+        # checked against the first result's description, before any row reaches the caller.
+        self.unchecked: list[int] = []
+        for i, column in enumerate(columns):
+            try:
+                self._refuse_if_converted(column, None)
+            except (TypeError, LookupError, InvalidRequestError):
+                self.unchecked.append(i)
         self.compiled = compiled
-        self.returns_rows = len(stmt.exported_columns) > 0  # a SELECT, or DML with RETURNING
+        self.returns_rows = bool(columns)  # a SELECT, or DML with RETURNING
         self.sql = compiled.string
-        self.positional = compiled.positiontup  # None for named parameter styles
+        self.positional = positional_names(compiled)
         self.processors: dict[str, Callable[[Any], Any]] = {}
-        for name, bind in compiled.binds.items():
+        for key, bind in compiled.binds.items():
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
-                self.processors[name] = processor
+                self.processors[key] = processor
 
-    def args(self, params: dict):
+    def _refuse_if_converted(self, column: Any, type_code: Any) -> None:
+        if column.type.dialect_impl(self.dialect).result_processor(self.dialect, type_code) is not None:
+            raise NeedsResultConversion(
+                f"hot statement {self.name!r}: {column} ({column.type}) needs SQLAlchemy's result conversion "
+                f"on {self.dialect.name}; select it through conn.execute, or select a column that does not"
+            )
+
+    def check_result(self, description: Any) -> None:
+        """The columns whose conversion depends on the server's types, against the first result."""
+        for i in self.unchecked:
+            self._refuse_if_converted(self.columns[i], description[i][1])
+        self.unchecked = []
+
+    def args(self, params: dict) -> dict | list:
         values = self.compiled.construct_params(params)
-        for name, processor in self.processors.items():
-            if name in values:
-                values[name] = processor(values[name])
-        return values if self.positional is None else [values[name] for name in self.positional]
+        for key, processor in self.processors.items():
+            if key in values:
+                values[key] = processor(values[key])
+        return values if self.positional is None else [values[key] for key in self.positional]
 
 
 class HotStatement:
-    """`HotStatement(stmt)` or `HotStatement(lambda dialect_name: stmt)` for dialect-built ones."""
+    """`HotStatement(name, stmt)` or `HotStatement(name, lambda dialect_name: stmt)` for dialect-built
+    ones; registered under `name` (`registry=None`: not registered, for the parts of a HotInsert)."""
 
-    def __init__(self, stmt: Executable | Callable[[str], Executable]):
+    def __init__(self, name: str, stmt: Built, registry: dict | None = REGISTRY):
+        if registry is not None:
+            if name in registry:
+                raise ValueError(f"a hot statement named {name!r} exists already")
+            registry[name] = self
+        self.name = name
         self._stmt = stmt
         self._by_dialect: dict[str, _Compiled] = {}
+
+    def statement(self, dialect_name: str) -> Executable:
+        """The statement as SQLAlchemy would run it (for the tests that compare the two ways)."""
+        return self._stmt(dialect_name) if callable(self._stmt) else self._stmt
 
     def _for(self, conn: Connection) -> _Compiled:
         name = conn.dialect.name
         compiled = self._by_dialect.get(name)
         if compiled is None:
-            stmt = self._stmt(name) if callable(self._stmt) else self._stmt
-            compiled = self._by_dialect[name] = _Compiled(stmt, conn.dialect)
+            compiled = self._by_dialect[name] = _Compiled(self.name, self.statement(name), conn.dialect)
         return compiled
 
-    def _cursor(self, conn: Connection):
+    def _cursor(self, conn: Connection) -> Any:
         if not conn.in_transaction():
             conn.begin()  # SQLAlchemy's autobegin: on SQLite this issues BEGIN (see gridflow.db)
-        return conn.connection.dbapi_connection.cursor()
+        return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
-    def send(self, conn: Connection, params: dict) -> tuple[Any, bool]:
-        """Execute; the cursor holds the result (read it with `_fetch`), and whether there are rows."""
+    def send(self, conn: Connection, params: dict) -> tuple[Any, Connection, _Compiled]:
+        """Execute; the cursor holds the result (read it with `_fetch`)."""
         compiled = self._for(conn)
+        args = compiled.args(params)
         cursor = self._cursor(conn)
-        cursor.execute(compiled.sql, compiled.args(params))
-        return cursor, compiled.returns_rows
+        with driver_errors(conn, compiled.sql, args, cursor):
+            cursor.execute(compiled.sql, args)
+        return cursor, conn, compiled
 
     def rows(self, conn: Connection, params: dict) -> list[tuple]:
         return _fetch(*self.send(conn, params))
@@ -79,9 +129,15 @@ class HotStatement:
         return rows[0] if rows else None
 
 
-def _fetch(cursor, returns_rows: bool) -> list[tuple]:
+def _fetch(cursor: Any, conn: Connection, compiled: _Compiled) -> list[tuple]:
     try:
-        return cursor.fetchall() if returns_rows else []  # in a pipeline, fetching waits for the reply
+        if not compiled.returns_rows:
+            return []
+        with driver_errors(conn, cursor=cursor):
+            rows = cursor.fetchall()  # in a pipeline, fetching waits for the reply
+        if compiled.unchecked:
+            compiled.check_result(cursor.description)
+        return rows
     finally:
         cursor.close()
 
@@ -97,22 +153,32 @@ class HotInsert:
     """INSERT of a few rows into `table` as one multi-row statement (one statement whatever the
     driver does with executemany); `columns` name the values each row gives."""
 
-    def __init__(self, table, columns: list[str]):
-        self.table, self.columns = table, columns
+    def __init__(self, name: str, table: Table, columns: list[str], registry: dict | None = REGISTRY):
+        if registry is not None:
+            if name in registry:
+                raise ValueError(f"a hot statement named {name!r} exists already")
+            registry[name] = self
+        self.name, self.table, self.columns = name, table, columns
         self._by_count: dict[int, HotStatement] = {}
 
-    def _statement(self, count: int) -> HotStatement:
+    def statement(self, count: int) -> HotStatement:
         hot = self._by_count.get(count)
         if hot is None:
             types = {c: self.table.c[c].type for c in self.columns}
             rows = [{c: bindparam(f"{c}_{i}", type_=types[c]) for c in self.columns} for i in range(count)]
-            hot = self._by_count[count] = HotStatement(insert(self.table).values(rows))
+            hot = HotStatement(f"{self.name}[{count}]", insert(self.table).values(rows), registry=None)
+            self._by_count[count] = hot
         return hot
+
+    @staticmethod
+    def params(rows: list[dict]) -> dict:
+        return {f"{c}_{i}": value for i, row in enumerate(rows) for c, value in row.items()}
 
     def rows(self, conn: Connection, rows: list[dict]) -> None:
         """Insert `rows`.  Nothing is read back, so inside `pipelined` this does not wait for the server
         (an error surfaces when the pipeline ends, before the transaction can commit)."""
         if rows:
-            self._statement(len(rows)).send(
-                conn, {f"{c}_{i}": row[c] for i, row in enumerate(rows) for c in self.columns}
-            )[0].close()
+            cursor, _, _ = self.statement(len(rows)).send(
+                conn, self.params([{c: r[c] for c in self.columns} for r in rows])
+            )
+            cursor.close()

@@ -4,17 +4,15 @@ The language is, in order: `?lang=en|zh` on any page (remembered in the `lang` c
 the `lang` cookie, the browser's Accept-Language, Chinese.  Templates and messages use English
 message ids; `translations/zh` holds the Chinese (README, "Translations", says how to update it).
 Dates and numbers on pages go through Babel's formatters for the language (the Jinja filters
-`datetimeformat`, `dateformat`, `decimalformat`, `percentformat` …), in China's time zone.  The compiled catalogue is
-built from the .po file when it is missing or older (no build step to forget), if the package folder
-is writable; otherwise the .mo shipped by the install is used.
+`datetimeformat`, `dateformat`, `decimalformat`, `percentformat` …), in China's time zone.
+The compiled catalogues (.mo) are built with the package (setup.py; in a checkout ./dev.sh compiles
+them when a .po changes).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from flask import Flask, Response, request
 from flask_babel import Babel, get_locale
 
@@ -22,20 +20,6 @@ TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 LANGUAGES = ("zh", "en")
 COOKIE = "lang"
 HTML_LANG = {"zh": "zh-Hans", "en": "en"}  # <html lang>: Simplified Chinese script
-
-
-def compile_catalogs() -> None:
-    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
-        mo = po.with_suffix(".mo")
-        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
-            continue
-        try:
-            with po.open("rb") as src:
-                catalog = read_po(src)
-            with mo.open("wb") as dst:
-                write_mo(dst, catalog)
-        except OSError:
-            pass  # read-only install: use what it shipped
 
 
 def select_locale() -> str:
@@ -61,7 +45,6 @@ def page_language() -> dict:
 
 
 def init_app(app: Flask) -> None:
-    compile_catalogs()
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config["BABEL_DEFAULT_LOCALE"] = "zh"
     Babel(app, locale_selector=select_locale)

@@ -21,6 +21,7 @@ from gridflow.cases.policy import Policy
 from gridflow.cases.sweep import sweep
 from gridflow.clock import utcnow
 from gridflow.db import get_db
+from gridflow.health import SWEEP, record_heartbeat
 
 log = logging.getLogger("gridflow.scheduler")
 ADVISORY_KEY = 0x6772_6964  # "grid"
@@ -42,26 +43,31 @@ def machine_lock(path: str):
 
 
 def sweep_once(app: Flask):
-    """One sweep, under the PostgreSQL advisory lock where there is one."""
+    """One sweep, under the PostgreSQL advisory lock where there is one; its heartbeat is recorded
+    (GET /healthz reads it).  None if another scheduler holds the lock (it records its own)."""
     db = get_db(app)
     policy = Policy.from_config(app.config)
     if not db.is_postgres:
-        return sweep(db, utcnow(), policy)
-    with db.engine.connect() as conn:
-        if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}).scalar():
-            log.info("another scheduler is sweeping; skipped")
-            return None
-        try:
-            return sweep(db, utcnow(), policy)
-        finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
-            conn.commit()
+        report = sweep(db, utcnow(), policy)
+    else:
+        with db.engine.connect() as conn:
+            if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}).scalar():
+                log.info("another scheduler is sweeping; skipped")
+                return None
+            try:
+                report = sweep(db, utcnow(), policy)
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
+                conn.commit()
+    record_heartbeat(db, SWEEP, utcnow(), report.line())
+    return report
 
 
 def run(app: Flask) -> None:
     interval = app.config["SWEEP_INTERVAL_SECONDS"]
     with machine_lock(app.config["SCHEDULER_LOCK"]):
         scheduler = BlockingScheduler(timezone="UTC")
+        log.info("scheduler started: a sweep every %g s", interval)
 
         def job():
             report = sweep_once(app)

@@ -6,8 +6,8 @@
 - `Cache-Control: no-store` on every answer except static files: pages and API answers may carry
   personal data or tokens, and a shared office computer's cache must not keep them.
 - Session cookie: HttpOnly, SameSite=Lax, and Secure whenever the request came over https (as the
-  proxy says, if `TRUSTED_PROXIES` is set: werkzeug's ProxyFix then believes that many X-Forwarded-*
-  hops; without it those headers are ignored, so a client cannot claim https or another address).
+  proxy says, if `PROXY_HOPS` is set: werkzeug's ProxyFix then believes that many X-Forwarded-*
+  hops (see `create_app`); without it those headers are ignored, so a client cannot claim https).
 - CSRF (Flask-WTF): every POST/PUT/PATCH/DELETE must carry the session's token (form field
   `csrf_token`, or the `X-CSRFToken` header for htmx).  The JSON API is exempt: it authenticates by
   bearer token, which a browser never sends on its own.
@@ -20,7 +20,6 @@ from collections.abc import Callable
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP: dict[str, str] = {
     "default-src": "'self'",
@@ -85,11 +84,6 @@ def init_app(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.session_interface = SessionCookie()
-    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
-    if proxies:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
-        )
     csrf.init_app(app)
 
     @app.after_request

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import shapely
 from geoalchemy2 import WKBElement
 from geoalchemy2.shape import from_shape
@@ -36,7 +38,7 @@ def intersects_point(session_or_dialect, model, geom_column: str, lon=None, lat=
         spatial_index = table(
             "SpatialIndex", column("f_table_name"), column("f_geometry_column"), column("search_frame")
         )
-        candidates = (
+        candidates: Any = (
             select(literal_column("ROWID"))
             .select_from(spatial_index)
             .where(

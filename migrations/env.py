@@ -6,13 +6,11 @@ the pitfalls they leave are handled here (see the comments).
 
 from __future__ import annotations
 
-import os
-
 from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import text
 
-from config import Config
+from gridflow.compat import register_spatial_tables
 from gridflow.db import make_engine
 from gridflow.models import Base
 
@@ -51,36 +49,35 @@ def include_object(obj, name, obj_type, reflected, compare_to):
     return alembic_helpers.include_object(obj, name, obj_type, reflected, compare_to)
 
 
-def _url() -> str:
-    return config.attributes.get("url") or os.environ.get("DATABASE_URL") or Config.DATABASE_URL
-
-
 def run_migrations_online() -> None:
-    engine = make_engine(_url())
-    with engine.connect() as connection:
-        is_sqlite = connection.dialect.name == "sqlite"
-        if is_sqlite:
-            # Batch rebuilds on SQLite drop the spatial registration unless the helpers know which
-            # tables are spatial; reading geometry_columns opens a transaction in SQLAlchemy 2, which
-            # must be committed or the whole migration is silently rolled back.
-            rows = connection.execute(text("SELECT f_table_name FROM geometry_columns")).all()
-            alembic_helpers._SPATIAL_TABLES.update(r[0] for r in rows)
-            connection.commit()
-        else:
-            connection.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
-            connection.commit()
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            include_object=include_object,
-            render_item=alembic_helpers.render_item,
-            process_revision_directives=alembic_helpers.writer,
-            render_as_batch=is_sqlite,
-            compare_type=True,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-    engine.dispose()
+    # gridflow.migrate hands over the database (`gridflow db …`): the app's settings decide it.
+    engine = make_engine(config.attributes["url"])
+    try:
+        with engine.connect() as connection:
+            is_sqlite = connection.dialect.name == "sqlite"
+            if is_sqlite:
+                # Batch rebuilds on SQLite drop the spatial registration unless the helpers know which
+                # tables are spatial; reading geometry_columns opens a transaction in SQLAlchemy 2, which
+                # must be committed or the whole migration is silently rolled back.
+                rows = connection.execute(text("SELECT f_table_name FROM geometry_columns")).all()
+                register_spatial_tables(r[0] for r in rows)
+                connection.commit()
+            else:
+                connection.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+                connection.commit()
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                include_object=include_object,
+                render_item=alembic_helpers.render_item,
+                process_revision_directives=alembic_helpers.writer,
+                render_as_batch=is_sqlite,
+                compare_type=True,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:  # also when a command fails (alembic check finding differences, say)
+        engine.dispose()
 
 
 if context.is_offline_mode():

@@ -105,7 +105,7 @@ def test_a_connection_that_breaks_mid_request_is_replaced_for_the_next_unit(db):
         with pytest.raises(Exception):  # noqa: B017 - the same under a statement run on the driver's cursor
             with db.transaction(write=True) as conn:
                 conn.connection.dbapi_connection.close()
-                HotStatement(select(CaseCounter.prefix)).rows(conn, {})
+                HotStatement("t", select(CaseCounter.prefix), None).rows(conn, {})
         for unit in (db.lookup(), db.session(write=True)):
             with unit as used:
                 assert used.execute(text("SELECT 2")).scalar() == 2

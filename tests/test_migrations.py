@@ -120,3 +120,26 @@ def test_existing_timelines_are_rekeyed_by_the_upgrade_and_turned_back_by_the_do
         assert after.status_code == 200 and verify(db, ring, intact["id"]).valid  # and goes on from there
     finally:
         db.dispose()
+
+
+def test_gridflow_db_check_compares_models_indexes_and_predicates(empty_url, tmp_path):
+    from gridflow import create_app
+    from gridflow.db import get_db
+
+    upgrade(empty_url)
+    app = create_app({"DATABASE_URL": empty_url, "TESTING": True, "SECRET_KEY": "t", "INSTANCE_PATH": str(tmp_path)})
+    try:
+        result = app.test_cli_runner().invoke(args=["gridflow", "db", "check"])
+        assert result.exit_code == 0, result.output
+        assert "indexes: as the model defines them" in result.output
+        downgrade(empty_url, "-1")  # the heartbeat table goes: the schema no longer matches
+        result = app.test_cli_runner().invoke(args=["gridflow", "db", "check"])
+        assert result.exit_code == 1 and "the schema differs from the models" in result.output, result.output
+        assert "Traceback" not in result.output
+    finally:
+        get_db(app).dispose()
+
+
+def test_an_unknown_revision_is_a_message_not_a_traceback(runner):
+    result = runner.invoke(args=["gridflow", "db", "upgrade", "no_such_revision"])
+    assert result.exit_code == 1 and "no_such_revision" in result.output and "Traceback" not in result.output

@@ -97,7 +97,7 @@ def test_the_session_cookie_is_httponly_and_lax_and_secure_only_over_https(clien
 
 @pytest.mark.parametrize("trusted, secure", [(0, False), (1, True)])
 def test_a_proxys_https_header_counts_only_when_the_proxy_is_trusted(db_url, trusted, secure):
-    app = create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test", "TRUSTED_PROXIES": trusted})
+    app = create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test", "PROXY_HOPS": trusted})
     try:
         answer = app.test_client().get("/login?lang=en", headers={"X-Forwarded-Proto": "https"})
         cookies = answer.headers.getlist("Set-Cookie")

@@ -8,9 +8,10 @@ from datetime import date, datetime
 import pytest
 from transitions import MachineError
 
+from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.workflow import table
 from gridflow.workflow.calendar import WorkCalendar
-from gridflow.workflow.categories import CATEGORIES, LEVELS
+from gridflow.workflow.categories import CATEGORIES
 from gridflow.workflow.rules import SYSTEM_ACTOR, Actor, performance_deadline_problem
 
 # Divisions: community 10 in street 20 in county 30 in city 40; a second community 11 in street 21.
@@ -69,10 +70,10 @@ def test_a_grid_worker_acts_only_at_the_ends_of_the_loop(state, expected):
     assert table.allowed_events(FakeCase(state, "community"), OTHER_GRID_WORKER) == []
 
 
-@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("level", LEVELS_BOTTOM_UP)
 def test_a_mediator_acts_only_at_his_own_level(level):
     mediator = staff("mediator", level, uid=50)
-    for case_level in LEVELS:
+    for case_level in LEVELS_BOTTOM_UP:
         open_case = FakeCase("open", case_level)
         expected = (["claim", "escalate"] if level != "city" else ["claim"]) if case_level == level else []
         assert table.allowed_events(open_case, mediator) == expected
@@ -90,7 +91,7 @@ def events_leaving(state: str) -> set[str]:
     return {rw.event for rw in table.TABLE if state in rw.source}
 
 
-@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("level", LEVELS_BOTTOM_UP)
 def test_on_a_claimed_case_only_the_handler_or_a_supervisor_of_the_level_acts(level):
     case = FakeCase("handling", level, assignee_id=50)
     handler, colleague = staff("mediator", level, uid=50), staff("mediator", level, uid=51)
@@ -106,7 +107,7 @@ def test_on_a_claimed_case_only_the_handler_or_a_supervisor_of_the_level_acts(le
         assert table.row_taken(case, event, supervisor) is not None, event
 
 
-@pytest.mark.parametrize("level", LEVELS[:-1])
+@pytest.mark.parametrize("level", LEVELS_BOTTOM_UP[:-1])
 def test_an_unclaimed_case_may_be_escalated_by_any_of_the_levels_staff(level):
     case = FakeCase("open", level)
     assert table.row_taken(case, "escalate", staff("mediator", level, uid=51)) is not None
@@ -183,7 +184,7 @@ def test_an_agreement_is_performed_after_signing_and_within_two_years():
 
 def test_every_category_has_a_limit_at_every_level():
     for category in CATEGORIES.values():
-        assert set(category.limits) == set(LEVELS)
+        assert set(category.limits) == set(LEVELS_BOTTOM_UP)
     assert len([c for c in CATEGORIES.values() if c.kind == "dispute"]) == 15
     assert {c.duty for c in CATEGORIES.values()} == {"general", "stability", "mediation", "safety", "order"}
 

@@ -20,6 +20,7 @@ from gridflow.schemas.cases import (
     CasePage,
     CaseSearch,
     CategoryList,
+    CategoryView,
     EventInput,
     Paging,
     ReportedCase,
@@ -44,7 +45,7 @@ def categories():
 
 @cache
 def _categories() -> CategoryList:
-    return CategoryList(items=[c.to_dict() for c in CATEGORIES.values()])
+    return CategoryList(items=[CategoryView.model_validate(c.to_dict()) for c in CATEGORIES.values()])
 
 
 @bp.post("/cases")
@@ -84,7 +85,7 @@ def case_event(case_id: int, body: EventInput):
 @api_route(200, Timeline, errors=(404,), tags=("cases",))
 def case_timeline(case_id: int):
     """The case's hash-chained events and the time spent per level and state."""
-    return casechain.timeline(get_db(), g.actor, case_id, _policy().chain)
+    return casechain.timeline(get_db(), g.actor, case_id, _policy().keys())
 
 
 @bp.get("/queue")

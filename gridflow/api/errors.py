@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from gridflow.errors import GridflowError
@@ -16,9 +17,32 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
     return jsonify(error=body), status
 
 
+BUSY_RETRY_AFTER_S = 5
+
+
+def _sqlite_busy(exc: OperationalError) -> bool:
+    return (
+        exc.orig is not None
+        and type(exc.orig).__module__.startswith(("sqlite3", "sqlean"))
+        and "locked" in str(exc.orig)
+    )
+
+
 def init_app(app: Flask) -> None:
     from gridflow.web.errors import error_page, wants_page  # browsers asking for a page get HTML
     from gridflow.web.forms import translated
+
+    @app.errorhandler(OperationalError)
+    def _busy(exc: OperationalError):
+        """SQLite's one write lock stayed taken longer than SQLITE_BUSY_TIMEOUT_S (a long import, say):
+        a clear, retryable answer instead of a 500.  Anything else is a real failure."""
+        if not _sqlite_busy(exc):
+            raise exc
+        response, status = error_response(
+            503, "busy", "the database is busy with a long write (an import?): nothing was changed, try again shortly"
+        )
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_S)
+        return response, status
 
     @app.errorhandler(GridflowError)
     def _domain(exc: GridflowError):

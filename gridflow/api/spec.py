@@ -12,6 +12,7 @@ from flask import current_app, request
 from pydantic import BaseModel
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 from spectree.config import ModeEnum
+from spectree.models import SecureType
 from spectree.plugins.flask_plugin import FlaskPlugin
 
 from gridflow.errors import UnknownParameter, UnsupportedMediaType
@@ -90,7 +91,7 @@ spec = SpecTree(
     annotations=False,
     page_templates={},  # the docs page is our own (gridflow.api.docs): no CDN
     path="api/v1/docs",
-    security_schemes=[SecurityScheme(name=BEARER, data=SecuritySchemeData(type="http", scheme="bearer"))],
+    security_schemes=[SecurityScheme(name=BEARER, data=SecuritySchemeData(type=SecureType.HTTP, scheme="bearer"))],
     validation_error_model=ErrorResponse,
     naming_strategy=lambda model: model.__name__,
     nested_naming_strategy=lambda _parent, child: child,

@@ -91,7 +91,7 @@ def fire_event(
     from_state, from_level = case.state, case.level
     if not _transition(s, case, actor, event, data, now, policy):
         raise Conflict(f"{event} is not allowed now", allowed_events=table.allowed_events(case, actor))
-    append_event(s, case, actor, event, from_state, from_level, data.get("reason"), record or {}, now, policy.chain)
+    append_event(s, case, actor, event, from_state, from_level, data.get("reason"), record or {}, now, policy.keys())
 
 
 def _records(s: Session, case: Case, actor: Actor, event: str, data: dict, now: datetime) -> None:

@@ -16,7 +16,7 @@ from gridflow.clock import utcnow
 from gridflow.db import Database
 from gridflow.hashchain import Anchor, KeyRing
 from gridflow.models import Case, CaseEvent
-from gridflow.schemas.cases import Timeline, TimelineCase, TimelineEvent
+from gridflow.schemas.cases import Durations, Timeline, TimelineCase, TimelineEvent
 from gridflow.workflow import table
 from gridflow.workflow.rules import Actor
 from gridflow.workflow.timeline import content, durations, scope
@@ -113,7 +113,7 @@ def timeline(db: Database, actor: Actor, case_id: int, keys: KeyRing) -> Timelin
                 )
                 for e in events
             ],
-            durations=durations(events, now, table.TERMINAL),
+            durations=Durations(**durations(events, now, table.TERMINAL)),
             chain_valid=check.valid,
             chain_broken_at=check.broken_at,
             chain_problem=check.reason,

@@ -29,6 +29,12 @@ class Policy:
             chain_keys(config),
         )
 
+    def keys(self) -> KeyRing:
+        """The timeline chain's key ring (a policy without one cannot write or check events)."""
+        if self.chain is None:
+            raise RuntimeError("no chain keys: build the policy with Policy.from_config")
+        return self.chain
+
     def effects(self) -> dict:
         """What the workflow table's effects read besides the case, the actor and the time."""
         return {

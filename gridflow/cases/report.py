@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from sqlalchemy import Connection, String, bindparam, cast, func, insert, select, update
 
 from geo.crs import metres_per_degree, nearby_m
+from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.cases.chain import event_row, seal
 from gridflow.cases.policy import Policy
 from gridflow.cases.view import case_detail
@@ -28,7 +29,6 @@ from gridflow.places import lookup as places
 from gridflow.schemas.cases import PossibleDuplicate, ReportedCase, ReportInput
 from gridflow.spatial import to_shape
 from gridflow.workflow import table
-from gridflow.workflow.categories import LEVELS
 from gridflow.workflow.rules import Actor
 
 
@@ -66,17 +66,22 @@ def _insert_case_stmt(dialect: str):
 
 
 # The statements of every report (see gridflow.hotpath).
-_NEXT_SERIAL = HotStatement(_counter_stmt)
-_INSERT_CASE = HotStatement(_insert_case_stmt)
-_INSERT_PARTIES = HotInsert(CaseParty.__table__, ["case_id", "name", "phone", "id_number", "role"])
-_INSERT_EVENTS = HotInsert(CaseEvent.__table__, [c.key for c in CaseEvent.__table__.columns if c.key != "id"])
+_NEXT_SERIAL = HotStatement("report.next_serial", _counter_stmt)
+_INSERT_CASE = HotStatement("report.insert_case", _insert_case_stmt)
+_INSERT_PARTIES = HotInsert(
+    "report.insert_parties", CaseParty.__table__, ["case_id", "name", "phone", "id_number", "role"]
+)
+_INSERT_EVENTS = HotInsert(
+    "report.insert_events", CaseEvent.__table__, [c.key for c in CaseEvent.__table__.columns if c.key != "id"]
+)
 _CASE_COLUMNS = [c.key for c in Case.__table__.columns if c.key != "id"]
 # The chain's anchor, known once the case has its id (its events' hashes cover the id): sent with the
 # events, it adds no round trip.
 _ANCHOR = HotStatement(
+    "report.anchor",
     update(Case.__table__)
     .where(Case.__table__.c.id == bindparam("case_id"))
-    .values(chain_length=bindparam("length"), chain_head=bindparam("head"), chain_seal=bindparam("seal"))
+    .values(chain_length=bindparam("length"), chain_head=bindparam("head"), chain_seal=bindparam("seal")),
 )
 
 
@@ -148,7 +153,7 @@ def report(db: Database, actor: Actor, inp: ReportInput, policy: Policy, source:
         reporter_id=actor.id,
         reporter_name=actor.name,
         state="reported",
-        level=LEVELS[0],
+        level=LEVELS_BOTTOM_UP[0],
         level_entered_at=now,
         created_at=now,
         updated_at=now,
@@ -170,8 +175,8 @@ def report(db: Database, actor: Actor, inp: ReportInput, policy: Policy, source:
         if not table.fire(case, "file", actor=actor, now=now, **policy.effects()):
             raise Conflict("file is not allowed now")
     with db.transaction(write=True, pipeline=True) as conn:
-        _insert_case(conn, case, found.county.code, actor, events, now, policy.chain)
-    names = {("division", getattr(found, lvl).id): getattr(found, lvl).to_dict() for lvl in LEVELS}
+        _insert_case(conn, case, found.county.code, actor, events, now, policy.keys())
+    names = {("division", getattr(found, lvl).id): getattr(found, lvl).to_dict() for lvl in LEVELS_BOTTOM_UP}
     names[("grid", found.grid.id)] = found.grid.to_dict()
     record = {"agreement": None, "sessions": [], "follow_ups": []}
     return case_detail(case, names, actor, now, record, ReportedCase, possible_duplicates=duplicates)
@@ -206,7 +211,7 @@ def _insert_case(
                 for p in case.parties
             ],
         )
-    states = [("reported", LEVELS[0]), (case.state, case.level)]
+    states = [("reported", LEVELS_BOTTOM_UP[0]), (case.state, case.level)]
     _INSERT_EVENTS.rows(
         conn,
         [
@@ -223,13 +228,14 @@ def _insert_case(
 # The candidates' area columns too: the hint lists only cases the reporter may see.
 _AREA = ("grid_id", "community_id", "street_id", "county_id", "city_id", "reporter_id")
 _DUPLICATES = HotStatement(
+    "report.duplicates",
     select(Case.id, Case.number, Case.state, Case.lon, Case.lat, *(getattr(Case, c) for c in _AREA)).where(
         Case.category == bindparam("category"),
         Case.lat.between(bindparam("lat0"), bindparam("lat1")),
         Case.lon.between(bindparam("lon0"), bindparam("lon1")),
         Case.created_at >= bindparam("since"),
         DUPLICATE_CANDIDATES_SQL,
-    )
+    ),
 )
 
 

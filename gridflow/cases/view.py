@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.errors import NotFound
 from gridflow.models import Case, Division, Grid
 from gridflow.models.people import User
@@ -15,13 +16,13 @@ from gridflow.people.access import can_see, parties_as_seen
 from gridflow.schemas.cases import CaseDetail, CaseSummary
 from gridflow.schemas.common import DB_INT_MAX
 from gridflow.workflow import table
-from gridflow.workflow.categories import CATEGORIES, LEVELS
+from gridflow.workflow.categories import CATEGORIES
 from gridflow.workflow.rules import Actor
 
 
 def load_names(s: Session, cases: list[Case]) -> dict:
     """{("division"|"grid"|"user", id): {code?, name}} for everything these cases refer to."""
-    division_ids = {getattr(c, f"{lvl}_id") for c in cases for lvl in LEVELS}
+    division_ids = {getattr(c, f"{lvl}_id") for c in cases for lvl in LEVELS_BOTTOM_UP}
     grid_ids = {c.grid_id for c in cases}
     user_ids = {c.assignee_id for c in cases if c.assignee_id}
     names: dict = {}
@@ -51,7 +52,7 @@ def _summary_fields(case, names: dict, now: datetime) -> dict:
         "level": case.level,
         "risk": case.risk,
         "grid": names.get(("grid", case.grid_id)),
-        **{lvl: names.get(("division", getattr(case, f"{lvl}_id"))) for lvl in LEVELS},
+        **{lvl: names.get(("division", getattr(case, f"{lvl}_id"))) for lvl in LEVELS_BOTTOM_UP},
         "location": {"lon": case.lon, "lat": case.lat},
         "assignee": names.get(("user", case.assignee_id)) if case.assignee_id else None,
         "deadline": case.deadline if active else None,

@@ -1,7 +1,8 @@
-"""Command line: `flask --app wsgi gridflow …`, also installed as the console script `gridflow`.
+"""Command line: the console script `gridflow …` (in a checkout also `flask --app wsgi gridflow …`).
 
-Commands live by subject: `cli.spatial` (imports, coverage, locate, export, demo) and `cli.cases`
-(users, the workflow, sweep, verify, the scheduler).
+Commands live by subject: `cli.spatial` (imports, coverage, locate, export, demo), `cli.cases`
+(users, the workflow, sweep, verify, the scheduler), `cli.operations` (backup, restore) and
+`gridflow.migrate` (`gridflow db …`).
 """
 
 from __future__ import annotations
@@ -48,11 +49,13 @@ class _ProgressList:
 
 
 def init_app(app: Flask) -> None:
-    from gridflow.cli import cases, spatial  # noqa: F401  (commands register on import)
+    from gridflow.cli import cases, operations, spatial  # noqa: F401  (commands register on import)
     from gridflow.migrate import db_cli
 
+    if "db" not in cli.commands:
+        cli.add_command(db_cli)  # `gridflow db upgrade`
     app.cli.add_command(cli)
-    app.cli.add_command(db_cli)
+    app.cli.add_command(db_cli)  # `flask --app wsgi db upgrade`
 
 
 def main() -> None:

@@ -56,15 +56,21 @@ def workflow_cmd(fmt: str) -> None:
 @cli.command("sweep")
 @click.option("--now", "now_text", help="ISO 8601 time to sweep as of (default: now; no offset = China time)")
 def sweep_cmd(now_text: str | None) -> None:
-    """Run one sweep: escalate overdue cases, flag overdue ones at city level."""
+    """Run one sweep: escalate overdue cases, flag overdue ones at city level.  Without --now it is a
+    sweep like the scheduler's (lock, heartbeat): cron may run it instead of `gridflow scheduler`."""
     from flask import current_app
 
+    from gridflow import scheduler
     from gridflow.cases.policy import Policy
     from gridflow.cases.sweep import sweep
-    from gridflow.clock import parse_iso, utcnow
+    from gridflow.clock import parse_iso
 
+    if now_text is None:
+        report = scheduler.sweep_once(current_app._get_current_object())  # type: ignore[attr-defined]  # the proxy's app
+        click.echo(report.line() if report else "sweep: another scheduler is sweeping; skipped")
+        return
     try:
-        now = parse_iso(now_text) if now_text else utcnow()
+        now = parse_iso(now_text)
     except ValueError:
         fail(f"--now {now_text!r} is not an ISO 8601 time")
     click.echo(sweep(get_db(), now, Policy.from_config(current_app.config)).line())
@@ -84,7 +90,7 @@ def verify_cmd(case_id: int | None, every: bool) -> None:
     if (case_id is None) == (not every):
         fail("give a CASE_ID or --all")
     keys = chain_keys(current_app.config)
-    if not every:
+    if case_id is not None:
         try:
             check = verify.verify(get_db(), keys, case_id)
         except GridflowError as exc:
@@ -117,6 +123,6 @@ def scheduler_cmd() -> None:
     from gridflow import scheduler
 
     try:
-        scheduler.run(current_app._get_current_object())
+        scheduler.run(current_app._get_current_object())  # type: ignore[attr-defined]  # the proxy's app
     except scheduler.AlreadyRunning as exc:
         fail(str(exc))

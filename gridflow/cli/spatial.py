@@ -7,15 +7,18 @@ import sys
 from functools import partial
 
 import click
+from flask import current_app
+from sqlalchemy.exc import OperationalError
 
 from geo.crs import CRS_NAMES
 from geo.features import InvalidFeatures, parse_divisions, parse_entities, parse_grids
-from gridflow.cli import cli, fail, print_json, progress
+from gridflow.cli import PROGRESS_MIN, _ProgressList, cli, fail, print_json, progress
 from gridflow.db import get_db
 from gridflow.errors import GridflowError
 from gridflow.places import imports
 from gridflow.places import lookup as places
 from gridflow.places.gridcheck import OverlappingGrids
+from gridflow.places.stepped import import_entities_in_steps
 from gridflow.schemas.parse import parse_data
 from gridflow.schemas.places import LocateQuery
 
@@ -32,10 +35,23 @@ def _load_json(path: str):
 
 def _run_import(path: str, crs: str, parse, service, label: str) -> None:
     data = _load_json(path)
+    db = get_db()
     try:
         records = parse(data, crs)
-        with get_db().session() as session:
-            summary = service(session, records, progress(label))
+        if service is imports.import_entities and not db.is_postgres:
+            # SQLite: written in steps, so that reports get the one write lock between them.
+            steps_bar = (lambda steps: _ProgressList(list(steps), label)) if len(records) >= PROGRESS_MIN else None
+            summary = import_entities_in_steps(db, records, steps_bar)
+        else:
+            with db.session(write=True) as session:  # on SQLite the write lock from the start: never lost half-way
+                summary = service(session, records, progress(label))
+    except OperationalError as exc:
+        if db.is_postgres or "locked" not in str(exc.orig):
+            raise
+        fail(
+            f"{path}: nothing imported; the database stayed busy with other writes for "
+            f"{current_app.config['SQLITE_BUSY_TIMEOUT_S']:g} s: try again (a server under load: PostGIS, see README)"
+        )
     except InvalidFeatures as exc:
         click.echo(f"Error: {path}: nothing imported; {len(exc.problems)} problem(s):", err=True)
         for p in exc.problems:
@@ -165,8 +181,8 @@ def coverage_cmd(code: str, as_json: bool, tolerance: float | None, children: st
             click.echo(f"  gap of {gap.area_m2:,.1f} m²")
         for o in report.overlaps:
             click.echo(f"  overlap {o.children[0]} / {o.children[1]}: {o.area_m2:,.1f} m²")
-        for o in report.outside:
-            click.echo(f"  {o.child} lies {o.area_m2:,.1f} m² outside")
+        for out in report.outside:
+            click.echo(f"  {out.child} lies {out.area_m2:,.1f} m² outside")
         for inv in report.invalid:
             click.echo(f"  {inv.child}: invalid geometry ({inv.reason})")
         if ownerless:

@@ -2,6 +2,7 @@
 
 from gridflow.models.base import Base
 from gridflow.models.cases import Agreement, Case, CaseCounter, CaseEvent, CaseParty, FollowUp, MediationSession
+from gridflow.models.health import Heartbeat
 from gridflow.models.people import User
 from gridflow.models.spatial import Division, Entity, Grid, RoadStretch, Worker
 
@@ -18,6 +19,7 @@ __all__ = [
     "CaseEvent",
     "CaseParty",
     "FollowUp",
+    "Heartbeat",
     "MediationSession",
     "User",
 ]

@@ -9,11 +9,11 @@ from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import TextClause
 
+from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.hashchain import GENESIS
 from gridflow.models.base import Base
 from gridflow.models.people import User
 from gridflow.models.spatial import SRID, Grid
-from gridflow.workflow.categories import LEVELS
 from gridflow.workflow.table import ACTIVE
 
 # All datetimes are naive UTC.
@@ -36,7 +36,7 @@ AWAITING_GRID_WORKER_SQL = states_sql(("reported", "resolved"))
 def queue_predicate(level: str) -> TextClause:
     """The cases in the work queues of one level, active and at that level, as literal SQL (the
     per-level queue indexes are partial on exactly this)."""
-    if level not in LEVELS:
+    if level not in LEVELS_BOTTOM_UP:
         raise ValueError(f"unknown level {level!r}")
     return text(f"{ACTIVE_SQL.text} AND level = '{level}'")
 
@@ -112,7 +112,7 @@ class Case(Base):
                 postgresql_where=queue_predicate(lvl),
                 sqlite_where=queue_predicate(lvl),
             )
-            for lvl in LEVELS
+            for lvl in LEVELS_BOTTOM_UP
         ),
         # The sweep (and the admin's queue): active cases by deadline.
         Index("ix_case_active_deadline", "deadline", postgresql_where=ACTIVE_SQL, sqlite_where=ACTIVE_SQL),

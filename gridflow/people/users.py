@@ -151,6 +151,7 @@ def _serializer(secret: str) -> URLSafeTimedSerializer:
 
 
 _TOKEN_USER = HotStatement(  # every authenticated request
+    "auth.token_user",
     select(
         User.id,
         User.display_name,
@@ -158,17 +159,17 @@ _TOKEN_USER = HotStatement(  # every authenticated request
         User.division_id,
         Division.level,
         User.worker_id,
-        User.active,
         User.password_hash,
         Division.name,
     )
     .outerjoin(Division, User.division_id == Division.id)
-    .where(User.id == bindparam("uid"))
+    # Disabled users are filtered here: a Boolean would come back as 1/0 on SQLite (hotpath refuses it).
+    .where(User.id == bindparam("uid"), User.active.is_(True)),
 )
 # The grids a grid worker owns, read afresh on every request (no cache to go stale); by user id, so it
 # needs nothing from the first query and travels with it (one round trip on PostgreSQL).
 _USER_GRIDS = HotStatement(
-    select(Grid.id).join(User, User.worker_id == Grid.worker_id).where(User.id == bindparam("uid"))
+    "auth.user_grids", select(Grid.id).join(User, User.worker_id == Grid.worker_id).where(User.id == bindparam("uid"))
 )
 
 
@@ -201,8 +202,8 @@ def _current_actor(conn: Connection, uid: int, stamp: object) -> Actor | None:
     user_rows, grid_rows = rows_of_each(conn, [(_TOKEN_USER, {"uid": uid}), (_USER_GRIDS, {"uid": uid})])
     if not user_rows:
         return None
-    uid, name, role, division_id, level, worker_id, active, password_hash, division_name = user_rows[0]
-    if not active or credential_stamp(password_hash) != stamp:
+    uid, name, role, division_id, level, worker_id, password_hash, division_name = user_rows[0]
+    if credential_stamp(password_hash) != stamp:
         return None
     grids = frozenset(r[0] for r in grid_rows)
     return Actor(uid, name, role, division_id, level, worker_id, grids, division_name)

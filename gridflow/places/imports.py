@@ -14,13 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.features import (
-    LEVELS,
     DivisionRecord,
     EntityRecord,
     GridRecord,
     InvalidFeatures,
     Problem,
 )
+from geo.levels import LEVELS_TOP_DOWN
 from gridflow.models import Division, Grid, Worker
 from gridflow.places.assignment import AssignmentReport, assign_entities, reassign_all
 from gridflow.places.gridcheck import OverlappingGrids, check_grids
@@ -54,7 +54,7 @@ def import_divisions(
 ) -> ImportSummary:
     existing = {d.code: d for d in session.scalars(select(Division))}
     problems: list[Problem] = []
-    records = sorted(records, key=lambda r: (LEVELS.index(r.level), r.index))
+    records = sorted(records, key=lambda r: (LEVELS_TOP_DOWN.index(r.level), r.index))
     incoming = {r.code: r for r in records}
     for r in records:
         if r.parent_code is None:
@@ -68,12 +68,12 @@ def import_divisions(
         )
         if parent_level is None:
             problems.append(Problem(r.index, f"unknown parent_code {r.parent_code}"))
-        elif LEVELS.index(parent_level) != LEVELS.index(r.level) - 1:
+        elif LEVELS_TOP_DOWN.index(parent_level) != LEVELS_TOP_DOWN.index(r.level) - 1:
             problems.append(Problem(r.index, f"a {r.level} cannot lie under a {parent_level} ({r.parent_code})"))
         if r.code in existing and existing[r.code].level != r.level:
             problems.append(Problem(r.index, f"code {r.code} is already a {existing[r.code].level}"))
     if problems:
-        raise InvalidFeatures(sorted(problems, key=lambda p: p.index))
+        raise InvalidFeatures(sorted(problems, key=lambda p: p.index or 0))
 
     summary = ImportSummary("divisions")
     for r in progress(records):
@@ -148,7 +148,7 @@ def import_grids(
             )
     workers = _upsert_workers(session, records, problems)
     if problems:
-        raise InvalidFeatures(sorted(problems, key=lambda p: p.index))
+        raise InvalidFeatures(sorted(problems, key=lambda p: p.index or 0))
     check = check_grids(session, records, tolerance_m2)
     if check.refused and not allow_overlaps:
         raise OverlappingGrids(check)

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, aliased
 
 from geo.coverage import CoverageReport, check_coverage
-from geo.features import LEVELS
+from geo.levels import LEVELS_TOP_DOWN
 from gridflow.errors import Invalid, NotFound
 from gridflow.hotpath import HotStatement
 from gridflow.models import Division, Entity, Grid, RoadStretch, Worker
@@ -65,7 +65,7 @@ def _responsible_stmt(dialect: str):
     )
 
 
-_RESPONSIBLE = HotStatement(_responsible_stmt)  # every report and every locate
+_RESPONSIBLE = HotStatement("places.responsible", _responsible_stmt)  # every report and every locate
 
 
 def responsible_query(lon: float, lat: float) -> tuple[HotStatement, dict]:
@@ -88,10 +88,10 @@ def responsible_at(conn: Connection, lon: float, lat: float) -> Responsible | No
 def locate(conn: Connection, lon: float, lat: float) -> Located:
     """The division at every level, the grid and its worker for a point (each {code, name} or None);
     `lon`/`lat` as checked by schemas.places.LocateQuery."""
-    result = {level: None for level in LEVELS} | {"grid": None, "worker": None}
+    result = {level: None for level in LEVELS_TOP_DOWN} | {"grid": None, "worker": None}
     found = responsible_at(conn, lon, lat)
     if found is not None:
-        result.update({key: _ref(getattr(found, key)) for key in (*LEVELS, "grid", "worker")})
+        result.update({key: _ref(getattr(found, key)) for key in (*LEVELS_TOP_DOWN, "grid", "worker")})
         return Located(**result)
     stmt = (
         select(Division.code, Division.name, Division.level)

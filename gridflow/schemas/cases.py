@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
+from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.schemas.common import (
     DB_INT_MAX,
     PATTERN_HINTS,
@@ -25,14 +26,14 @@ from gridflow.schemas.common import (
     text,
 )
 from gridflow.schemas.errors import FieldError
-from gridflow.workflow.categories import CATEGORIES, LEVELS
+from gridflow.workflow.categories import CATEGORIES
 from gridflow.workflow.table import EVENTS, STATES
 
 Kind = Literal["incident", "dispute"]
 Risk = Literal["red", "orange", "yellow"]
 PartyRole = Literal["applicant", "respondent", "third_party"]
-Level = Literal[LEVELS]  # type: ignore[valid-type]
-Event = Literal[tuple(EVENTS)]  # type: ignore[valid-type]
+Level = Literal[LEVELS_BOTTOM_UP]
+Event = Literal[tuple(EVENTS)]
 ReferralTarget = Literal["arbitration", "court", "administrative", "petition", "other"]
 MAX_PARTIES = 50
 

@@ -6,6 +6,8 @@ Field names follow the JSON path: `location.lon`, `parties[1].phone`, `agreement
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import Any
 
 from pydantic import ConfigDict, ValidationError
 
@@ -49,7 +51,7 @@ def field_name(loc: tuple) -> str:
     return name
 
 
-def _message(error: dict, field: str) -> str:
+def _message(error: Mapping[str, Any], field: str) -> str:
     kind = error["type"]
     if kind == "missing":
         return f"{field} is required"

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from gridflow.db import get_db
 from gridflow.people import users
 from gridflow.web import bp, nav
-from gridflow.web.auth import current_actor, log_in, log_out, login_required, safe_next
+from gridflow.web.auth import current_actor, log_in, log_out, logged_in_actor, login_required, safe_next
 from gridflow.web.forms import Form
 
 nav.add("web.password", _l("Change password"), description=_l("Choose a new password for your account"), order=900)
@@ -26,7 +26,7 @@ def login():
             with get_db().session() as s:
                 user = users.authenticate(s, form.value("username"), form.value("password"))
             log_in(user)
-            return redirect(safe_next(form.value("next")) or nav.landing_url(current_actor()))
+            return redirect(safe_next(form.value("next")) or nav.landing_url(logged_in_actor()))
     return render_template("login.html", form=form, next=request.values.get("next", "")), form.status
 
 
@@ -45,9 +45,9 @@ def password():
     form = Form(request.form)
     if request.method == "POST":
         with form.catching():
-            user = users.change_password(
-                get_db(), current_actor().id, form.value("old_password"), form.value("new_password")
-            )
+            me = logged_in_actor().id
+            assert me is not None  # a person, never the system
+            user = users.change_password(get_db(), me, form.value("old_password"), form.value("new_password"))
             log_in(user)  # this browser goes on under the new password; every other session has ended
             flash(gettext("Your password has been changed."), "success")
             return redirect(url_for("web.start"))

@@ -6,6 +6,8 @@ Templates: `{{ case.state|label("state") }}`, `{{ row.who|labels("role", "or") }
 
 from __future__ import annotations
 
+from typing import Literal
+
 from babel.lists import format_list
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -77,8 +79,11 @@ def label(code: str | None, kind: str) -> str:
     return str(LABELS[kind].get(code, code))
 
 
+ListStyle = Literal["standard", "standard-short", "or", "or-short", "unit", "unit-short", "unit-narrow"]
+
+
 @bp.app_template_filter("labels")
-def labels(codes, kind: str, style: str = "standard") -> str:
+def labels(codes, kind: str, style: ListStyle = "standard") -> str:
     """Several codes as one list in the language's style: `a, b, and c` / `甲、乙和丙`; with
     style="or", `a, b, or c` / `甲、乙或丙`."""
     return format_list([label(code, kind) for code in codes], style=style, locale=get_locale() or "zh")

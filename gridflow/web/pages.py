@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import render_template
 from flask_babel import lazy_gettext as _l
 
+from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.clock import utcnow
 from gridflow.web import bp, nav
 from gridflow.web.auth import current_actor, login_required
 from gridflow.workflow import table
-from gridflow.workflow.categories import CATEGORIES, LEVELS
+from gridflow.workflow.categories import CATEGORIES
 
 nav.add("web.start", _l("Start"), description=_l("Your account and what you can do here"), order=0)
 nav.add("web.index", _l("About GridFlow"), description=_l("What GridFlow does, its API and workflow"), order=800)
@@ -17,7 +18,7 @@ nav.add("web.index", _l("About GridFlow"), description=_l("What GridFlow does, i
 
 @bp.get("/")
 def index():
-    return render_template("index.html", rows=table.TABLE, categories=CATEGORIES.values(), levels=LEVELS)
+    return render_template("index.html", rows=table.TABLE, categories=CATEGORIES.values(), levels=LEVELS_BOTTOM_UP)
 
 
 @bp.get("/start")

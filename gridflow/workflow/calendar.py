@@ -6,6 +6,7 @@ Working days are Monday–Friday, less the public holidays, plus the weekend day
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
@@ -19,19 +20,19 @@ DEFAULT_OFFICE_HOURS = ((9, 0), (12, 0), (13, 30), (17, 30))
 
 
 @lru_cache(maxsize=8)
-def _china(years: tuple[int, ...]):
+def _china(years: tuple[int, ...]) -> holidays.HolidayBase:
     return holidays.country_holidays("CN", years=years)
 
 
 @lru_cache(maxsize=8192)  # a pure function of the date: every deadline asks about the same few weeks
 def _working_day(day: date) -> bool:
-    return _china(tuple(range(day.year - 1, day.year + 2))).is_working_day(day)
+    return bool(_china(tuple(range(day.year - 1, day.year + 2))).is_working_day(day))
 
 
 class WorkCalendar:
     """All times in and out are naive UTC datetimes (as stored); the calendar works in CST."""
 
-    def __init__(self, office_hours=DEFAULT_OFFICE_HOURS):
+    def __init__(self, office_hours: Sequence[tuple[int, int]] = DEFAULT_OFFICE_HOURS) -> None:
         spans = [time(h, m) for h, m in office_hours]
         self.spans = list(zip(spans[0::2], spans[1::2]))  # [(start, end), …] within a working day
 

@@ -10,6 +10,9 @@ working day) and the one-month norm for mediation; a deployment tunes them here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from geo.levels import LEVELS_BOTTOM_UP
 
 EMERGENCY_HOURS, WORKING_HOURS, WORKING_DAYS = "emergency_hours", "working_hours", "working_days"
 UNITS = (EMERGENCY_HOURS, WORKING_HOURS, WORKING_DAYS)
@@ -21,7 +24,6 @@ DUTIES = {
     "safety": "安全生产员",
     "order": "治安管理员",
 }
-LEVELS = ("community", "street", "county", "city")
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class Limit:
     amount: float
     unit: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"amount": self.amount, "unit": self.unit}
 
 
@@ -45,7 +47,7 @@ class Category:
     def limit(self, level: str) -> Limit:
         return self.limits[level]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
             "name": self.name,
@@ -53,12 +55,12 @@ class Category:
             "kind": self.kind,
             "duty": self.duty,
             "duty_name": DUTIES[self.duty],
-            "limits": {lvl: self.limits[lvl].to_dict() for lvl in LEVELS},
+            "limits": {lvl: self.limits[lvl].to_dict() for lvl in LEVELS_BOTTOM_UP},
         }
 
 
 def _limits(unit: str, *amounts: float) -> dict[str, Limit]:
-    return {level: Limit(a, unit) for level, a in zip(LEVELS, amounts)}
+    return {level: Limit(a, unit) for level, a in zip(LEVELS_BOTTOM_UP, amounts)}
 
 
 # Mediation: most disputes settle within a month in all (People's Mediation practice).

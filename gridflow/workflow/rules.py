@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, Protocol, TypeAlias
 
-from gridflow.workflow.categories import CATEGORIES, LEVELS, Limit
+from geo.levels import LEVELS_BOTTOM_UP
+from gridflow.workflow.categories import CATEGORIES, Limit
 
 GRID_WORKER, MEDIATOR, SUPERVISOR, ADMIN, SYSTEM = "grid_worker", "mediator", "supervisor", "admin", "system"
 ROLES = (GRID_WORKER, MEDIATOR, SUPERVISOR, ADMIN)
@@ -32,59 +34,87 @@ class Actor:
 SYSTEM_ACTOR = Actor(None, "system", SYSTEM)
 
 
-def division_at(case, level: str) -> int | None:
-    return getattr(case, f"{level}_id")
+class CaseLike(Protocol):
+    """A case as the workflow sees it: a stored Case, or a new case not yet stored (a namespace).
+    The division ids per level (`community_id` …) are read by name (`division_at`)."""
+
+    state: str
+    level: str
+    category: str
+    grid_id: int
+    reporter_id: int | None
+    assignee_id: int | None
+    level_entered_at: datetime
+    deadline: datetime | None
+    warn_at: datetime | None
+    overdue_flagged_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    outcome: str | None
+    escalations: int
+    returns: int
+    reworks: int
+    extensions: int
+    extensions_left: int
+
+
+EventData: TypeAlias = dict[str, Any]  # now, calendar, warn_share, extensions_per_level, actor, inputs
+
+
+def division_at(case: CaseLike, level: str) -> int | None:
+    division: int | None = getattr(case, f"{level}_id")
+    return division
 
 
 # -- guards: (case, actor) -> bool ----------------------------------------------------------------
-def owns_grid(case, actor: Actor) -> bool:
+def owns_grid(case: CaseLike, actor: Actor) -> bool:
     """A grid worker acts only on cases in his own grids (read at each request: a grid handed to
     another worker changes hands at once).  Filing needs his on-site check even for his own reports
     made elsewhere."""
     return actor.role == ADMIN or (actor.role == GRID_WORKER and case.grid_id in actor.grid_ids)
 
 
-def acts_at_level(case, actor: Actor) -> bool:
+def acts_at_level(case: CaseLike, actor: Actor) -> bool:
     """A mediator or supervisor acts only on cases at his own level inside his own division."""
     if actor.role in (ADMIN, SYSTEM):
         return True
     return actor.division_level == case.level and division_at(case, case.level) == actor.division_id
 
 
-def below_city(case, actor: Actor) -> bool:
-    return case.level != LEVELS[-1]
+def below_city(case: CaseLike, actor: Actor) -> bool:
+    return case.level != LEVELS_BOTTOM_UP[-1]
 
 
-def above_community(case, actor: Actor) -> bool:
-    return case.level != LEVELS[0]
+def above_community(case: CaseLike, actor: Actor) -> bool:
+    return case.level != LEVELS_BOTTOM_UP[0]
 
 
-def at_city(case, actor: Actor) -> bool:
-    return case.level == LEVELS[-1]
+def at_city(case: CaseLike, actor: Actor) -> bool:
+    return case.level == LEVELS_BOTTOM_UP[-1]
 
 
-def handler_if_claimed(case, actor: Actor) -> bool:
+def handler_if_claimed(case: CaseLike, actor: Actor) -> bool:
     """A claimed (`handling`) case is acted on by its handler or a supervisor of that level only,
     whatever the event; an unclaimed (`open`) one by any of the level's staff."""
     return case.state != "handling" or actor.role in (SUPERVISOR, ADMIN, SYSTEM) or case.assignee_id == actor.id
 
 
-def extensions_remain(case, actor: Actor) -> bool:
+def extensions_remain(case: CaseLike, actor: Actor) -> bool:
     """A deadline is extended at most a set number of times per level (MAX_EXTENSIONS_PER_LEVEL)."""
     return case.extensions_left > 0
 
 
-def in_area(case, actor: Actor) -> bool:
+def in_area(case: CaseLike, actor: Actor) -> bool:
     """Anywhere in the actor's area (follow-up visits after closing)."""
     if actor.role in (ADMIN, SYSTEM):
         return True
     if actor.role == GRID_WORKER:
         return case.grid_id in actor.grid_ids
-    return actor.division_id is not None and actor.division_id in {division_at(case, lvl) for lvl in LEVELS}
+    return actor.division_id is not None and actor.division_id in {division_at(case, lvl) for lvl in LEVELS_BOTTOM_UP}
 
 
 # -- input rules that depend on the case or the day (pure; the service turns a problem into a 422) --
-def longest_extension(case) -> Limit:
+def longest_extension(case: CaseLike) -> Limit:
     """One extension may add at most the level's own time limit (in that limit's unit)."""
     return CATEGORIES[case.category].limit(case.level)
 
@@ -103,7 +133,7 @@ def performance_deadline_problem(deadline: date, signed_on: date) -> str | None:
 
 # -- effects: (case, data) -> None; `data` carries now, calendar, warn_share, extensions_per_level,
 # actor ---------------------------------------------------------------------------------------------
-def _enter_level(case, level: str, data: dict) -> None:
+def _enter_level(case: CaseLike, level: str, data: EventData) -> None:
     calendar, now = data["calendar"], data["now"]
     limit = CATEGORIES[case.category].limit(level)
     case.level = level
@@ -115,33 +145,33 @@ def _enter_level(case, level: str, data: dict) -> None:
     case.extensions_left = data["extensions_per_level"]
 
 
-def level_up(case, data: dict) -> None:
-    _enter_level(case, LEVELS[LEVELS.index(case.level) + 1], data)
+def level_up(case: CaseLike, data: EventData) -> None:
+    _enter_level(case, LEVELS_BOTTOM_UP[LEVELS_BOTTOM_UP.index(case.level) + 1], data)
     case.escalations += 1
 
 
-def level_down(case, data: dict) -> None:
-    _enter_level(case, LEVELS[LEVELS.index(case.level) - 1], data)
+def level_down(case: CaseLike, data: EventData) -> None:
+    _enter_level(case, LEVELS_BOTTOM_UP[LEVELS_BOTTOM_UP.index(case.level) - 1], data)
     case.returns += 1
 
 
-def start_clock(case, data: dict) -> None:
+def start_clock(case: CaseLike, data: EventData) -> None:
     _enter_level(case, case.level, data)
 
 
-def assign_to_actor(case, data: dict) -> None:
+def assign_to_actor(case: CaseLike, data: EventData) -> None:
     case.assignee_id = data["actor"].id
 
 
-def unassign(case, data: dict) -> None:
+def unassign(case: CaseLike, data: EventData) -> None:
     case.assignee_id = None
 
 
-def count_rework(case, data: dict) -> None:
+def count_rework(case: CaseLike, data: EventData) -> None:
     case.reworks += 1
 
 
-def extend_deadline(case, data: dict) -> None:
+def extend_deadline(case: CaseLike, data: EventData) -> None:
     limit = CATEGORIES[case.category].limit(case.level)
     calendar = data["calendar"]
     case.deadline = calendar.extend(case.deadline, data["extend_by"], limit.unit)
@@ -151,16 +181,16 @@ def extend_deadline(case, data: dict) -> None:
     case.overdue_flagged_at = None
 
 
-def mark_resolved(case, data: dict) -> None:
+def mark_resolved(case: CaseLike, data: EventData) -> None:
     case.resolved_at = data["now"]
     case.outcome = data.get("outcome")
 
 
-def mark_closed(case, data: dict) -> None:
+def mark_closed(case: CaseLike, data: EventData) -> None:
     case.closed_at = data["now"]
 
 
-def flag_overdue(case, data: dict) -> None:
+def flag_overdue(case: CaseLike, data: EventData) -> None:
     case.overdue_flagged_at = data["now"]
 
 

@@ -19,8 +19,9 @@ States:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from transitions import Machine
 
@@ -41,12 +42,25 @@ class Row:
     dest: str | None
     level: int
     who: tuple[str, ...]
-    guards: tuple[Callable, ...]
+    guards: tuple[Guard, ...]
     needs: tuple[str, ...]
-    effects: tuple[Callable, ...]
+    effects: tuple[Effect, ...]
 
 
-def row(event, source, dest, level, who, guards=(), needs=(), effects=()) -> Row:
+Guard = Callable[[r.CaseLike, r.Actor], bool]
+Effect = Callable[[r.CaseLike, r.EventData], None]
+
+
+def row(
+    event: str,
+    source: str | Iterable[str],
+    dest: str | None,
+    level: int,
+    who: Iterable[str],
+    guards: Iterable[Guard] = (),
+    needs: Iterable[str] = (),
+    effects: Iterable[Effect] = (),
+) -> Row:
     source = (source,) if isinstance(source, str) else tuple(source)
     return Row(event, source, dest, level, tuple(who), tuple(guards), tuple(needs), tuple(effects))
 
@@ -85,29 +99,29 @@ def roles_for(event: str) -> set[str]:
 
 
 def _who_ok(rw: Row, actor: r.Actor) -> bool:
-    return actor.role in rw.who or (actor.role == ADMIN and set(rw.who) - {SYSTEM})
+    return actor.role in rw.who or (actor.role == ADMIN and bool(set(rw.who) - {SYSTEM}))
 
 
-def permitted(rw: Row, case, actor: r.Actor) -> bool:
+def permitted(rw: Row, case: r.CaseLike, actor: r.Actor) -> bool:
     return case.state in rw.source and _who_ok(rw, actor) and all(g(case, actor) for g in rw.guards)
 
 
-def allowed_events(case, actor: r.Actor) -> list[str]:
+def allowed_events(case: r.CaseLike, actor: r.Actor) -> list[str]:
     """The events this actor may trigger on this case now (inputs aside)."""
     return sorted({rw.event for rw in TABLE if permitted(rw, case, actor)})
 
 
 # -- the machine: built from the table, one for all cases (see TECH-NOTES: ~13 µs a trigger) ------
-def _condition(rw: Row):
-    def check(event_data) -> bool:
+def _condition(rw: Row) -> Callable[[Any], bool]:
+    def check(event_data: Any) -> bool:  # transitions' EventData
         return permitted(rw, event_data.model, event_data.kwargs["actor"])
 
     check.__name__ = f"may_{rw.event}"
     return check
 
 
-def _after(rw: Row):
-    def apply(event_data) -> None:
+def _after(rw: Row) -> Callable[[Any], None]:
+    def apply(event_data: Any) -> None:
         data = event_data.kwargs
         for effect in rw.effects:
             effect(event_data.model, data)
@@ -116,7 +130,7 @@ def _after(rw: Row):
     return apply
 
 
-def _transitions() -> list[dict]:
+def _transitions() -> list[dict[str, Any]]:
     return [
         {
             "trigger": rw.event,
@@ -134,14 +148,14 @@ MACHINE = Machine(
 )
 
 
-def row_taken(case, event: str, actor: r.Actor) -> Row | None:
+def row_taken(case: r.CaseLike, event: str, actor: r.Actor) -> Row | None:
     """The row `event` would take for this case and actor (the first that permits it)."""
     return next((rw for rw in EVENTS.get(event, ()) if permitted(rw, case, actor)), None)
 
 
-def fire(case, event: str, **data) -> bool:
+def fire(case: r.CaseLike, event: str, **data: Any) -> bool:
     """Trigger `event` on `case` through the machine; False if no row permits it."""
-    return MACHINE.events[event].trigger(case, **data)
+    return bool(MACHINE.events[event].trigger(case, **data))
 
 
 def diagram(fmt: str = "mermaid") -> str:
@@ -164,6 +178,6 @@ def diagram(fmt: str = "mermaid") -> str:
         graph_engine="mermaid" if fmt == "mermaid" else "graphviz",
         title="GridFlow case workflow",
     )
-    text = graph.get_graph().draw(None)
+    text: str = graph.get_graph().draw(None)
     # Drop the styling of the "current state" (a diagram of the table has none).
     return "\n".join(ln for ln in text.splitlines() if not ln.strip().startswith(("classDef", "Class "))).strip() + "\n"

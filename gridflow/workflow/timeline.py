@@ -10,7 +10,9 @@ against it (`records_check`).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from gridflow.hashchain import ChainCheck
 from gridflow.workflow.rules import confirmation_deadline
@@ -36,14 +38,16 @@ def scope(case_id: int) -> str:
     return f"case:{case_id}"
 
 
-def content(event) -> dict:
+def content(event: Any) -> dict[str, Any]:
     """What an event's hash covers (works on ORM rows and plain objects alike)."""
     out = {f: getattr(event, f) for f in FIELDS}
     out["at"] = event.at.isoformat(timespec="microseconds")
     return out
 
 
-def records_check(events, sessions, follow_ups, agreement) -> ChainCheck:
+def records_check(
+    events: Sequence[Any], sessions: Sequence[Any], follow_ups: Sequence[Any], agreement: Any
+) -> ChainCheck:
     """Does the stored mediation record say what the (verified) timeline says?  Sessions pair with
     `record` events and visits with `follow_up` events, in order; the agreement is the last one a
     `resolve` event recorded.  Events from before sessions entered the chain carry none: skipped."""
@@ -69,7 +73,7 @@ def records_check(events, sessions, follow_ups, agreement) -> ChainCheck:
     return ChainCheck(True)
 
 
-def _same_session(e, told: dict, row) -> bool:
+def _same_session(e: Any, told: dict[str, Any], row: Any) -> bool:
     return (row.held_at, row.mediator_id, row.summary, row.participants) == (
         e.at,
         e.actor_id,
@@ -78,7 +82,7 @@ def _same_session(e, told: dict, row) -> bool:
     )
 
 
-def _same_visit(e, told: dict, row) -> bool:
+def _same_visit(e: Any, told: dict[str, Any], row: Any) -> bool:
     return (row.visited_at, row.visitor_id, row.notes, row.performed) == (
         e.at,
         e.actor_id,
@@ -87,7 +91,7 @@ def _same_visit(e, told: dict, row) -> bool:
     )
 
 
-def _same_agreement(e, told: dict, row) -> bool:
+def _same_agreement(e: Any, told: dict[str, Any], row: Any) -> bool:
     deadline = row.performance_deadline.isoformat() if row.performance_deadline else None
     return (row.form, row.terms, deadline, row.signed_at, row.confirmation_deadline) == (
         told["form"],
@@ -98,7 +102,7 @@ def _same_agreement(e, told: dict, row) -> bool:
     )
 
 
-def durations(events, now: datetime, terminal: tuple[str, ...]) -> dict:
+def durations(events: Sequence[Any], now: datetime, terminal: tuple[str, ...]) -> dict[str, dict[str, float]]:
     """Seconds spent at each level and in each state, from the events (up to `now` if still running)."""
     levels: dict[str, float] = {}
     states: dict[str, float] = {}

@@ -17,7 +17,7 @@ down_revision = "0003_case_counter"
 branch_labels = None
 depends_on = None
 
-LEVELS = ("community", "street", "county", "city")
+LEVELS_BOTTOM_UP = ("community", "street", "county", "city")
 ACTIVE = "state IN ('open', 'handling')"
 CANDIDATES = "state IN ('reported', 'open', 'handling')"
 
@@ -33,10 +33,10 @@ def upgrade() -> None:
         "ix_case_entity",
         "ix_case_duplicates",
         "ix_case_state_deadline",
-        *(f"ix_case_queue_{lvl}" for lvl in LEVELS),
+        *(f"ix_case_queue_{lvl}" for lvl in LEVELS_BOTTOM_UP),
     ):
         op.drop_index(name, table_name="case_file")
-    for lvl in LEVELS:
+    for lvl in LEVELS_BOTTOM_UP:
         _index(f"ix_case_queue_{lvl}", [f"{lvl}_id", "deadline"], f"{ACTIVE} AND level = '{lvl}'")
     _index("ix_case_active_deadline", ["deadline"], ACTIVE)
     _index("ix_case_merged_into", ["merged_into_id"], "merged_into_id IS NOT NULL")
@@ -50,10 +50,10 @@ def downgrade() -> None:
         "ix_case_entity",
         "ix_case_duplicates",
         "ix_case_active_deadline",
-        *(f"ix_case_queue_{lvl}" for lvl in LEVELS),
+        *(f"ix_case_queue_{lvl}" for lvl in LEVELS_BOTTOM_UP),
     ):
         op.drop_index(name, table_name="case_file")
-    for lvl in LEVELS:
+    for lvl in LEVELS_BOTTOM_UP:
         _index(f"ix_case_queue_{lvl}", [f"{lvl}_id", "level", "deadline"], ACTIVE)
     _index("ix_case_state_deadline", ["state", "deadline"])
     _index("ix_case_merged_into", ["merged_into_id"])

@@ -74,10 +74,10 @@ def _keys() -> KeyRing:
     provide = context.config.attributes.get("chain_keys")
     if provide is not None:
         return provide()
-    from config import Config
+    from gridflow import settings
     from gridflow.chainkeys import chain_keys
 
-    return chain_keys(Config.from_env())
+    return chain_keys(settings.load()[0])
 
 
 def _cases(conn):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.helpers import assert_axe_clean, log_in
 from tests.cases_helpers import PASSWORD
@@ -11,7 +12,9 @@ NEW_PASSWORD = "new passphrase 2027"
 
 
 def focused(page, selector: str) -> bool:
-    return page.evaluate("s => document.activeElement === document.querySelector(s)", selector)
+    """Whether `selector` has the focus (waiting for the page's script to move it: it runs on load)."""
+    expect(page.locator(selector)).to_be_focused()
+    return True
 
 
 def test_a_wrong_password_is_shown_in_a_focused_summary_and_next_to_the_field(page, screenshot):
