@@ -40,9 +40,11 @@ def _detail(s: Session, case: Case, actor: Actor, now: datetime) -> CaseDetail:
 
 
 def mediation_record(s: Session, case: Case) -> dict:
-    """The case's agreement, mediation sessions and follow-up visits (read models)."""
+    """The case's agreement, mediation sessions and follow-up visits (read models), and the
+    duplicates merged into it."""
     agreement = s.scalars(select(Agreement).where(Agreement.case_id == case.id)).first()
     return {
+        "merged_from": list(s.scalars(select(Case.id).where(Case.merged_into_id == case.id).order_by(Case.id))),
         "agreement": None
         if agreement is None
         else AgreementView(

@@ -79,7 +79,7 @@ def case_detail(
     case, names: dict, actor: Actor, now: datetime, record: dict, model: type[CaseDetail] = CaseDetail, **extra
 ) -> CaseDetail:
     """A case with everything the caller may see of it; `record`: its agreement, sessions and
-    follow-ups (see act.mediation_record); `model`/`extra`: a richer answer (a new report's)."""
+    follow-ups and the duplicates merged into it (see act.mediation_record); `model`/`extra`: a richer answer (a new report's)."""
     return model(
         **_summary_fields(case, names, now),
         description=case.description,
@@ -90,6 +90,7 @@ def case_detail(
         closed_at=case.closed_at,
         parties=parties_as_seen(case, actor),
         allowed_events=table.allowed_events(case, actor),
+        attach_stages=table.attach_stages(case, actor),
         **record,
         **extra,
     )
