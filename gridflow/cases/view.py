@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from geo.crs import nearby_m
 from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.errors import NotFound
 from gridflow.models import Case, Division, Grid
@@ -94,6 +95,11 @@ def case_detail(
         **record,
         **extra,
     )
+
+
+def distance_m(case, lon: float, lat: float) -> float:
+    """How far (lon, lat) lies from the case's location, in metres (to the decimetre)."""
+    return round(float(nearby_m(case.lon, case.lat, [lon], [lat])[0]), 1)
 
 
 def load_visible(session: Session, actor: Actor, case_id: int, lock: bool = False) -> Case:

@@ -16,10 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from geo.crs import nearby_m
 from gridflow.cases.chain import append_side_event, event_by_client_id
 from gridflow.cases.policy import Policy
-from gridflow.cases.view import load_visible
+from gridflow.cases.view import distance_m, load_visible
 from gridflow.clock import utcnow
 from gridflow.db import Database
 from gridflow.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
@@ -142,9 +141,7 @@ def _clean_name(name: str | None) -> str | None:
 
 
 def _row(case: Case, event_id: int, stage: str, c: Checked, filename: str | None, actor: Actor, now: datetime):
-    distance = None
-    if c.lon is not None and c.lat is not None:
-        distance = round(float(nearby_m(case.lon, case.lat, [c.lon], [c.lat])[0]), 1)
+    distance = None if c.lon is None or c.lat is None else distance_m(case, c.lon, c.lat)
     return Attachment(
         case_id=case.id,
         event_id=event_id,
