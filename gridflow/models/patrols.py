@@ -48,6 +48,8 @@ class PatrolPoint(Base):
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
     accuracy_m: Mapped[float | None] = mapped_column(Float)
+    # The grid the fix lies in, found when it arrives (a day's log then needs no spatial query).
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id", ondelete="SET NULL"))
 
 
 class PatrolBatch(Base):

@@ -41,8 +41,12 @@ def upgrade() -> None:
         sa.Column("lon", sa.Float(), nullable=False),
         sa.Column("lat", sa.Float(), nullable=False),
         sa.Column("accuracy_m", sa.Float(), nullable=True),
+        sa.Column("grid_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["patrol_id"], ["patrol.id"], name=op.f("fk_patrol_point_patrol_id_patrol"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["grid_id"], ["grid.id"], name=op.f("fk_patrol_point_grid_id_grid"), ondelete="SET NULL"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_patrol_point")),
     )
