@@ -185,3 +185,22 @@ def test_a_file_name_is_never_a_path(api, app):
     r = upload(api, "gw1", case["id"], [("../../../etc/passwd.jpg", photo())])
     assert r.status_code == 201 and r.json["items"][0]["filename"] == "passwd.jpg"
     assert not (Path(app.config["INSTANCE_PATH"]).parent / "etc").exists()
+
+
+def test_an_attachment_row_pointed_at_other_bytes_breaks_the_timeline_check(api, db, runner):
+    from sqlalchemy import update
+
+    from gridflow.models import Attachment
+
+    case = api.report().json
+    item = upload(api, "gw1", case["id"], [("a.jpg", photo())]).json["items"][0]
+    other = upload(api, "gw1", case["id"], [("b.png", photo("PNG"))]).json["items"][0]
+    assert api.get("gw1", f"/api/v1/cases/{case['id']}/timeline").json["chain_valid"]
+    with db.session(write=True) as s:
+        s.execute(update(Attachment).where(Attachment.id == item["id"]).values(sha256=other["sha256"]))
+    timeline = api.get("gw1", f"/api/v1/cases/{case['id']}/timeline").json
+    assert not timeline["chain_valid"] and "attachments" in timeline["chain_problem"]
+    attach_seq = [e["seq"] for e in timeline["events"] if e["event"] == "attach"][0]
+    assert timeline["chain_broken_at"] == attach_seq
+    result = runner.invoke(args=["gridflow", "verify", str(case["id"])])
+    assert result.exit_code == 1 and "attachments" in result.output

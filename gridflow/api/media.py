@@ -13,7 +13,7 @@ from gridflow.errors import TooLarge
 from gridflow.media import attachments
 from gridflow.media.attachments import Limits, Upload, field_of
 from gridflow.media.checks import JPEG, PDF, PNG, THUMB_TYPE, WEBP
-from gridflow.media.storage import Store, store_for
+from gridflow.media.storage import Store, configured_store
 from gridflow.schemas.media import AttachmentForm, AttachmentList
 
 ATTACHMENT_ID = "<int(max=2147483647):attachment_id>"
@@ -23,7 +23,7 @@ CASE_FILES = "/cases/<int:case_id>/attachments"
 
 
 def store() -> Store:
-    return store_for(current_app.config["STORAGE_URL"], current_app.config["INSTANCE_PATH"])
+    return configured_store(current_app.config)
 
 
 def _read(parts, limits: Limits) -> list[Upload]:

@@ -122,3 +122,8 @@ def store_for(storage_url: str, instance_path: str) -> Store:
     if not storage_url:
         return FileStore(Path(instance_path) / "attachments")
     return S3Store(**parse_storage_url(storage_url))
+
+
+def configured_store(config) -> Store:
+    """The store of an app's settings (`current_app.config`): what the API and the pages read files from."""
+    return store_for(config["STORAGE_URL"], config["INSTANCE_PATH"])
