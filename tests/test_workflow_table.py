@@ -147,12 +147,12 @@ def test_a_merge_target_is_an_older_open_case_of_the_same_grid():
         return SimpleNamespace(id=id, grid_id=grid_id, state=state, created_at=datetime(2026, 11, day))
 
     dup = case(5)
-    assert merge_target_problem(dup, case(3, day=1), table.OPEN_TO_MERGE) is None
-    assert "same grid" in merge_target_problem(dup, case(3, grid_id=2, day=1), table.OPEN_TO_MERGE)
-    assert "older" in merge_target_problem(dup, case(7, day=3), table.OPEN_TO_MERGE)
-    assert "still open" in merge_target_problem(dup, case(3, state="closed", day=1), table.OPEN_TO_MERGE)
-    assert "another case" in merge_target_problem(dup, dup, table.OPEN_TO_MERGE)
-    assert "another case" in merge_target_problem(dup, None, table.OPEN_TO_MERGE)
+    assert merge_target_problem(dup, case(3, day=1), table.UNFINISHED) is None
+    assert "same grid" in merge_target_problem(dup, case(3, grid_id=2, day=1), table.UNFINISHED)
+    assert "older" in merge_target_problem(dup, case(7, day=3), table.UNFINISHED)
+    assert "still open" in merge_target_problem(dup, case(3, state="closed", day=1), table.UNFINISHED)
+    assert "another case" in merge_target_problem(dup, dup, table.UNFINISHED)
+    assert "another case" in merge_target_problem(dup, None, table.UNFINISHED)
 
 
 @pytest.mark.parametrize(
@@ -160,8 +160,8 @@ def test_a_merge_target_is_an_older_open_case_of_the_same_grid():
     [
         ("reported", GRID_WORKER, ["report"]),
         ("open", GRID_WORKER, ["report"]),
-        ("handling", GRID_WORKER, []),
-        ("resolved", GRID_WORKER, ["verification"]),
+        ("handling", GRID_WORKER, ["report"]),  # photos of the report sent late from offline
+        ("resolved", GRID_WORKER, ["report", "verification"]),
         ("closed", GRID_WORKER, []),
         ("handling", staff("mediator", "community", uid=50), ["handling", "agreement"]),
         ("handling", staff("mediator", "community", uid=51), []),  # a colleague's case

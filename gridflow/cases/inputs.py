@@ -63,7 +63,7 @@ def event_inputs(
     if "into" in data:
         target = s.get(Case, data["into"]) if data["into"] != case.id else None
         visible = target if target is not None and can_see(target, actor) else None
-        problem = merge_target_problem(case, visible, table.OPEN_TO_MERGE)
+        problem = merge_target_problem(case, visible, table.UNFINISHED)
         if problem:
             raise Invalid(f"into {problem}", field="into")
     _position(inp, rw, case, data)

@@ -36,7 +36,7 @@ from gridflow.workflow.rules import ADMIN, GRID_WORKER, MEDIATOR, SUPERVISOR, SY
 STATES = ("reported", "open", "handling", "resolved", "closed", "referred", "rejected", "merged")
 ACTIVE = ("open", "handling")  # the states in which a level's clock runs
 TERMINAL = ("closed", "referred", "rejected", "merged")
-OPEN_TO_MERGE = ("reported", "open", "handling", "resolved")  # a duplicate may be merged into these
+UNFINISHED = ("reported", "open", "handling", "resolved")  # not yet closed or ended: takes duplicates, report photos
 UP, DOWN, SAME = +1, -1, 0
 STAFF = (MEDIATOR, SUPERVISOR)
 STAGES = ("report", "handling", "verification", "agreement")  # what an attachment is for
@@ -100,11 +100,12 @@ TABLE: list[Row] = [
     row("follow_up", "closed",              None,       SAME, [GRID_WORKER, *STAFF],       [r.in_area],                                ["visit", "position?"]),
     row("flag_overdue", ACTIVE,             None,       SAME, [SYSTEM],                    [r.at_city],                                [],                          [r.flag_overdue]),
     # Side doors (see SIDE_DOORS): files for a stage, and the older case receiving a merged duplicate.
-    row("attach",    ("reported", "open"),  None,       SAME, [GRID_WORKER, *STAFF],       [r.reporter_or_grid_owner],                 ["attachments"],             variant="report"),
+    # The report's own photos until the case is finished (a phone offline sends them late).
+    row("attach",    UNFINISHED,         None,       SAME, [GRID_WORKER, *STAFF],       [r.reporter_or_grid_owner],                 ["attachments"],             variant="report"),
     row("attach",    "handling",            None,       SAME, STAFF,                       [r.acts_at_level, r.handler_if_claimed],    ["attachments"],             variant="handling"),
     row("attach",    "resolved",            None,       SAME, [GRID_WORKER],               [r.owns_grid],                              ["attachments"],             variant="verification"),
     row("attach",    ("handling", "resolved", "closed"), None, SAME, STAFF,                [r.acts_at_level, r.handler_if_claimed],    ["attachments"],             variant="agreement"),
-    row("merge_in",  OPEN_TO_MERGE,         None,       SAME, [GRID_WORKER],               [r.owns_grid],                              ["from"]),
+    row("merge_in",  UNFINISHED,         None,       SAME, [GRID_WORKER],               [r.owns_grid],                              ["from"]),
 ]
 # fmt: on
 # An admin may do whatever a person may (never what only the system does).
