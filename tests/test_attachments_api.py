@@ -204,3 +204,11 @@ def test_an_attachment_row_pointed_at_other_bytes_breaks_the_timeline_check(api,
     assert timeline["chain_broken_at"] == attach_seq
     result = runner.invoke(args=["gridflow", "verify", str(case["id"])])
     assert result.exit_code == 1 and "attachments" in result.output
+
+
+def test_the_pixel_limit_is_a_setting_checked_before_decoding(api, app):
+    case = api.report().json
+    app.config.update(ATTACHMENT_MAX_PIXELS=100_000)
+    r = upload(api, "gw1", case["id"], [("a.jpg", photo(size=(640, 480)))])  # 307,200 pixels
+    assert r.status_code == 422 and "more than 100,000 pixels" in r.json["error"]["message"]
+    assert upload(api, "gw1", case["id"], [("small.jpg", photo(size=(320, 240)))]).status_code == 201
