@@ -65,3 +65,21 @@ class UnknownParameter(GridflowError):
 
 class UnsupportedMediaType(GridflowError):
     status, code = 415, "unsupported_media_type"
+
+
+class TooLarge(GridflowError):
+    """A file (or a request) larger than its limit."""
+
+    status, code = 413, "too_large"
+
+
+class UnsupportedFile(GridflowError):
+    """A file whose content is of no kind GridFlow takes (whatever its name says)."""
+
+    status, code = 415, "unsupported_file"
+
+
+class StorageUnavailable(GridflowError):
+    """The attachment store does not answer, or lacks a file the database names."""
+
+    status, code = 503, "storage_unavailable"

@@ -62,7 +62,14 @@ class Config:
     SWEEP_INTERVAL_SECONDS = 60.0
     TOKEN_MAX_AGE_SECONDS = 12 * 3600
     MAX_EXTENSIONS_PER_LEVEL = 2  # a supervisor extends a case's deadline at most this often per level
-    MAX_CONTENT_LENGTH = 1024 * 1024  # request bodies: 413 beyond this
+    MAX_CONTENT_LENGTH = 1024 * 1024  # request bodies: 413 beyond this (attachment uploads: see below)
+    # Attachments: each file at most this large, at most this many a request (the upload route's own
+    # body limit follows from the two), images at most this many pixels (larger: refused unopened).
+    ATTACHMENT_MAX_BYTES = 10 * 1000 * 1000
+    ATTACHMENT_MAX_FILES = 9
+    ATTACHMENT_MAX_PIXELS = 50_000_000
+    # Where attachment bytes live: empty for <instance>/attachments, or s3://bucket/prefix?endpoint=…
+    STORAGE_URL = ""
     SCHEDULER_LOCK: str | None = None  # default: <instance>/scheduler.lock
     # SQLite: how long a write waits for the one write lock before it gives up (a web request then
     # answers 503 "busy" with Retry-After, a command says so).
@@ -180,6 +187,16 @@ def check(values: dict) -> list[str]:
         problems.append(f"MAX_EXTENSIONS_PER_LEVEL={values['MAX_EXTENSIONS_PER_LEVEL']} must not be negative")
     if values["SWEEP_INTERVAL_SECONDS"] <= 0:
         problems.append(f"SWEEP_INTERVAL_SECONDS={values['SWEEP_INTERVAL_SECONDS']} must be positive")
+    for name in ("ATTACHMENT_MAX_BYTES", "ATTACHMENT_MAX_FILES", "ATTACHMENT_MAX_PIXELS"):
+        if values[name] < 1:
+            problems.append(f"{name}={values[name]} must be positive")
+    if values["STORAGE_URL"]:
+        from gridflow.media.storage import parse_storage_url
+
+        try:
+            parse_storage_url(values["STORAGE_URL"])
+        except ValueError as exc:
+            problems.append(f"STORAGE_URL={values['STORAGE_URL']!r} {exc}")
     hours = values["OFFICE_HOURS"]
     if not (
         isinstance(hours, tuple)

@@ -46,3 +46,11 @@ def test_the_spatial_bench_runs_every_step(db_url, capsys):
     out = capsys.readouterr().out
     for step in ("ratio to the fastest raw query", "locate on test", "coverage on test"):
         assert step in out, out
+
+
+def test_the_client_id_bench_runs_every_step(db_url, capsys):
+    from bench import client_id as bench_client_id
+
+    bench_client_id.measure("test", db_url, reports=3, rounds=1)
+    out = capsys.readouterr().out
+    assert "without client_id" in out and "a repeat answered" in out, out

@@ -97,7 +97,7 @@ def test_two_hot_statements_cannot_share_a_name():
 # -- every registered statement against SQLAlchemy's own execution ------------------------------------
 def _examples(api: Api, db) -> dict:
     """Parameters for each registered statement, from a city with one report in it."""
-    case = api.report("gw1").json
+    case = api.report("gw1", client_id="0b8a4f5e-8c1d-4b9a-9f5e-2d7c1a3b4c5d").json
     with db.lookup() as conn:
         row = conn.execute(select(Case.__table__).where(Case.id == case["id"])).mappings().one()
         gw1 = conn.execute(select(User.id).where(User.username == "gw1")).scalar()
@@ -108,6 +108,7 @@ def _examples(api: Api, db) -> dict:
             dict(r) for r in conn.execute(select(CaseParty.__table__).where(CaseParty.case_id == case["id"])).mappings()
         ]
     new_case = {k: v for k, v in row.items() if k != "id"} | {
+        "client_id": None,
         "number": "410902-20990101-00001",
         "prefix": "410902-20990101-",
     }
@@ -128,7 +129,8 @@ def _examples(api: Api, db) -> dict:
         "report.next_serial": {"prefix": "410902-20990101-"},
         "report.insert_case": new_case,
         "report.insert_parties": [{k: v for k, v in p.items() if k != "id"} for p in parties],
-        "report.insert_events": [{k: v for k, v in e.items() if k != "id"} for e in events],
+        "report.insert_events": [{k: v for k, v in e.items() if k not in ("id", "client_id")} for e in events],
+        "report.by_client_id": {"reporter": gw1, "client_id": "0b8a4f5e-8c1d-4b9a-9f5e-2d7c1a3b4c5d"},
         "report.anchor": {"case_id": case["id"], "length": 7, "head": "f" * 64, "seal": "e" * 64},
     }
 

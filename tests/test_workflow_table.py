@@ -58,7 +58,7 @@ def staff(role: str, level: str, uid: int = 50) -> Actor:
     "state,expected",
     [
         ("reported", ["file", "merge", "reject"]),
-        ("open", []),
+        ("open", ["merge"]),
         ("handling", []),
         ("resolved", ["rework", "verify"]),
         ("closed", ["follow_up"]),
@@ -98,7 +98,11 @@ def test_on_a_claimed_case_only_the_handler_or_a_supervisor_of_the_level_acts(le
     supervisor = staff("supervisor", level, uid=52)
     for event in events_leaving("handling"):
         assert table.row_taken(case, event, colleague) is None, event
-    staff_events = {rw.event for rw in table.TABLE if "handling" in rw.source and "mediator" in rw.who}
+    staff_events = {
+        rw.event
+        for rw in table.TABLE
+        if "handling" in rw.source and "mediator" in rw.who and rw.event not in table.SIDE_DOORS
+    }
     assert staff_events == {"release", "record", "resolve", "escalate", "refer", "return"}
     for event in (
         staff_events - ({"escalate"} if level == "city" else set()) - ({"return"} if level == "community" else set())
@@ -123,6 +127,57 @@ def test_a_grid_worker_checks_his_own_report_made_outside_his_grids_no_more_than
     assert table.allowed_events(elsewhere, OTHER_GRID_WORKER) == ["file", "merge", "reject"]
     handed_over = Actor(2, "别的网格员", "grid_worker", worker_id=8, grid_ids=frozenset())
     assert table.allowed_events(elsewhere, handed_over) == []  # grids are the actor's, as read now
+
+
+def test_a_duplicate_is_merged_only_while_reported_or_open_and_unclaimed():
+    for state in ("reported", "open"):
+        assert table.row_taken(FakeCase(state, "community"), "merge", GRID_WORKER) is not None
+        assert table.row_taken(FakeCase(state, "community"), "merge", OTHER_GRID_WORKER) is None
+    assert table.row_taken(FakeCase("open", "community", assignee_id=50), "merge", GRID_WORKER) is None
+    for state in ("handling", "resolved", "closed", "merged"):
+        assert table.row_taken(FakeCase(state, "community"), "merge", GRID_WORKER) is None
+
+
+def test_a_merge_target_is_an_older_open_case_of_the_same_grid():
+    from types import SimpleNamespace
+
+    from gridflow.workflow.rules import merge_target_problem
+
+    def case(id, grid_id=1, state="open", day=2):
+        return SimpleNamespace(id=id, grid_id=grid_id, state=state, created_at=datetime(2026, 11, day))
+
+    dup = case(5)
+    assert merge_target_problem(dup, case(3, day=1), table.UNFINISHED) is None
+    assert "same grid" in merge_target_problem(dup, case(3, grid_id=2, day=1), table.UNFINISHED)
+    assert "older" in merge_target_problem(dup, case(7, day=3), table.UNFINISHED)
+    assert "still open" in merge_target_problem(dup, case(3, state="closed", day=1), table.UNFINISHED)
+    assert "another case" in merge_target_problem(dup, dup, table.UNFINISHED)
+    assert "another case" in merge_target_problem(dup, None, table.UNFINISHED)
+
+
+@pytest.mark.parametrize(
+    "state,actor,stages",
+    [
+        ("reported", GRID_WORKER, ["report"]),
+        ("open", GRID_WORKER, ["report"]),
+        ("handling", GRID_WORKER, ["report"]),  # photos of the report sent late from offline
+        ("resolved", GRID_WORKER, ["report", "verification"]),
+        ("closed", GRID_WORKER, []),
+        ("handling", staff("mediator", "community", uid=50), ["handling", "agreement"]),
+        ("handling", staff("mediator", "community", uid=51), []),  # a colleague's case
+        ("resolved", staff("mediator", "community", uid=51), ["agreement"]),
+        ("open", OTHER_GRID_WORKER, []),
+    ],
+)
+def test_who_may_attach_files_for_which_stage_comes_from_the_table(state, actor, stages):
+    case = FakeCase(state, "community", assignee_id=50 if state != "open" else None)
+    assert table.attach_stages(case, actor) == stages
+    assert "attach" not in table.allowed_events(case, actor)  # its own door, not POST /events
+
+
+def test_the_reporter_attaches_photos_to_his_report_wherever_it_lies():
+    elsewhere = FakeCase("reported", "community", grid_id=2, reporter_id=GRID_WORKER.id)
+    assert table.attach_stages(elsewhere, GRID_WORKER) == ["report"]
 
 
 def test_a_mediator_of_another_area_may_do_nothing():

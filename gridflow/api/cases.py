@@ -32,7 +32,7 @@ from gridflow.workflow.categories import CATEGORIES
 CASE_ID = "<int(max=2147483647):case_id>"  # beyond the INTEGER column's range there is no case: 404
 
 
-def _policy() -> Policy:
+def policy() -> Policy:
     return Policy.from_config(current_app.config)
 
 
@@ -50,10 +50,12 @@ def _categories() -> CategoryList:
 
 @bp.post("/cases")
 @login_required
-@api_route(201, ReportedCase, body=ReportInput, tags=("cases",))
+@api_route(201, ReportedCase, body=ReportInput, also={200: ReportedCase}, tags=("cases",))
 def report_case(body: ReportInput):
-    """Report a case at a point or an entity; it is routed to the grid and divisions there."""
-    return reporting.report(get_db(), g.actor, body, _policy()), 201
+    """Report a case at a point or an entity; it is routed to the grid and divisions there.  The same
+    `client_id` again (from the same user): 200 with the case made the first time."""
+    case, created = reporting.report_once(get_db(), g.actor, body, policy())
+    return case, 201 if created else 200
 
 
 @bp.get("/cases")
@@ -77,7 +79,7 @@ def get_case(case_id: int):
 @api_route(200, CaseDetail, body=EventInput, errors=(403, 404, 409), tags=("cases",))
 def case_event(case_id: int, body: EventInput):
     """Apply an event (see the workflow table); answers with the case as it is now."""
-    return cases.act(get_db(), g.actor, case_id, body, _policy())
+    return cases.act(get_db(), g.actor, case_id, body, policy())
 
 
 @bp.get(f"/cases/{CASE_ID}/timeline")
@@ -85,7 +87,7 @@ def case_event(case_id: int, body: EventInput):
 @api_route(200, Timeline, errors=(404,), tags=("cases",))
 def case_timeline(case_id: int):
     """The case's hash-chained events and the time spent per level and state."""
-    return casechain.timeline(get_db(), g.actor, case_id, _policy().keys())
+    return casechain.timeline(get_db(), g.actor, case_id, policy().keys())
 
 
 @bp.get("/queue")

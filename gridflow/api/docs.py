@@ -6,12 +6,12 @@ from __future__ import annotations
 from flask import current_app, render_template
 
 from gridflow.api import bp
-from gridflow.api.spec import spec
+from gridflow.api.spec import document
 
 
 @bp.get("/openapi.json")
 def openapi_document():
-    return current_app.json.response(spec.spec)
+    return current_app.json.response(document())
 
 
 @bp.get("/docs")

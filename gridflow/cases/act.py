@@ -15,13 +15,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from gridflow.cases.chain import append_event
+from gridflow.cases.chain import append_event, event_by_client_id
 from gridflow.cases.inputs import event_inputs
+from gridflow.cases.merge import carry_over
 from gridflow.cases.policy import Policy
 from gridflow.cases.view import case_detail, load_names, load_visible
 from gridflow.clock import utcnow
 from gridflow.db import Database
-from gridflow.errors import Conflict, Forbidden
+from gridflow.errors import Conflict, Forbidden, Invalid
 from gridflow.models import Agreement, Case, FollowUp, MediationSession
 from gridflow.schemas.cases import AgreementView, CaseDetail, EventInput, SessionView, VisitView
 from gridflow.workflow import table
@@ -40,9 +41,11 @@ def _detail(s: Session, case: Case, actor: Actor, now: datetime) -> CaseDetail:
 
 
 def mediation_record(s: Session, case: Case) -> dict:
-    """The case's agreement, mediation sessions and follow-up visits (read models)."""
+    """The case's agreement, mediation sessions and follow-up visits (read models), and the
+    duplicates merged into it."""
     agreement = s.scalars(select(Agreement).where(Agreement.case_id == case.id)).first()
     return {
+        "merged_from": list(s.scalars(select(Case.id).where(Case.merged_into_id == case.id).order_by(Case.id))),
         "agreement": None
         if agreement is None
         else AgreementView(
@@ -86,12 +89,14 @@ def fire_event(
     now: datetime,
     policy: Policy,
     record: dict | None = None,
+    client_id: str | None = None,
 ) -> None:
     """Apply `event` to a stored case and append it to the timeline."""
     from_state, from_level = case.state, case.level
     if not _transition(s, case, actor, event, data, now, policy):
         raise Conflict(f"{event} is not allowed now", allowed_events=table.allowed_events(case, actor))
-    append_event(s, case, actor, event, from_state, from_level, data.get("reason"), record or {}, now, policy.keys())
+    reason = data.get("reason")
+    append_event(s, case, actor, event, from_state, from_level, reason, record or {}, now, policy.keys(), client_id)
 
 
 def _records(s: Session, case: Case, actor: Actor, event: str, data: dict, now: datetime) -> None:
@@ -122,13 +127,21 @@ def _records(s: Session, case: Case, actor: Actor, event: str, data: dict, now: 
 
 def act(db: Database, actor: Actor, case_id: int, inp: EventInput, policy: Policy) -> CaseDetail:
     """Apply one event to a case: 404 outside the caller's area, 403 for a role that may never do it,
-    409 for a stale version or an event not allowed now, 422 for missing or bad inputs."""
+    409 for a stale version or an event not allowed now, 422 for missing or bad inputs.  An event sent
+    again with the same `client_id` is answered with the case as it is now, not applied twice (the
+    case row is locked first, so a repeat racing its original waits for it and finds it)."""
     event = inp.event
     now = utcnow()
     with db.session(write=True) as s:
         case = load_visible(s, actor, case_id, lock=True)
         if actor.role not in table.roles_for(event):
             raise Forbidden(f"a {actor.role} may never {event} a case", field="event")
+        if inp.client_id is not None:
+            earlier = event_by_client_id(s, actor, inp.client_id)
+            if earlier is not None:
+                if (earlier.case_id, earlier.event) != (case.id, event):
+                    raise Invalid("client_id was used already for another request: make a new one", field="client_id")
+                return _detail(s, case, actor, now)
         if inp.version != case.version:
             raise Conflict(
                 f"the case changed meanwhile (version {case.version}, you sent {inp.version}): reload it",
@@ -143,7 +156,9 @@ def act(db: Database, actor: Actor, case_id: int, inp: EventInput, policy: Polic
                 allowed_events=table.allowed_events(case, actor),
             )
         data, record = event_inputs(s, rw, inp, case, actor, now)
-        fire_event(s, case, actor, event, data, now, policy, record)
+        if event == "merge":
+            record["carried"] = carry_over(s, case, data["into"], actor, now, policy.keys())
+        fire_event(s, case, actor, event, data, now, policy, record, inp.client_id)
         try:
             s.flush()
         except (StaleDataError, IntegrityError):

@@ -7,13 +7,15 @@ import json
 from datetime import datetime
 from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from gridflow.cases.verify import check_case, load_record
 from gridflow.cases.view import load_visible
 from gridflow.clock import utcnow
 from gridflow.db import Database
+from gridflow.errors import Conflict
 from gridflow.hashchain import Anchor, KeyRing
 from gridflow.models import Case, CaseEvent
 from gridflow.schemas.cases import Durations, Timeline, TimelineCase, TimelineEvent
@@ -77,13 +79,62 @@ def append_event(
     data: dict,
     now: datetime,
     keys: KeyRing,
+    client_id: str | None = None,
 ) -> CaseEvent:
     """Add the next timeline entry to the session (flushed with the case change it records, which
     carries the moved anchor)."""
     entry = CaseEvent(**event_row(case, actor, event, from_state, from_level, reason, data, now, keys))
+    entry.client_id = client_id
     seal(case, keys)
     session.add(entry)
     return entry
+
+
+_ANCHOR_COLUMNS = ("chain_length", "chain_head", "chain_seal")
+
+
+def append_side_event(
+    session: Session,
+    case: Case,
+    actor: Actor,
+    event: str,
+    data: dict,
+    now: datetime,
+    keys: KeyRing,
+    client_id: str | None = None,
+) -> CaseEvent:
+    """Append an event that changes neither the state, the level nor the version of the case
+    (`attach`, `merge_in`: see the workflow table's SIDE_DOORS), and move the anchor with it.
+
+    The anchor moves by a statement of its own, conditional on the chain length read (the case row is
+    locked by the caller; the condition makes a lost lock a 409, never a forked chain); the loaded
+    case learns its new anchor without becoming dirty (no version bump).  Flushed: the entry has its id."""
+    tail = SimpleNamespace(
+        id=case.id, chain_length=case.chain_length, chain_head=case.chain_head, state=case.state, level=case.level
+    )
+    entry = CaseEvent(**event_row(tail, actor, event, case.state, case.level, None, data, now, keys))
+    entry.client_id = client_id
+    seal(tail, keys)
+    session.add(entry)
+    moved = session.execute(
+        update(Case)
+        .where(Case.id == case.id, Case.chain_length == case.chain_length)
+        .values({name: getattr(tail, name) for name in _ANCHOR_COLUMNS})
+        .execution_options(synchronize_session=False)  # the loaded case learns it below, without a version bump
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult
+        raise Conflict("the case changed meanwhile: send again", field="id")
+    for name in _ANCHOR_COLUMNS:
+        set_committed_value(case, name, getattr(tail, name))
+    session.flush()
+    return entry
+
+
+def event_by_client_id(session: Session, actor: Actor, client_id: str) -> CaseEvent | None:
+    """The event this actor already sent with this client id, if any (exactly-once events)."""
+    return session.scalars(
+        select(CaseEvent).where(CaseEvent.actor_id == actor.id, CaseEvent.client_id == client_id)
+    ).first()
 
 
 # -- reading --------------------------------------------------------------------------------------

@@ -5,15 +5,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridflow.cases.view import distance_m
 from gridflow.clock import local_date
 from gridflow.errors import Invalid
-from gridflow.models import Case
+from gridflow.models import Attachment, Case
 from gridflow.people.access import can_see
 from gridflow.schemas.cases import EventInput
 from gridflow.workflow import table
-from gridflow.workflow.rules import Actor, longest_extension, performance_deadline_problem
+from gridflow.workflow.rules import (
+    Actor,
+    longest_extension,
+    merge_target_problem,
+    on_site_proof_required,
+    performance_deadline_problem,
+)
 
 _SIMPLE = ("reason", "outcome", "session", "visit", "referral", "extend_by", "into")
 
@@ -54,11 +62,49 @@ def event_inputs(
             )
     if "into" in data:
         target = s.get(Case, data["into"]) if data["into"] != case.id else None
-        if target is None or not can_see(target, actor) or target.state in table.TERMINAL:
-            raise Invalid("into must be another open case you can see", field="into")
+        visible = target if target is not None and can_see(target, actor) else None
+        problem = merge_target_problem(case, visible, table.UNFINISHED)
+        if problem:
+            raise Invalid(f"into {problem}", field="into")
+    _position(inp, rw, case, data)
+    if rw.event == "verify" and on_site_proof_required(case):
+        _on_site_proof(s, case, data)
     record = {
         k: v
         for k, v in data.items()
-        if k in ("outcome", "agreement", "referral", "session", "visit", "extend_by", "into")
+        if k in ("outcome", "agreement", "referral", "session", "visit", "extend_by", "into", "position", "distance_m")
     }
     return data, record
+
+
+def _position(inp: EventInput, rw: table.Row, case: Case, data: dict) -> None:
+    """Where the worker stood (verify, rework, follow_up), and how far that is from the case."""
+    if inp.position is None:
+        return
+    if "position" not in table.optional_inputs(rw):
+        raise Invalid(f"position is not taken by {rw.event}", field="position")
+    data["position"] = inp.position.model_dump()
+    data["distance_m"] = distance_m(case, inp.position.lon, inp.position.lat)
+
+
+def _on_site_proof(s: Session, case: Case, data: dict) -> None:
+    """This category is verified on site: the worker's position, and a photo uploaded for verification
+    since the case was resolved."""
+    if "position" not in data:
+        raise Invalid(
+            "this category is verified on site: send position {lon, lat, accuracy_m} with verify", field="position"
+        )
+    photo = s.scalar(
+        select(Attachment.id).where(
+            Attachment.case_id == case.id,
+            Attachment.stage == "verification",
+            Attachment.content_type.startswith("image/"),
+            Attachment.created_at >= case.resolved_at,
+        )
+    )
+    if photo is None:
+        raise Invalid(
+            f"this category is verified on site with a photo: upload one first "
+            f"(POST /api/v1/cases/{case.id}/attachments, stage=verification)",
+            field="attachments",
+        )

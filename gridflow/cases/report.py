@@ -11,19 +11,21 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 from sqlalchemy import Connection, String, bindparam, cast, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from geo.crs import metres_per_degree, nearby_m
 from geo.levels import LEVELS_BOTTOM_UP
+from gridflow.cases.act import mediation_record
 from gridflow.cases.chain import event_row, seal
 from gridflow.cases.policy import Policy
-from gridflow.cases.view import case_detail
+from gridflow.cases.view import case_detail, load_names, load_visible
 from gridflow.clock import iso_local, utcnow
 from gridflow.db import Database
 from gridflow.errors import Conflict, Invalid
 from gridflow.hashchain import GENESIS, KeyRing
 from gridflow.hotpath import HotInsert, HotStatement, rows_of_each
 from gridflow.models import Case, CaseCounter, CaseEvent, CaseParty, Entity
-from gridflow.models.cases import DUPLICATE_CANDIDATES_SQL
+from gridflow.models.cases import CLIENT_ID_SQL, DUPLICATE_CANDIDATES_SQL
 from gridflow.people.access import can_see
 from gridflow.places import lookup as places
 from gridflow.schemas.cases import PossibleDuplicate, ReportedCase, ReportInput
@@ -72,7 +74,9 @@ _INSERT_PARTIES = HotInsert(
     "report.insert_parties", CaseParty.__table__, ["case_id", "name", "phone", "id_number", "role"]
 )
 _INSERT_EVENTS = HotInsert(
-    "report.insert_events", CaseEvent.__table__, [c.key for c in CaseEvent.__table__.columns if c.key != "id"]
+    "report.insert_events",
+    CaseEvent.__table__,
+    [c.key for c in CaseEvent.__table__.columns if c.key not in ("id", "client_id")],  # the report's is the case's
 )
 _CASE_COLUMNS = [c.key for c in Case.__table__.columns if c.key != "id"]
 # The chain's anchor, known once the case has its id (its events' hashes cover the id): sent with the
@@ -103,11 +107,22 @@ def _store_case(conn: Connection, case: SimpleNamespace, county_code: str, now: 
     case.id, case.number = _INSERT_CASE.first(conn, values | {"prefix": prefix})
 
 
+# Exactly-once reports: the case this reporter already made with this client id (an index probe, sent
+# with the place and duplicate look-ups; reports without a client id do not send it).
+_BY_CLIENT_ID = HotStatement(
+    "report.by_client_id",
+    select(Case.id).where(
+        Case.reporter_id == bindparam("reporter"), Case.client_id == bindparam("client_id"), CLIENT_ID_SQL
+    ),
+)
+
+
 def _where(
-    db: Database, data: dict, actor: Actor, policy: Policy, now: datetime
-) -> tuple[places.Responsible, list[PossibleDuplicate]]:
-    """Resolve the report's location (or entity) to the grid and divisions answering for it, and find
-    possible duplicates there (before the new case exists, so it cannot match itself)."""
+    db: Database, data: dict, actor: Actor, policy: Policy, now: datetime, client_id: str | None = None
+) -> tuple[places.Responsible, list[PossibleDuplicate], int | None]:
+    """Resolve the report's location (or entity) to the grid and divisions answering for it, find
+    possible duplicates there (before the new case exists, so it cannot match itself), and the case
+    already made with `client_id` (None: none)."""
     with db.lookup() as conn:
         if "entity" in data:
             entity = conn.execute(select(Entity.id, Entity.geom).where(Entity.ref == data["entity"])).first()
@@ -115,26 +130,51 @@ def _where(
                 raise Invalid(f"no entity with ref {data['entity']!r}", field="entity")
             point = to_shape(entity.geom).representative_point()
             data["lon"], data["lat"], data["entity_id"] = point.x, point.y, entity.id
-        # The two look-ups do not depend on each other: one round trip on PostgreSQL.
-        place_rows, nearby_rows = rows_of_each(
-            conn, [places.responsible_query(data["lon"], data["lat"]), _duplicates_query(data, policy, now)]
-        )
+        # The look-ups do not depend on each other: one round trip on PostgreSQL.
+        calls = [places.responsible_query(data["lon"], data["lat"]), _duplicates_query(data, policy, now)]
+        if client_id is not None:
+            calls.append((_BY_CLIENT_ID, {"reporter": actor.id, "client_id": client_id}))
+        place_rows, nearby_rows, *made = rows_of_each(conn, calls)
+    duplicates = _possible_duplicates(nearby_rows, data["lon"], data["lat"], actor, policy)
+    earlier = made[0][0][0] if made and made[0] else None
     found = places.responsible_from(place_rows)
-    if found is None:
+    if found is None and earlier is None:
         raise Invalid("the location lies outside every grid: no one is responsible for it there", field="location")
-    return found, _possible_duplicates(nearby_rows, data["lon"], data["lat"], actor, policy)
+    return found, duplicates, earlier
 
 
 def report(db: Database, actor: Actor, inp: ReportInput, policy: Policy, source: str = "field") -> ReportedCase:
-    """Report a case.  The look-ups happen outside the write transaction, which stays short: SQLite has
-    one writer at a time, and on PostgreSQL the county's case counter row is locked until commit."""
+    """Report a case (see `report_once`)."""
+    return report_once(db, actor, inp, policy, source)[0]
+
+
+def _made_before(
+    db: Database, actor: Actor, case_id: int, duplicates: list[PossibleDuplicate], now: datetime
+) -> ReportedCase:
+    """The case this reporter made with the same client id, answered as a report is."""
+    with db.session() as s:
+        case = load_visible(s, actor, case_id)  # his own report: always visible to him
+        others = [d for d in duplicates if d.id != case_id]
+        record = mediation_record(s, case)
+        return case_detail(case, load_names(s, [case]), actor, now, record, ReportedCase, possible_duplicates=others)
+
+
+def report_once(
+    db: Database, actor: Actor, inp: ReportInput, policy: Policy, source: str = "field"
+) -> tuple[ReportedCase, bool]:
+    """Report a case: (the new case, True), or (the case this reporter already made with the same
+    `client_id`, False) — also when two such reports race (the unique index decides, the loser reads
+    the winner's case).  The look-ups happen outside the write transaction, which stays short: SQLite
+    has one writer at a time, and on PostgreSQL the county's case counter row is locked until commit."""
     data = {"category": inp.category}
     if inp.location is not None:
         data["lon"], data["lat"] = inp.location.lon, inp.location.lat
     else:
         data["entity"] = inp.entity
     now = utcnow()
-    found, duplicates = _where(db, data, actor, policy, now)
+    found, duplicates, earlier = _where(db, data, actor, policy, now, inp.client_id)
+    if earlier is not None:
+        return _made_before(db, actor, earlier, duplicates, now), False
     case = _new_case(
         kind=inp.kind,
         category=inp.category,
@@ -165,6 +205,7 @@ def report(db: Database, actor: Actor, inp: ReportInput, policy: Policy, source:
         version=1,
         chain_length=0,
         chain_head=GENESIS,
+        client_id=inp.client_id,
         parties=list(inp.parties or ()),
     )
     events = [("report", None, None, {"source": source, "category": case.category, "grid": found.grid.code})]
@@ -174,12 +215,21 @@ def report(db: Database, actor: Actor, inp: ReportInput, policy: Policy, source:
         events.append(("file", case.state, case.level, {}))
         if not table.fire(case, "file", actor=actor, now=now, **policy.effects()):
             raise Conflict("file is not allowed now")
-    with db.transaction(write=True, pipeline=True) as conn:
-        _insert_case(conn, case, found.county.code, actor, events, now, policy.keys())
+    try:
+        with db.transaction(write=True, pipeline=True) as conn:
+            _insert_case(conn, case, found.county.code, actor, events, now, policy.keys())
+    except IntegrityError:
+        if inp.client_id is None:
+            raise
+        with db.lookup() as conn:  # the same report, sent twice at once: the other one got in first
+            winner = _BY_CLIENT_ID.first(conn, {"reporter": actor.id, "client_id": inp.client_id})
+        if winner is None:
+            raise
+        return _made_before(db, actor, winner[0], duplicates, now), False
     names = {("division", getattr(found, lvl).id): getattr(found, lvl).to_dict() for lvl in LEVELS_BOTTOM_UP}
     names[("grid", found.grid.id)] = found.grid.to_dict()
-    record = {"agreement": None, "sessions": [], "follow_ups": []}
-    return case_detail(case, names, actor, now, record, ReportedCase, possible_duplicates=duplicates)
+    record = {"agreement": None, "sessions": [], "follow_ups": [], "merged_from": []}
+    return case_detail(case, names, actor, now, record, ReportedCase, possible_duplicates=duplicates), True
 
 
 def _new_case(**values) -> SimpleNamespace:

@@ -3,7 +3,7 @@ record (sessions, visits, agreement) against what the chain recorded.  Read-only
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from gridflow.db import Database
 from gridflow.errors import NotFound
 from gridflow.hashchain import Anchor, ChainCheck, KeyRing
-from gridflow.models import Agreement, Case, CaseEvent, FollowUp, MediationSession
-from gridflow.workflow.timeline import content, records_check, scope
+from gridflow.models import Agreement, Attachment, Case, CaseEvent, FollowUp, MediationSession
+from gridflow.workflow.timeline import attachments_check, content, records_check, scope
 
 BATCH = 500
 
@@ -47,25 +47,41 @@ def check_cases(s: Session, keys: KeyRing, case_ids: list[int]) -> list[tuple[in
     )
     visits = _by_case(s.execute(select(FollowUp.__table__).where(FollowUp.case_id.in_(case_ids)).order_by(FollowUp.id)))
     agreements = {a.case_id: a for a in s.execute(select(Agreement.__table__).where(Agreement.case_id.in_(case_ids)))}
+    files = _by_case(s.execute(select(*_FILE_COLUMNS).where(Attachment.case_id.in_(case_ids)).order_by(Attachment.id)))
     return [
         (
             c.id,
             check_case(
-                keys, c, events.get(c.id, []), sessions.get(c.id, []), visits.get(c.id, []), agreements.get(c.id)
+                keys,
+                c,
+                events.get(c.id, []),
+                sessions.get(c.id, []),
+                visits.get(c.id, []),
+                agreements.get(c.id),
+                files.get(c.id, []),
             ),
         )
         for c in cases
     ]
 
 
-def check_case(keys: KeyRing, case, events: list, sessions: list, visits: list, agreement) -> ChainCheck:
-    """A case's chain against its anchor, then its mediation record against what the chain recorded."""
+_FILE_COLUMNS = (Attachment.id, Attachment.case_id, Attachment.event_id, Attachment.stage, Attachment.sha256)
+
+
+def check_case(
+    keys: KeyRing, case, events: list, sessions: list, visits: list, agreement, attachments: Sequence = ()
+) -> ChainCheck:
+    """A case's chain against its anchor, then its mediation record and its attachments against what
+    the chain recorded."""
     check = keys.verify(scope(case.id), events, content, Anchor(case.chain_length, case.chain_head, case.chain_seal))
-    return records_check(events, sessions, visits, agreement) if check.valid else check
+    if check.valid:
+        check = records_check(events, sessions, visits, agreement)
+    return attachments_check(events, attachments) if check.valid else check
 
 
-def load_record(s: Session, case_id: int) -> tuple[list, list, object]:
-    """A case's mediation sessions, follow-up visits and agreement, in the order `check_case` pairs them."""
+def load_record(s: Session, case_id: int) -> tuple[list, list, object, list]:
+    """A case's mediation sessions, follow-up visits, agreement and attachments, in the order
+    `check_case` pairs them."""
     sessions = s.scalars(
         select(MediationSession)
         .where(MediationSession.case_id == case_id)
@@ -73,7 +89,8 @@ def load_record(s: Session, case_id: int) -> tuple[list, list, object]:
     ).all()
     visits = s.scalars(select(FollowUp).where(FollowUp.case_id == case_id).order_by(FollowUp.id)).all()
     agreement = s.scalars(select(Agreement).where(Agreement.case_id == case_id)).first()
-    return list(sessions), list(visits), agreement
+    files = s.execute(select(*_FILE_COLUMNS).where(Attachment.case_id == case_id).order_by(Attachment.id)).all()
+    return list(sessions), list(visits), agreement, list(files)
 
 
 def verify(db: Database, keys: KeyRing, case_id: int) -> ChainCheck:

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from geo.crs import nearby_m
 from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.errors import NotFound
 from gridflow.models import Case, Division, Grid
@@ -79,7 +80,7 @@ def case_detail(
     case, names: dict, actor: Actor, now: datetime, record: dict, model: type[CaseDetail] = CaseDetail, **extra
 ) -> CaseDetail:
     """A case with everything the caller may see of it; `record`: its agreement, sessions and
-    follow-ups (see act.mediation_record); `model`/`extra`: a richer answer (a new report's)."""
+    follow-ups and the duplicates merged into it (see act.mediation_record); `model`/`extra`: a richer answer (a new report's)."""
     return model(
         **_summary_fields(case, names, now),
         description=case.description,
@@ -90,9 +91,15 @@ def case_detail(
         closed_at=case.closed_at,
         parties=parties_as_seen(case, actor),
         allowed_events=table.allowed_events(case, actor),
+        attach_stages=table.attach_stages(case, actor),
         **record,
         **extra,
     )
+
+
+def distance_m(case, lon: float, lat: float) -> float:
+    """How far (lon, lat) lies from the case's location, in metres (to the decimetre)."""
+    return round(float(nearby_m(case.lon, case.lat, [lon], [lat])[0]), 1)
 
 
 def load_visible(session: Session, actor: Actor, case_id: int, lock: bool = False) -> Case:

@@ -3,6 +3,8 @@
 from gridflow.models.base import Base
 from gridflow.models.cases import Agreement, Case, CaseCounter, CaseEvent, CaseParty, FollowUp, MediationSession
 from gridflow.models.health import Heartbeat
+from gridflow.models.media import Attachment
+from gridflow.models.patrols import Patrol, PatrolBatch, PatrolPoint, PatrolVisit
 from gridflow.models.people import User
 from gridflow.models.spatial import Division, Entity, Grid, RoadStretch, Worker
 
@@ -14,6 +16,7 @@ __all__ = [
     "RoadStretch",
     "Worker",
     "Agreement",
+    "Attachment",
     "Case",
     "CaseCounter",
     "CaseEvent",
@@ -21,5 +24,9 @@ __all__ = [
     "FollowUp",
     "Heartbeat",
     "MediationSession",
+    "Patrol",
+    "PatrolBatch",
+    "PatrolPoint",
+    "PatrolVisit",
     "User",
 ]

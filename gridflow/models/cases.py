@@ -33,6 +33,9 @@ DUPLICATE_CANDIDATES_SQL = states_sql(("reported", *ACTIVE))  # a new report may
 AWAITING_GRID_WORKER_SQL = states_sql(("reported", "resolved"))
 
 
+CLIENT_ID_SQL = text("client_id IS NOT NULL")
+
+
 def queue_predicate(level: str) -> TextClause:
     """The cases in the work queues of one level, active and at that level, as literal SQL (the
     per-level queue indexes are partial on exactly this)."""
@@ -92,6 +95,8 @@ class Case(Base):
     chain_length: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     chain_head: Mapped[str] = mapped_column(String(64), server_default=GENESIS)
     chain_seal: Mapped[str | None] = mapped_column(String(80))
+    # The reporter's own id for the report (a UUID made on the phone): a repeat is the same report.
+    client_id: Mapped[str | None] = mapped_column(String(36))
 
     grid: Mapped[Grid] = relationship()
     parties: Mapped[list[CaseParty]] = relationship(cascade="all, delete-orphan", order_by="CaseParty.id")
@@ -136,6 +141,15 @@ class Case(Base):
             "entity_id",
             postgresql_where=text("entity_id IS NOT NULL"),
             sqlite_where=text("entity_id IS NOT NULL"),
+        ),
+        # Exactly-once reports: one case per reporter and client id (most reports carry none).
+        Index(
+            "ix_case_client",
+            "reporter_id",
+            "client_id",
+            unique=True,
+            postgresql_where=CLIENT_ID_SQL,
+            sqlite_where=CLIENT_ID_SQL,
         ),
         # Possible duplicates: nearby, same category, lately, among cases still open to merging.
         Index(
@@ -213,7 +227,18 @@ class CaseEvent(Base):
     """One immutable entry of a case's timeline, hash-chained (keyed) to the one before it."""
 
     __tablename__ = "case_event"
-    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq"),
+        # Exactly-once events: one per actor and client id (the phone's own id; most events carry none).
+        Index(
+            "ix_case_event_client",
+            "actor_id",
+            "client_id",
+            unique=True,
+            postgresql_where=CLIENT_ID_SQL,
+            sqlite_where=CLIENT_ID_SQL,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"))
@@ -231,3 +256,5 @@ class CaseEvent(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     key_id: Mapped[str] = mapped_column(String(16))  # the chain key that hashed it (keys rotate)
+    # The sender's own id for the event (offline phones send again): not hashed, never shown.
+    client_id: Mapped[str | None] = mapped_column(String(36))

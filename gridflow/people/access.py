@@ -12,7 +12,7 @@ from sqlalchemy import or_
 
 from gridflow.models import Case
 from gridflow.schemas.cases import PartyView
-from gridflow.workflow.rules import ADMIN, GRID_WORKER, Actor, acts_at_level, in_area, owns_grid
+from gridflow.workflow.rules import ADMIN, GRID_WORKER, MEDIATOR, SUPERVISOR, Actor, acts_at_level, in_area, owns_grid
 
 
 def can_see(case, actor: Actor) -> bool:
@@ -29,6 +29,14 @@ def visible_conditions(actor: Actor) -> list:
     if actor.division_level is None:
         return [Case.reporter_id == actor.id]
     return [or_(getattr(Case, f"{actor.division_level}_id") == actor.division_id, Case.reporter_id == actor.id)]
+
+
+def sees_worker(actor: Actor, worker_user_id: int, worker_area: set[int]) -> bool:
+    """A worker's patrols (where he walked, when): for himself, an admin, and the mediators and
+    supervisors of a division above his grids (`worker_area`: those divisions' ids)."""
+    if actor.role == ADMIN or actor.id == worker_user_id:
+        return True
+    return actor.role in (MEDIATOR, SUPERVISOR) and actor.division_id in worker_area
 
 
 def may_see_personal(case, actor: Actor) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -27,13 +28,13 @@ from gridflow.schemas.common import (
 )
 from gridflow.schemas.errors import FieldError
 from gridflow.workflow.categories import CATEGORIES
-from gridflow.workflow.table import EVENTS, STATES
+from gridflow.workflow.table import EVENTS, SIDE_DOORS, STATES
 
 Kind = Literal["incident", "dispute"]
 Risk = Literal["red", "orange", "yellow"]
 PartyRole = Literal["applicant", "respondent", "third_party"]
 Level = Literal[LEVELS_BOTTOM_UP]
-Event = Literal[tuple(EVENTS)]
+Event = Literal[tuple(e for e in EVENTS if e not in SIDE_DOORS)]  # attach, merge_in: their own doors
 ReferralTarget = Literal["arbitration", "court", "administrative", "petition", "other"]
 MAX_PARTIES = 50
 
@@ -76,10 +77,28 @@ def _known_category(code: str) -> str:
     return code
 
 
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+# The sender's own id for a report or an event (a UUID made on the phone): sent again, it is the same
+# one, taken once.  Stored in its canonical spelling.
+ClientId = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=UUID_PATTERN),
+    AfterValidator(lambda value: str(uuid.UUID(value))),
+    Field(description="a UUID made by the sender: a repeat with the same one is answered, not applied again"),
+]
+PATTERN_HINTS[UUID_PATTERN] = "must be a UUID (36 characters, such as 0b8a4f5e-8c1d-4b9a-9f5e-2d7c1a3b4c5d)"
+
+
 # -- inputs -----------------------------------------------------------------------------------------
 class LocationInput(Input):
     lon: Annotated[float, Field(ge=-180, le=180)]
     lat: Annotated[float, Field(ge=-90, le=90)]
+
+
+class PositionInput(LocationInput):
+    """Where the worker stands (GPS, WGS-84) and how sure the phone is of it."""
+
+    accuracy_m: Annotated[float, Field(ge=0, le=100_000)] | None = None
 
 
 class PartyInput(Input):
@@ -120,6 +139,7 @@ class ReportInput(Input):
     entity: optional(text(64)) = None
     parties: Annotated[list[PartyInput], Field(max_length=MAX_PARTIES)] | None = None
     risk: optional(Risk) = None
+    client_id: ClientId | None = None
 
     @field_validator("category")
     @classmethod
@@ -195,6 +215,8 @@ class EventInput(Input):
     visit: VisitInput | None = None
     extend_by: Annotated[float, Field(ge=0.01, le=365)] | None = None
     into: Id | None = None
+    position: PositionInput | None = None  # verify, rework, follow_up: where the worker stands
+    client_id: ClientId | None = None
 
 
 StateList = text(
@@ -292,10 +314,12 @@ class CaseDetail(CaseSummary):
     reporter: str | None
     outcome: str | None
     merged_into: int | None
+    merged_from: list[int]  # duplicates merged into this case
     resolved_at: LocalTime | None
     closed_at: LocalTime | None
     parties: list[PartyView]
     allowed_events: list[str]
+    attach_stages: list[str]  # the stages the caller may upload files for now (POST …/attachments)
     agreement: AgreementView | None
     sessions: list[SessionView]
     follow_ups: list[VisitView]

@@ -43,6 +43,8 @@ class Category:
     kind: str
     duty: str
     limits: dict[str, Limit]  # level -> limit
+    # Verification on site needs a photo (stage verification) and the worker's position.
+    photo_required_on_verification: bool = False
 
     def limit(self, level: str) -> Limit:
         return self.limits[level]

@@ -99,6 +99,16 @@ def handler_if_claimed(case: CaseLike, actor: Actor) -> bool:
     return case.state != "handling" or actor.role in (SUPERVISOR, ADMIN, SYSTEM) or case.assignee_id == actor.id
 
 
+def unclaimed(case: CaseLike, actor: Actor) -> bool:
+    """No one handles it (a duplicate is merged only before anyone works on it)."""
+    return case.assignee_id is None
+
+
+def reporter_or_grid_owner(case: CaseLike, actor: Actor) -> bool:
+    """The report's own photos: its reporter, or the worker who checks it on site."""
+    return (case.reporter_id is not None and case.reporter_id == actor.id) or owns_grid(case, actor)
+
+
 def extensions_remain(case: CaseLike, actor: Actor) -> bool:
     """A deadline is extended at most a set number of times per level (MAX_EXTENSIONS_PER_LEVEL)."""
     return case.extensions_left > 0
@@ -117,6 +127,27 @@ def in_area(case: CaseLike, actor: Actor) -> bool:
 def longest_extension(case: CaseLike) -> Limit:
     """One extension may add at most the level's own time limit (in that limit's unit)."""
     return CATEGORIES[case.category].limit(case.level)
+
+
+def merge_target_problem(duplicate: Any, target: Any, open_states: tuple[str, ...]) -> str | None:
+    """A duplicate is merged into an older case of the same grid that is still open to it; `target`
+    None: it does not exist for the actor.  (Read: id, grid_id, state, created_at.)"""
+    if target is None or target.id == duplicate.id:
+        return "must be another case you can see"
+    if target.grid_id != duplicate.grid_id:
+        return "must be a case of the same grid"
+    if (target.created_at, target.id) >= (duplicate.created_at, duplicate.id):
+        return "must be an older case (a duplicate is merged into the case reported first)"
+    if target.state not in open_states:
+        return f"must be a case still open (it is {target.state})"
+    return None
+
+
+def on_site_proof_required(case: CaseLike) -> bool:
+    """Whether verifying this case needs a photo taken on site and the worker's position (per
+    category, off by default).  The one place that reads the setting: categories move to the
+    database, and only this function changes with them."""
+    return CATEGORIES[case.category].photo_required_on_verification
 
 
 MAX_PERFORMANCE_DAYS = 2 * 365 + 1  # "within two years" of signing (one leap day)

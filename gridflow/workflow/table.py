@@ -15,6 +15,11 @@ States:
   referred  sent out of mediation (arbitration, court, administrative body); parties told their routes
   rejected  a report that is not a case (with reason)
   merged    a duplicate of another case
+
+Two events are recorded through other doors than POST /cases/{id}/events (`SIDE_DOORS`): `attach`
+(photos and documents, through the attachments route; its rows' `variant` is the stage a file is
+for) and `merge_in` (on the older case, when a duplicate is merged into it).  Neither changes the
+state, the level or the version of the case; both enter its timeline.
 """
 
 from __future__ import annotations
@@ -31,8 +36,14 @@ from gridflow.workflow.rules import ADMIN, GRID_WORKER, MEDIATOR, SUPERVISOR, SY
 STATES = ("reported", "open", "handling", "resolved", "closed", "referred", "rejected", "merged")
 ACTIVE = ("open", "handling")  # the states in which a level's clock runs
 TERMINAL = ("closed", "referred", "rejected", "merged")
+UNFINISHED = ("reported", "open", "handling", "resolved")  # not yet closed or ended: takes duplicates, report photos
 UP, DOWN, SAME = +1, -1, 0
 STAFF = (MEDIATOR, SUPERVISOR)
+STAGES = ("report", "handling", "verification", "agreement")  # what an attachment is for
+SIDE_DOORS = {
+    "attach": "POST /api/v1/cases/{id}/attachments",
+    "merge_in": "the merge of a duplicate into this case",
+}
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,7 @@ class Row:
     guards: tuple[Guard, ...]
     needs: tuple[str, ...]
     effects: tuple[Effect, ...]
+    variant: str | None = None  # attach: the stage its files are for
 
 
 Guard = Callable[[r.CaseLike, r.Actor], bool]
@@ -60,19 +72,21 @@ def row(
     guards: Iterable[Guard] = (),
     needs: Iterable[str] = (),
     effects: Iterable[Effect] = (),
+    variant: str | None = None,
 ) -> Row:
     source = (source,) if isinstance(source, str) else tuple(source)
-    return Row(event, source, dest, level, tuple(who), tuple(guards), tuple(needs), tuple(effects))
+    return Row(event, source, dest, level, tuple(who), tuple(guards), tuple(needs), tuple(effects), variant)
 
 
 # fmt: off
 # Every event a mediator may trigger on `handling` is guarded by `handler_if_claimed`: the handler who
 # claimed the case, or a supervisor of that level; an unclaimed `open` case is escalated by the level's staff.
+# Inputs in `needs` ending in "?" are optional (a position on site is taken when given).
 TABLE: list[Row] = [
     #   event        source                 dest        level  who                          guards                                      needs                        effects
     row("file",      "reported",            "open",     SAME, [GRID_WORKER],               [r.owns_grid],                              [],                          [r.start_clock]),
     row("reject",    "reported",            "rejected", SAME, [GRID_WORKER],               [r.owns_grid],                              ["reason"]),
-    row("merge",     "reported",            "merged",   SAME, [GRID_WORKER],               [r.owns_grid],                              ["into"]),
+    row("merge",     ("reported", "open"),  "merged",   SAME, [GRID_WORKER],               [r.owns_grid, r.unclaimed],                 ["into"]),
     row("claim",     "open",                "handling", SAME, STAFF,                       [r.acts_at_level],                          [],                          [r.assign_to_actor]),
     row("release",   "handling",            "open",     SAME, STAFF,                       [r.acts_at_level, r.handler_if_claimed],    [],                          [r.unassign]),
     row("record",    "handling",            None,       SAME, STAFF,                       [r.acts_at_level, r.handler_if_claimed],    ["session"]),
@@ -81,10 +95,17 @@ TABLE: list[Row] = [
     row("refer",     "handling",            "referred", SAME, STAFF,                       [r.acts_at_level, r.handler_if_claimed],    ["referral"]),
     row("return",    "handling",            "open",     DOWN, STAFF,                       [r.acts_at_level, r.handler_if_claimed, r.above_community], ["reason"],  [r.level_down]),
     row("extend",    "handling",            None,       SAME, [SUPERVISOR],                [r.acts_at_level, r.extensions_remain],     ["reason", "extend_by"],     [r.extend_deadline]),
-    row("verify",    "resolved",            "closed",   SAME, [GRID_WORKER],               [r.owns_grid],                              [],                          [r.mark_closed]),
-    row("rework",    "resolved",            "handling", SAME, [GRID_WORKER],               [r.owns_grid],                              ["reason"],                  [r.count_rework]),
-    row("follow_up", "closed",              None,       SAME, [GRID_WORKER, *STAFF],       [r.in_area],                                ["visit"]),
+    row("verify",    "resolved",            "closed",   SAME, [GRID_WORKER],               [r.owns_grid],                              ["position?"],               [r.mark_closed]),
+    row("rework",    "resolved",            "handling", SAME, [GRID_WORKER],               [r.owns_grid],                              ["reason", "position?"],     [r.count_rework]),
+    row("follow_up", "closed",              None,       SAME, [GRID_WORKER, *STAFF],       [r.in_area],                                ["visit", "position?"]),
     row("flag_overdue", ACTIVE,             None,       SAME, [SYSTEM],                    [r.at_city],                                [],                          [r.flag_overdue]),
+    # Side doors (see SIDE_DOORS): files for a stage, and the older case receiving a merged duplicate.
+    # The report's own photos until the case is finished (a phone offline sends them late).
+    row("attach",    UNFINISHED,         None,       SAME, [GRID_WORKER, *STAFF],       [r.reporter_or_grid_owner],                 ["attachments"],             variant="report"),
+    row("attach",    "handling",            None,       SAME, STAFF,                       [r.acts_at_level, r.handler_if_claimed],    ["attachments"],             variant="handling"),
+    row("attach",    "resolved",            None,       SAME, [GRID_WORKER],               [r.owns_grid],                              ["attachments"],             variant="verification"),
+    row("attach",    ("handling", "resolved", "closed"), None, SAME, STAFF,                [r.acts_at_level, r.handler_if_claimed],    ["attachments"],             variant="agreement"),
+    row("merge_in",  UNFINISHED,         None,       SAME, [GRID_WORKER],               [r.owns_grid],                              ["from"]),
 ]
 # fmt: on
 # An admin may do whatever a person may (never what only the system does).
@@ -107,8 +128,17 @@ def permitted(rw: Row, case: r.CaseLike, actor: r.Actor) -> bool:
 
 
 def allowed_events(case: r.CaseLike, actor: r.Actor) -> list[str]:
-    """The events this actor may trigger on this case now (inputs aside)."""
-    return sorted({rw.event for rw in TABLE if permitted(rw, case, actor)})
+    """The events this actor may send now through POST /cases/{id}/events (inputs aside)."""
+    return sorted({rw.event for rw in TABLE if rw.event not in SIDE_DOORS and permitted(rw, case, actor)})
+
+
+def attach_stages(case: r.CaseLike, actor: r.Actor) -> list[str]:
+    """The stages this actor may upload files for now."""
+    return [stage for stage in STAGES if row_taken(case, "attach", actor, stage) is not None]
+
+
+def optional_inputs(rw: Row) -> tuple[str, ...]:
+    return tuple(n[:-1] for n in rw.needs if n.endswith("?"))
 
 
 # -- the machine: built from the table, one for all cases (see TECH-NOTES: ~13 µs a trigger) ------
@@ -148,9 +178,13 @@ MACHINE = Machine(
 )
 
 
-def row_taken(case: r.CaseLike, event: str, actor: r.Actor) -> Row | None:
-    """The row `event` would take for this case and actor (the first that permits it)."""
-    return next((rw for rw in EVENTS.get(event, ()) if permitted(rw, case, actor)), None)
+def row_taken(case: r.CaseLike, event: str, actor: r.Actor, variant: str | None = None) -> Row | None:
+    """The row `event` (of `variant`, for attach: the stage) would take for this case and actor (the
+    first that permits it)."""
+    return next(
+        (rw for rw in EVENTS.get(event, ()) if rw.variant == variant and permitted(rw, case, actor)),
+        None,
+    )
 
 
 def fire(case: r.CaseLike, event: str, **data: Any) -> bool:
@@ -164,7 +198,7 @@ def diagram(fmt: str = "mermaid") -> str:
 
     labelled = [
         {
-            "trigger": f"{rw.event} ({'/'.join(rw.who)}{', level ' + ('+1' if rw.level == UP else '-1') if rw.level else ''})",
+            "trigger": f"{rw.event}{' ' + rw.variant if rw.variant else ''} ({'/'.join(rw.who)}{', level ' + ('+1' if rw.level == UP else '-1') if rw.level else ''})",
             "source": list(rw.source),
             "dest": rw.dest or "=",
         }

@@ -73,6 +73,34 @@ def records_check(
     return ChainCheck(True)
 
 
+FILE_EVENTS = ("attach", "merge_in")  # the events that record attachments (their SHA-256s)
+
+
+def attachments_check(events: Sequence[Any], attachments: Sequence[Any]) -> ChainCheck:
+    """Do the stored attachments say what the (verified) timeline says?  Each `attach` event recorded
+    its stage and its files' SHA-256s, each `merge_in` the SHA-256s it carried over; the rows that
+    name the event (`event_id`, in id order) must be exactly those.  A row no event recorded, or one
+    whose hash was changed to point at other bytes, shows."""
+    by_event: dict[Any, list[Any]] = {}
+    for row in attachments:
+        by_event.setdefault(row.event_id, []).append(row)
+    recorded = {e.id for e in events if e.event in FILE_EVENTS}
+    for e in events:
+        if e.event not in FILE_EVENTS:
+            continue
+        told = json.loads(e.data)
+        files = told.get("files", [])
+        hashes = [f["sha256"] if isinstance(f, dict) else f for f in files]
+        rows = sorted(by_event.get(e.id, []), key=lambda r: r.id)
+        if [r.sha256 for r in rows] != hashes:
+            return ChainCheck(False, e.seq, "the stored attachments differ from what the timeline recorded")
+        if e.event == "attach" and any(r.stage != told.get("stage") for r in rows):
+            return ChainCheck(False, e.seq, "a stored attachment's stage differs from what the timeline recorded")
+    if any(event_id not in recorded for event_id in by_event):
+        return ChainCheck(False, None, "a stored attachment that no timeline event recorded")
+    return ChainCheck(True)
+
+
 def _same_session(e: Any, told: dict[str, Any], row: Any) -> bool:
     return (row.held_at, row.mediator_id, row.summary, row.participants) == (
         e.at,
