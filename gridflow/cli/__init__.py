@@ -1,7 +1,8 @@
 """Command line: the console script `gridflow …` (in a checkout also `flask --app wsgi gridflow …`).
 
 Commands live by subject: `cli.spatial` (imports, coverage, locate, export, demo), `cli.cases`
-(users, the workflow, sweep, verify, the scheduler), `cli.operations` (backup, restore) and
+(users, the workflow, sweep, verify, the scheduler), `cli.office` (categories, the working calendar),
+`cli.operations` (backup, restore) and
 `gridflow.migrate` (`gridflow db …`).
 """
 
@@ -49,7 +50,7 @@ class _ProgressList:
 
 
 def init_app(app: Flask) -> None:
-    from gridflow.cli import cases, operations, spatial  # noqa: F401  (commands register on import)
+    from gridflow.cli import cases, office, operations, spatial  # noqa: F401  (commands register on import)
     from gridflow.migrate import db_cli
 
     if "db" not in cli.commands:

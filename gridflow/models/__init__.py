@@ -3,6 +3,7 @@
 from gridflow.models.base import Base
 from gridflow.models.cases import Agreement, Case, CaseCounter, CaseEvent, CaseParty, FollowUp, MediationSession
 from gridflow.models.health import Heartbeat
+from gridflow.models.office import CalendarOverride, CalendarYear, CategoryVersion, DataRevision
 from gridflow.models.people import User
 from gridflow.models.spatial import Division, Entity, Grid, RoadStretch, Worker
 
@@ -14,6 +15,10 @@ __all__ = [
     "RoadStretch",
     "Worker",
     "Agreement",
+    "CalendarOverride",
+    "CalendarYear",
+    "CategoryVersion",
+    "DataRevision",
     "Case",
     "CaseCounter",
     "CaseEvent",
