@@ -136,8 +136,7 @@ def _examples(api: Api, db) -> dict:
         "report.insert_parties": [{k: v for k, v in p.items() if k != "id"} for p in parties],
         "report.insert_events": [{k: v for k, v in e.items() if k != "id"} for e in events],
         "report.anchor": {"case_id": case["id"], "length": 7, "head": "f" * 64, "seal": "e" * 64},
-        "report.category": {"category": row["category"]},
-        "calendar.revision": {},
+        "report.category_and_calendar": {"category": row["category"]},
     }
 
 

@@ -14,11 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, ScalarSelect, select
 from sqlalchemy.orm import Session
 
 from gridflow.db import Database
-from gridflow.hotpath import HotStatement
 from gridflow.models import CalendarOverride, CalendarYear, DataRevision
 from gridflow.schemas.calendar import CalendarYearView, OverrideView
 from gridflow.workflow.calendar import WorkCalendar
@@ -26,23 +25,17 @@ from gridflow.workflow.calendar import WorkCalendar
 REVISION = "calendar"  # the data_revision row every change to the overrides raises
 OfficeHours = Sequence[tuple[int, int]]
 
-_REVISION = HotStatement(
-    "calendar.revision", select(DataRevision.value).where(DataRevision.name == REVISION)
-)  # with the report's other look-ups (no round trip of its own)
+
+def revision_query() -> ScalarSelect:
+    """The calendar's revision, as a column another statement can carry (the report's look-up does:
+    no statement of its own); NULL until the first change."""
+    return select(DataRevision.value).where(DataRevision.name == REVISION).scalar_subquery()
 
 
-def revision_lookup() -> tuple[HotStatement, dict]:
-    """The statement and parameters for `rows_of_each`: the calendar's revision."""
-    return _REVISION, {}
-
-
-def revision_from(rows: list[tuple]) -> int:
-    return rows[0][0] if rows else 0  # no row: never changed
-
-
-def calendar_at(conn: Connection, db: Database, revision: int, office_hours: OfficeHours) -> WorkCalendar:
-    """The working calendar of `revision` (read with `revision_lookup` in the same unit of work): the
-    one this process built for it, or built now from the stored overrides."""
+def calendar_at(conn: Connection, db: Database, revision: int | None, office_hours: OfficeHours) -> WorkCalendar:
+    """The working calendar of `revision` (read with `revision_query` in the same unit of work; None:
+    never changed): the one this process built for it, or built now from the stored overrides."""
+    revision = revision or 0
     hours = tuple((h, m) for h, m in office_hours)
     kept = db.memo.get("calendar")
     if kept is not None and kept[0] == revision and kept[1] == hours:
@@ -59,8 +52,7 @@ def calendar_at(conn: Connection, db: Database, revision: int, office_hours: Off
 def current_calendar(s: Session, db: Database, office_hours: OfficeHours) -> WorkCalendar:
     """The working calendar as stored now (one small read; the overrides only after a change)."""
     conn = s.connection()
-    revision = conn.execute(select(DataRevision.value).where(DataRevision.name == REVISION)).scalar()
-    return calendar_at(conn, db, revision or 0, office_hours)
+    return calendar_at(conn, db, conn.execute(select(revision_query())).scalar(), office_hours)
 
 
 def calendar_year(db: Database, year: int) -> CalendarYearView:

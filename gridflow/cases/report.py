@@ -71,6 +71,11 @@ def _insert_case_stmt(dialect: str):
 
 
 _CASE, _PARTY, _EVENT = (typing.cast(Table, m.__table__) for m in (Case, CaseParty, CaseEvent))
+# What the office keeps that a report needs: its category's current version and the working calendar's
+# revision (one statement, sent with the place look-up).
+_OFFICE = HotStatement(
+    "report.category_and_calendar", categories.current_version_query().add_columns(calendars.revision_query())
+)
 # The statements of every report (see gridflow.hotpath).
 _NEXT_SERIAL = HotStatement("report.next_serial", _counter_stmt)
 _INSERT_CASE = HotStatement("report.insert_case", _insert_case_stmt)
@@ -119,18 +124,18 @@ def _where(
             point = to_shape(entity.geom).representative_point()
             data["lon"], data["lat"], data["entity_id"] = point.x, point.y, entity.id
         # The look-ups do not depend on each other: one round trip on PostgreSQL.
-        place_rows, nearby_rows, category_rows, revision_rows = rows_of_each(
+        place_rows, nearby_rows, office_rows = rows_of_each(
             conn,
             [
                 places.responsible_query(data["lon"], data["lat"]),
                 _duplicates_query(data, policy, now),
-                categories.report_lookup(data["category"]),
-                calendars.revision_lookup(),
+                (_OFFICE, {"category": data["category"]}),
             ],
         )
-        category = categories.reported_category(db, category_rows, data["category"], kind)
-        # Kept in memory for its revision: read again only after the office changed the calendar.
-        calendar = calendars.calendar_at(conn, db, calendars.revision_from(revision_rows), policy.office_hours)
+        version, revision = office_rows[0] if office_rows else (None, None)
+        # Both from memory but for the first report of a version, or the first after a calendar change.
+        category = categories.reported_category(conn, db, data["category"], version, kind)
+        calendar = calendars.calendar_at(conn, db, revision, policy.office_hours)
     found = places.responsible_from(place_rows)
     if found is None or None in (found.street, found.county, found.city):
         raise Invalid("the location lies outside every grid: no one is responsible for it there", field="location")

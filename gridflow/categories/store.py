@@ -4,8 +4,8 @@ under, and the report's look-up of its category.
 A stored version never changes (an edit inserts the next one), so this process keeps every version it
 has read, per database (`Database.memo`): the act, the sweep and the lists find a case's version there
 and read it from the database once.  Which version is *current* is never kept: it is read from the
-database each time (the report reads it in the same round trip as its place, see `report_lookup`), so
-an office's edit takes effect at once in every worker.
+database each time (the report sends `current_version_query` with its other look-ups, in the same
+round trip), so an office's edit takes effect at once in every worker.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, Select, and_, bindparam, cast, func, select
+from sqlalchemy import Connection, Select, String, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.db import Database
 from gridflow.errors import Invalid, NotFound
-from gridflow.hotpath import HotStatement
 from gridflow.models import CategoryVersion
 from gridflow.schemas.categories import CategoryHistory, CategoryList, CategoryVersionView, CategoryView
 from gridflow.workflow.categories import Category, Limit
@@ -56,13 +55,14 @@ def _memo(db: Database) -> dict[Key, Category]:
     return memo
 
 
-def versions(s: Session, db: Database, keys: Iterable[Key]) -> dict[Key, Category]:
+def versions(s: Session | Connection, db: Database, keys: Iterable[Key]) -> dict[Key, Category]:
     """The category versions `keys` (code, version): kept ones from memory, the others in one query."""
     memo = _memo(db)
     wanted = set(keys)
     missing = {code for code, version in wanted if (code, version) not in memo}
     if missing:
-        for row in s.scalars(select(CategoryVersion).where(CategoryVersion.code.in_(missing))):
+        table = CategoryVersion.__table__
+        for row in s.execute(select(table).where(table.c.code.in_(missing))):
             memo[(row.code, row.version)] = category_from(row)
     unknown = sorted(k for k in wanted if k not in memo)
     if unknown:
@@ -144,46 +144,26 @@ def require_known(s: Session, code: str) -> None:
         raise Invalid(f"unknown category {code!r} (see /api/v1/categories)", field="category")
 
 
-# -- the report's look-up: the category's current version, in the report's first round trip ----------
-_HOT_COLUMNS = [c for c in CategoryVersion.__table__.columns if c.key not in ("changed_at", "changed_by_id", "note")]
-_HOT_NAMES = [c.key for c in _HOT_COLUMNS]
+# -- the report's look-up: which version is current, in the report's first round trip ------------------
+def current_version_query() -> Select:
+    """The number of a category's current version (parameter `category`): a statement for the hot path,
+    which the report sends with its other look-ups (the version itself comes from memory)."""
+    return (
+        select(CategoryVersion.version)
+        .where(CategoryVersion.code == bindparam("category", type_=String))
+        .order_by(CategoryVersion.version.desc())
+        .limit(1)
+    )
 
 
-def _report_statement(dialect: str) -> Select:
-    """The current version of one category, every column the workflow reads (booleans as 0/1: the hot
-    path takes no column whose results SQLAlchemy would convert)."""
-    table = CategoryVersion.__table__
-    code = bindparam("category", type_=table.c.code.type)
-    latest = select(func.max(table.c.version)).where(table.c.code == code).scalar_subquery()
-    columns = [cast(c, Integer).label(c.key) if isinstance(c.type, Boolean) else c for c in _HOT_COLUMNS]
-    return select(*columns).where(table.c.code == code, table.c.version == latest)
-
-
-REPORT_CATEGORY = HotStatement("report.category", _report_statement)
-
-
-def report_lookup(code: str) -> tuple[HotStatement, dict]:
-    """The statement and parameters for `rows_of_each` (it travels with the report's place look-up)."""
-    return REPORT_CATEGORY, {"category": code}
-
-
-def reported_category(db: Database, rows: list[tuple], code: str, kind: str) -> Category:
-    """The current version of the reported category, from the look-up's rows; 422 naming `category` if
-    there is none, it is disabled, or it is for the other kind of case."""
-    if not rows:
+def reported_category(conn: Connection, db: Database, code: str, version: int | None, kind: str) -> Category:
+    """The current version of the reported category (`version`: its number, None if there is no such
+    category); 422 naming `category` if there is none, it is out of use, or it is for the other kind."""
+    if version is None:
         raise Invalid(f"unknown category {code!r} (see /api/v1/categories)", field="category")
-    row = rows[0]
-    key = (row[0], row[1])
-    memo = _memo(db)
-    category = memo.get(key)
-    if category is None:
-        category = memo[key] = category_from(_Row(zip(_HOT_NAMES, row)))
+    category = versions(conn, db, [(code, version)])[(code, version)]
     if not category.active:
         raise Invalid(f"category {code} is no longer in use (see /api/v1/categories)", field="category")
     if category.kind != kind:
         raise Invalid(f"category {code} is for {category.kind} cases, not {kind}", field="category")
     return category
-
-
-class _Row(dict):
-    __getattr__ = dict.__getitem__
