@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -152,6 +153,20 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(autouse=True)
+def logging_left_as_found():
+    """An app created outside TESTING (the benches, run in process by their tests) configures logging for
+    the whole process: a handler on the stream pytest captured for that test, closed after it.  Left in
+    place, every later log line fails with a "Logging error" traceback on stderr."""
+    root = logging.getLogger()
+    handlers, level = set(root.handlers), root.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers and type(handler) is logging.StreamHandler:  # dictConfig's, not pytest's
+            root.removeHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture(autouse=True)

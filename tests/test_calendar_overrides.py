@@ -100,10 +100,10 @@ def test_the_console_shows_a_year_line_by_line_then_whether_it_is_confirmed(api,
     assert cli(runner, "add-workday", "2027-02-20").exit_code == 0
     assert cli(runner, "add-holiday", "2028-01-03").exit_code == 0  # another year: not shown
     assert cli(runner, "show", "2027").output == "2027-02-11 holiday 春节\n2027-02-20 workday\n2027 confirmed: no\n"
-    confirmed = cli(runner, "confirm", "2027")
+    confirmed = cli(runner, "confirm", "2027", "--note", "国办发明电")
     assert confirmed.exit_code == 0 and confirmed.output.startswith("2027 confirmed: yes (")
-    assert "+08:00 by console:" in confirmed.output
-    again = cli(runner, "confirm", "2027")  # keeps the first confirmation
+    assert "+08:00 by console:" in confirmed.output and confirmed.output.endswith(": 国办发明电)\n")
+    again = cli(runner, "confirm", "2027", "--note", "again")  # keeps the first confirmation
     assert again.output == confirmed.output
     shown = cli(runner, "show", "2027").output.splitlines()
     assert shown[:2] == ["2027-02-11 holiday 春节", "2027-02-20 workday"] and shown[2] == confirmed.output.strip()
@@ -194,8 +194,9 @@ def test_the_api_imports_confirms_and_shows_a_year(api):
     r = api.post("admin", "/api/v1/calendar/import", {"csv": GOOD})
     assert r.status_code == 200 and r.json["imported"] == 4 and [y["year"] for y in r.json["years"]] == [2027]
     assert api.post("admin", "/api/v1/calendar/import", {"csv": "# nothing\n"}).status_code == 422
-    confirmed = api.post("admin", "/api/v1/calendar/2027/confirm")
+    confirmed = api.post("admin", "/api/v1/calendar/2027/confirm", {"note": "国办发明电〔2026〕号"})
     assert confirmed.status_code == 200 and confirmed.json["confirmed"] and confirmed.json["confirmed_by"] == "admin"
+    assert confirmed.json["confirmed_note"] == "国办发明电〔2026〕号"
     year = api.get("med_comm", "/api/v1/calendar/2027").json
     assert year["confirmed"] and year["confirmed_at"].endswith("+08:00") and len(year["overrides"]) == 4
     assert api.get("med_comm", "/api/v1/calendar/1999").status_code == 404
@@ -204,6 +205,7 @@ def test_the_api_imports_confirms_and_shows_a_year(api):
         "confirmed": False,
         "confirmed_at": None,
         "confirmed_by": None,
+        "confirmed_note": None,
         "overrides": [],
     }
 
@@ -213,7 +215,7 @@ def test_only_admins_change_the_calendar(api, user):
     writes = [
         ("post", "/api/v1/calendar/overrides", {"date": "2027-02-11", "kind": "holiday"}),
         ("post", "/api/v1/calendar/import", {"csv": GOOD}),
-        ("post", "/api/v1/calendar/2027/confirm", None),
+        ("post", "/api/v1/calendar/2027/confirm", {}),
         ("delete", "/api/v1/calendar/overrides/2027-01-01", None),
     ]
     api.post("admin", "/api/v1/calendar/overrides", {"date": "2027-01-01", "kind": "holiday"})
@@ -229,7 +231,7 @@ def test_only_admins_change_the_calendar(api, user):
 def test_a_calendar_change_is_written_to_the_audit_log(api, caplog):
     caplog.set_level("INFO", logger="gridflow.audit")
     api.post("admin", "/api/v1/calendar/overrides", {"date": "2027-02-11", "kind": "holiday", "name": "春节"})
-    api.post("admin", "/api/v1/calendar/2027/confirm")
+    api.post("admin", "/api/v1/calendar/2027/confirm", {})
     lines = [r.getMessage() for r in caplog.records if r.name == "gridflow.audit"]
     assert lines[0].startswith("calendar.holiday 2027-02-11 by admin (user ") and "春节" in lines[0]
     assert lines[1].startswith("calendar.confirm 2027 by admin")

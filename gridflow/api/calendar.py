@@ -18,6 +18,7 @@ from gridflow.schemas.calendar import (
     CalendarImported,
     CalendarImportInput,
     CalendarYearView,
+    ConfirmInput,
     OverrideInput,
 )
 
@@ -64,7 +65,8 @@ def import_overrides(body: CalendarImportInput):
 
 @bp.post(f"/calendar/{YEAR}/confirm")
 @login_required
-@api_route(200, CalendarYearView, errors=(403, 404), tags=("calendar",))
-def confirm_year(year: int):
-    """Mark a year as checked against the State Council's announcement (admins): the warnings stop."""
-    return changes.confirm_year(get_db(), g.actor, year)
+@api_route(200, CalendarYearView, body=ConfirmInput, errors=(403, 404), tags=("calendar",))
+def confirm_year(year: int, body: ConfirmInput):
+    """Mark a year as checked against the State Council's announcement (admins): the reminders stop.
+    Confirming again keeps the first confirmation."""
+    return changes.confirm_year(get_db(), g.actor, year, body.note)

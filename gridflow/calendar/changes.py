@@ -84,15 +84,21 @@ def import_overrides(db: Database, actor: Actor, text: str) -> CalendarImported:
         return CalendarImported(imported=len(overrides), years=[year_view(s, y) for y in years])
 
 
-def confirm_year(db: Database, actor: Actor, year: int) -> CalendarYearView:
+def confirm_year(db: Database, actor: Actor, year: int, note: str | None = None) -> CalendarYearView:
     """Mark a year's calendar as checked against the State Council's announcement (the warnings stop).
     Confirming again keeps the first confirmation."""
     require_admin(actor)
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise Invalid(f"year must lie in {FIRST_YEAR} to {LAST_YEAR}", field="year")
-    values = {"year": year, "confirmed_at": utcnow(), "confirmed_by_id": actor.id, "confirmed_by": actor.name}
+    values = {
+        "year": year,
+        "confirmed_at": utcnow(),
+        "confirmed_by_id": actor.id,
+        "confirmed_by": actor.name,
+        "note": note,
+    }
     with db.session(write=True) as s:
         stmt = _insert(s)(CalendarYear).values(values).on_conflict_do_nothing(index_elements=["year"])
         if cast(CursorResult, s.execute(stmt)).rowcount:  # inserted: not confirmed before
-            record_change(s, actor, "calendar.confirm", str(year))
+            record_change(s, actor, "calendar.confirm", str(year), note=note)
         return year_view(s, year)

@@ -74,6 +74,7 @@ def year_view(s: Session, year: int) -> CalendarYearView:
         confirmed=confirmed is not None,
         confirmed_at=confirmed.confirmed_at if confirmed else None,
         confirmed_by=confirmed.confirmed_by if confirmed else None,
+        confirmed_note=confirmed.note if confirmed else None,
         overrides=[OverrideView(date=o.day, kind=o.kind, name=o.name) for o in overrides],
     )
 

@@ -20,7 +20,7 @@ from gridflow.categories import store as category_store
 from gridflow.cli import cli, fail, print_json
 from gridflow.db import get_db
 from gridflow.errors import GridflowError
-from gridflow.schemas.calendar import FIRST_YEAR, LAST_YEAR, CalendarYearView, OverrideInput
+from gridflow.schemas.calendar import FIRST_YEAR, LAST_YEAR, CalendarYearView, ConfirmInput, OverrideInput
 from gridflow.schemas.categories import CategoryChange, CategoryInput, CategoryVersionView
 from gridflow.schemas.parse import parse_data
 from gridflow.workflow.categories import DUTIES, KINDS, UNITS
@@ -245,7 +245,10 @@ def calendar_show_cmd(year: int) -> None:
 def _confirmed(view: CalendarYearView) -> str:
     if view.confirmed_at is None:
         return f"{view.year} confirmed: no"
-    return f"{view.year} confirmed: yes ({view.confirmed_at.isoformat(timespec='seconds')} by {view.confirmed_by})"
+    note = f": {view.confirmed_note}" if view.confirmed_note else ""
+    return (
+        f"{view.year} confirmed: yes ({view.confirmed_at.isoformat(timespec='seconds')} by {view.confirmed_by}{note})"
+    )
 
 
 def _override(day: str, kind: str, name: str | None) -> None:
@@ -292,6 +295,8 @@ def calendar_import_cmd(path: Path) -> None:
 
 @calendar_cli.command("confirm")
 @click.argument("year", type=YEAR)
-def calendar_confirm_cmd(year: int) -> None:
+@click.option("--note", help="what it was checked against (the State Council's notice)")
+def calendar_confirm_cmd(year: int, note: str | None) -> None:
     """Mark YEAR's calendar as checked against the State Council's announcement (the reminders stop)."""
-    click.echo(_confirmed(_run(lambda: calendar_changes.confirm_year(get_db(), console_actor(), year))))
+    inp = _run(lambda: parse_data(ConfirmInput, {"note": note}, strict=False))
+    click.echo(_confirmed(_run(lambda: calendar_changes.confirm_year(get_db(), console_actor(), year, inp.note))))

@@ -72,6 +72,7 @@ class CalendarYear(Base):
     confirmed_at: Mapped[datetime] = mapped_column(DateTime)
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     confirmed_by: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)  # what it was checked against (the notice's number)
 
 
 class DataRevision(Base):

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from gridflow.schemas.common import Input, LocalTime, Name, Output, optional
+from gridflow.schemas.common import Input, LocalTime, Name, Output, Text, optional
 from gridflow.workflow.calendar import OVERRIDE_KINDS
 
 FIRST_YEAR, LAST_YEAR = 2000, 2099  # a year outside these is a typing error
@@ -56,6 +56,14 @@ class OverrideInput(Input):
     name: optional(Name) = None
 
 
+class ConfirmInput(Input):
+    """What the year was checked against (the State Council's notice, say)."""
+
+    model_config = Input.model_config | {"json_schema_extra": {"examples": [{"note": "国务院办公厅通知 2026-11-12"}]}}
+
+    note: optional(Text) = None
+
+
 class CalendarImportInput(Input):
     """A CSV file's text: one override a line, `date,kind,name` (YYYY-MM-DD; holiday|workday, or 休|班;
     an optional name); a first line `date,kind,name` is a header, blank lines and lines starting with
@@ -81,6 +89,7 @@ class CalendarYearView(Output):
     confirmed: bool  # the office has checked the year against the State Council's announcement
     confirmed_at: LocalTime | None
     confirmed_by: str | None
+    confirmed_note: str | None
     overrides: list[OverrideView]
 
 

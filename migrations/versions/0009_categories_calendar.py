@@ -117,6 +117,7 @@ def upgrade() -> None:
         sa.Column("confirmed_at", sa.DateTime(), nullable=False),
         sa.Column("confirmed_by_id", sa.Integer(), nullable=True),
         sa.Column("confirmed_by", sa.String(length=100), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
         _user_fk("calendar_year", "confirmed_by_id"),
         sa.PrimaryKeyConstraint("year", name=op.f("pk_calendar_year")),
     )
