@@ -33,11 +33,6 @@ def _working_day(day: date) -> bool:
     return bool(_china(tuple(range(day.year - 1, day.year + 2))).is_working_day(day))
 
 
-def package_says_working(day: date) -> bool:
-    """Whether the `holidays` package takes `day` for a working day in China."""
-    return _working_day(day)
-
-
 class WorkCalendar:
     """All times in and out are naive UTC datetimes (as stored); the calendar works in CST.
     `overrides`: {day: kind} (HOLIDAY or WORKDAY), which win over the package."""
