@@ -36,13 +36,13 @@ from geo.demo import random_points_in
 from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.cases.policy import Policy
 from gridflow.cases.sweep import sweep
+from gridflow.categories.store import current as current_categories
 from gridflow.clock import utcnow
 from gridflow.db import get_db
 from gridflow.models import Case, CaseEvent, Division, Grid
 from gridflow.models.cases import ACTIVE_SQL
 from gridflow.people.users import add_user
 from gridflow.spatial import shapes
-from gridflow.workflow.categories import CATEGORIES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,6 +63,7 @@ COLUMNS = [
     "number",
     "kind",
     "category",
+    "category_version",
     "description",
     "source",
     "risk",
@@ -94,12 +95,12 @@ def _rows(db, n: int, prefix: str, overdue: bool, seed: int):
     with db.session() as s:
         grids = s.execute(select(Grid.id, Grid.code, Grid.boundary, Grid.community_id)).all()
         parents = dict(s.execute(select(Division.id, Division.parent_id)).all())
+        categories = [(c.code, c.version, c.kind) for c in current_categories(s)]
     index = GridIndex([g.code for g in grids], shapes([g.boundary for g in grids]))
     by_code = {g.code: g for g in grids}
     rng = np.random.default_rng(seed)
     xy = random_points_in(shapely.union_all(index.geoms), n, rng)  # where the loaded city has grids
     found = index.assign_xy(xy[:, 0], xy[:, 1])
-    codes = list(CATEGORIES)
     now = utcnow()
     levels = rng.choice(4, n, p=[0.7, 0.2, 0.08, 0.02])
     for i in range(n):
@@ -108,7 +109,7 @@ def _rows(db, n: int, prefix: str, overdue: bool, seed: int):
         g = by_code[index.codes[found[i]]]
         street = parents[g.community_id]
         county = parents[street]
-        cat = CATEGORIES[codes[i % len(codes)]]
+        code, version, kind = categories[i % len(categories)]
         created = now - timedelta(minutes=float(rng.uniform(10, 525_600)))
         deadline = (
             now - timedelta(minutes=float(rng.uniform(1, 14_400)))
@@ -118,8 +119,9 @@ def _rows(db, n: int, prefix: str, overdue: bool, seed: int):
         lon, lat = float(xy[i, 0]), float(xy[i, 1])
         yield (
             f"{prefix}{i:07d}",
-            cat.kind,
-            cat.code,
+            kind,
+            code,
+            version,
             "批量载入的测试案件",
             "field",
             None,

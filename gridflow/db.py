@@ -160,6 +160,10 @@ class Database:
         self.engines = {
             mode: self.engine.execution_options(**self.mode_options(mode)) for mode in ("read", "write", "lookup")
         }
+        # What this process derived from the database and may keep: only values that cannot change
+        # (a category version, immutable once stored) or that are checked against a revision counter
+        # read in every unit of work that uses them (the working calendar).  Never "the current" anything.
+        self.memo: dict = {}
 
     def mode_options(self, mode: str, default_isolation: str | None = None) -> dict:
         """Connection options per kind of unit of work.  `write`: on SQLite, BEGIN IMMEDIATE (see

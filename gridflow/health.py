@@ -1,5 +1,7 @@
 """Is this installation well: the database answers, the schema is at the code's migration head, the
-scheduler sweeps.  The scheduler records a heartbeat after every sweep; GET /healthz reads it."""
+scheduler sweeps.  The scheduler records a heartbeat after every sweep; GET /healthz reads it.  From 1
+December it also reminds the office to confirm next year's working calendar (a warning only: the
+installation is not degraded by it)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from gridflow.calendar.reminders import calendar_warning
 from gridflow.clock import iso_local
 from gridflow.db import Database
 from gridflow.migrate import heads
@@ -46,14 +49,16 @@ def _migration_state(conn) -> tuple[str, str | None]:
 
 def status(db: Database, sweep_interval_s: float, now: datetime) -> tuple[dict, int]:
     """The health report and its HTTP status: 503 only when the database is unreachable or the schema
-    is not at head; a scheduler that never swept or fell silent makes it 200 "degraded"."""
+    is not at head; a scheduler that never swept or fell silent makes it 200 "degraded"; the calendar
+    reminder is a warning in the list, nothing more."""
     body: dict = {"status": "ok", "database": "ok", "migrations": None, "scheduler": None, "warnings": []}
     try:
         with db.lookup() as conn:
             body["migrations"], warning = _migration_state(conn)
-            beat = None
+            beat, reminder = None, None
             if body["migrations"] == "head":
                 beat = conn.execute(select(Heartbeat.at).where(Heartbeat.job == SWEEP)).scalar()
+                reminder = calendar_warning(conn, now)  # no statement before December
     except SQLAlchemyError as exc:
         body |= {"status": "down", "database": "unreachable", "warnings": [f"database: {exc.__class__.__name__}"]}
         return body, 503
@@ -71,4 +76,6 @@ def status(db: Database, sweep_interval_s: float, now: datetime) -> tuple[dict, 
         )
     if body["warnings"]:
         body["status"] = "degraded"
+    if reminder:
+        body["warnings"].append(reminder)
     return body, 200

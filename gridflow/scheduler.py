@@ -1,4 +1,5 @@
-"""The one scheduler: a periodic sweep (APScheduler 3, one interval job).
+"""The one scheduler: a periodic sweep (APScheduler 3, one interval job), and a daily check that next
+year's working calendar is confirmed (from 1 December, a warning in the log each day until it is).
 
 Run it as its own process (`gridflow scheduler`), never inside web workers.  Two guards keep it to
 one however it is started: a file lock on this machine, and on PostgreSQL an advisory lock held for
@@ -17,14 +18,16 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy import text
 
+from gridflow.calendar.reminders import calendar_warning
 from gridflow.cases.policy import Policy
 from gridflow.cases.sweep import sweep
-from gridflow.clock import utcnow
+from gridflow.clock import CST, utcnow
 from gridflow.db import get_db
 from gridflow.health import SWEEP, record_heartbeat
 
 log = logging.getLogger("gridflow.scheduler")
 ADVISORY_KEY = 0x6772_6964  # "grid"
+CALENDAR_CHECK_HOUR = 8  # China time
 
 
 class AlreadyRunning(RuntimeError):
@@ -63,6 +66,15 @@ def sweep_once(app: Flask):
     return report
 
 
+def calendar_check_once(app: Flask) -> str | None:
+    """The calendar reminder as of now: logged as a warning (and returned) while it applies."""
+    with get_db(app).lookup() as conn:
+        warning = calendar_warning(conn, utcnow())
+    if warning:
+        log.warning(warning)
+    return warning
+
+
 def run(app: Flask) -> None:
     interval = app.config["SWEEP_INTERVAL_SECONDS"]
     with machine_lock(app.config["SCHEDULER_LOCK"]):
@@ -82,6 +94,18 @@ def run(app: Flask) -> None:
             id="sweep",
             coalesce=True,
             max_instances=1,
+            misfire_grace_time=None,
+            next_run_time=utcnow(),
+        )
+        # Once at start, then every morning (China time) before office hours.
+        scheduler.add_job(
+            calendar_check_once,
+            "cron",
+            args=[app],
+            hour=CALENDAR_CHECK_HOUR,
+            timezone=CST,
+            id="calendar",
+            coalesce=True,
             misfire_grace_time=None,
             next_run_time=utcnow(),
         )

@@ -2,22 +2,25 @@
 
 - SQLite: the schema is migrated once into a template file; each test gets a copy.
 - PostGIS: the test database is recreated and migrated once per session; each test's data is
-  truncated afterwards.  Unreachable PostGIS skips those tests — except under CI=true, where it fails.
+  truncated afterwards, and what the migrations seeded (the categories) is put back as it was.
+  Unreachable PostGIS skips those tests — except under CI=true, where it fails.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Table, create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from gridflow import create_app
 from gridflow.db import get_db
 from gridflow.migrate import upgrade
+from gridflow.models import Base
 
 BACKENDS = ("sqlite", "postgis")
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/gridflow_test"
@@ -77,17 +80,35 @@ def postgis_template() -> str:
             _pg_state["error"] = exc
             postgis_unavailable(exc)
         upgrade(url)
+        _pg_state["seeded"] = seeded_rows(url)
         _pg_state["url"] = url
     return _pg_state["url"]
 
 
+def seeded_rows(url: str) -> list[tuple[Table, list[dict]]]:
+    """The rows the migrations put into a fresh database, table by table (parents first)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            names = [r[0] for r in conn.execute(text(APP_TABLES_SQL))]
+            filled = {n for n in names if conn.execute(text(f'SELECT 1 FROM "{n}" LIMIT 1')).first()}
+            tables = [t for t in Base.metadata.sorted_tables if t.name in filled]
+            return [(table, [dict(r) for r in conn.execute(select(table)).mappings()]) for table in tables]
+    finally:
+        engine.dispose()
+
+
 def truncate_pg(url: str) -> None:
+    """Empty every table, then put back what the migrations seeded (the same rows, as a fresh database
+    has them)."""
     engine = create_engine(url)
     try:
         with engine.begin() as conn:
             tables = [r[0] for r in conn.execute(text(APP_TABLES_SQL))]
             if tables:
                 conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            for table, rows in _pg_state.get("seeded", ()):
+                conn.execute(table.insert(), rows)
     finally:
         engine.dispose()
 
@@ -132,6 +153,20 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(autouse=True)
+def logging_left_as_found():
+    """An app created outside TESTING (the benches, run in process by their tests) configures logging for
+    the whole process: a handler on the stream pytest captured for that test, closed after it.  Left in
+    place, every later log line fails with a "Logging error" traceback on stderr."""
+    root = logging.getLogger()
+    handlers, level = set(root.handlers), root.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers and type(handler) is logging.StreamHandler:  # dictConfig's, not pytest's
+            root.removeHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture(autouse=True)

@@ -118,8 +118,8 @@ def test_a_report_whose_probe_missed_its_twin_is_caught_by_the_unique_index(api,
     where = reporting._where
 
     def missing_the_twin(*args, **kwargs):
-        found, duplicates, _ = where(*args, **kwargs)
-        return found, duplicates, None
+        found, duplicates, _, category, calendar = where(*args, **kwargs)
+        return found, duplicates, None, category, calendar
 
     monkeypatch.setattr(reporting, "_where", missing_the_twin)
     again = api.report(client_id=cid)

@@ -3,15 +3,18 @@ would, refuse what they cannot do alike, and fail as SQLAlchemy fails."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from gridflow import hotpath
+from gridflow.calendar.changes import set_override
 from gridflow.hotpath import HotInsert, HotStatement, NeedsResultConversion
 from gridflow.models import Case, CaseCounter, CaseEvent, CaseParty, User
+from gridflow.schemas.calendar import OverrideInput
+from gridflow.workflow.rules import Actor
 from tests.cases_helpers import WEST_NW, Api, setup_city
 
 WHOLE_SECOND = datetime(2026, 10, 1, 8, 0, 0)  # no microseconds: the case where text formats differ
@@ -96,8 +99,11 @@ def test_two_hot_statements_cannot_share_a_name():
 
 # -- every registered statement against SQLAlchemy's own execution ------------------------------------
 def _examples(api: Api, db) -> dict:
-    """Parameters for each registered statement, from a city with one report in it."""
+    """Parameters for each registered statement, from a city with one report in it and a working
+    calendar the office changed once."""
     case = api.report("gw1", client_id="0b8a4f5e-8c1d-4b9a-9f5e-2d7c1a3b4c5d").json
+    override = OverrideInput(date=date(2027, 2, 20), kind="workday", name="春节调休")
+    set_override(db, Actor(None, "console:test", "admin"), override)
     with db.lookup() as conn:
         row = conn.execute(select(Case.__table__).where(Case.id == case["id"])).mappings().one()
         gw1 = conn.execute(select(User.id).where(User.username == "gw1")).scalar()
@@ -132,6 +138,7 @@ def _examples(api: Api, db) -> dict:
         "report.insert_events": [{k: v for k, v in e.items() if k not in ("id", "client_id")} for e in events],
         "report.by_client_id": {"reporter": gw1, "client_id": "0b8a4f5e-8c1d-4b9a-9f5e-2d7c1a3b4c5d"},
         "report.anchor": {"case_id": case["id"], "length": 7, "head": "f" * 64, "seal": "e" * 64},
+        "report.category_and_calendar": {"category": row["category"]},
     }
 
 

@@ -132,7 +132,7 @@ def test_gridflow_db_check_compares_models_indexes_and_predicates(empty_url, tmp
         result = app.test_cli_runner().invoke(args=["gridflow", "db", "check"])
         assert result.exit_code == 0, result.output
         assert "indexes: as the model defines them" in result.output
-        downgrade(empty_url, "-1")  # the heartbeat table goes: the schema no longer matches
+        downgrade(empty_url, "-1")  # the newest tables go: the schema no longer matches
         result = app.test_cli_runner().invoke(args=["gridflow", "db", "check"])
         assert result.exit_code == 1 and "the schema differs from the models" in result.output, result.output
         assert "Traceback" not in result.output
@@ -143,3 +143,32 @@ def test_gridflow_db_check_compares_models_indexes_and_predicates(empty_url, tmp
 def test_an_unknown_revision_is_a_message_not_a_traceback(runner):
     result = runner.invoke(args=["gridflow", "db", "upgrade", "no_such_revision"])
     assert result.exit_code == 1 and "no_such_revision" in result.output and "Traceback" not in result.output
+
+
+def test_cases_stored_before_categories_were_versioned_get_version_one(empty_url, tmp_path):
+    from sqlalchemy import func, select
+
+    from gridflow import create_app
+    from gridflow.db import get_db
+    from gridflow.models import Case, CategoryVersion
+    from tests.cases_helpers import Api, setup_city
+
+    upgrade(empty_url)
+    app = create_app(
+        {"DATABASE_URL": empty_url, "TESTING": True, "SECRET_KEY": "t", "INSTANCE_PATH": str(tmp_path / "inst")}
+    )
+    db, api = get_db(app), Api(app.test_client(), {})
+    try:
+        setup_city(app.test_cli_runner(), tmp_path, db)
+        api.post("admin", "/api/v1/categories/D02/versions", {"name_en": "neighbourhood"})
+        assert api.report("gw1").json["category_version"] == 2
+        db.dispose()
+        downgrade(empty_url, "0011_patrols")  # as a database was before this revision
+        upgrade(empty_url)
+        with db.session() as s:
+            assert s.scalars(select(Case.category_version)).all() == [1]
+            assert s.scalar(select(func.count()).select_from(CategoryVersion)) == 30
+        case = api.get("admin", "/api/v1/cases").json["items"][0]
+        assert case["category_version"] == 1 and case["category_name"] == "邻里纠纷"
+    finally:
+        db.dispose()

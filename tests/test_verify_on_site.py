@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from gridflow.workflow import categories
 from tests.cases_helpers import WEST_NW, Api, setup_city
 from tests.media_helpers import photo, upload
 
@@ -23,13 +22,10 @@ def resolved(api):
 
 
 @pytest.fixture
-def proof_required(monkeypatch):
-    d02 = categories.CATEGORIES["D02"]
-    monkeypatch.setitem(
-        categories.CATEGORIES,
-        "D02",
-        categories.Category(d02.code, d02.name, d02.name_en, d02.kind, d02.duty, d02.limits, True),
-    )
+def proof_required(api):
+    """D02 verified on site from its next version on (cases reported after this take it)."""
+    changed = api.post("admin", "/api/v1/categories/D02/versions", {"photo_required_on_verification": True})
+    assert changed.status_code in (200, 201), changed.json
 
 
 def test_the_position_on_verify_is_recorded_with_its_distance_from_the_case(api):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
-from gridflow.workflow.calendar import CST, WorkCalendar
+from gridflow.workflow.calendar import CST, HOLIDAY, WORKDAY, WorkCalendar
 from gridflow.workflow.categories import EMERGENCY_HOURS, WORKING_DAYS, WORKING_HOURS, Limit
 
 CAL = WorkCalendar()
@@ -69,3 +69,16 @@ def test_warning_comes_at_the_share_of_the_limit_in_its_own_kind_of_time():
 def test_office_hours_are_configurable():
     cal = WorkCalendar(((8, 0), (18, 0)))
     assert local(cal.deadline(utc("2026-11-23 17:00"), Limit(2, WORKING_HOURS))) == "2026-11-24 09:00"
+
+
+def test_the_offices_overrides_come_before_the_package():
+    national_day, saturday, monday = date(2026, 10, 1), date(2026, 11, 21), date(2026, 11, 23)
+    cal = WorkCalendar(overrides={national_day: WORKDAY, saturday: WORKDAY, monday: HOLIDAY})
+    assert cal.is_working_day(national_day) and cal.is_working_day(saturday) and not cal.is_working_day(monday)
+    assert not CAL.is_working_day(national_day) and not CAL.is_working_day(saturday) and CAL.is_working_day(monday)
+    # Friday 16:00 + 1 working day: the Saturday worked
+    assert local(cal.deadline(utc("2026-11-20 16:00"), Limit(1, WORKING_DAYS))) == "2026-11-21 17:30"
+    # 4 working hours from Friday 16:00: 1.5 h Friday, 2.5 h Saturday
+    assert local(cal.deadline(utc("2026-11-20 16:00"), Limit(4, WORKING_HOURS))) == "2026-11-21 11:30"
+    with pytest.raises(ValueError, match="unknown kind of override: vacation"):
+        WorkCalendar(overrides={monday: "vacation"})

@@ -11,7 +11,7 @@ from transitions import MachineError
 from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.workflow import table
 from gridflow.workflow.calendar import WorkCalendar
-from gridflow.workflow.categories import CATEGORIES
+from gridflow.workflow.categories import WORKING_DAYS, Category, same_limits
 from gridflow.workflow.rules import SYSTEM_ACTOR, Actor, performance_deadline_problem
 
 # Divisions: community 10 in street 20 in county 30 in city 40; a second community 11 in street 21.
@@ -23,6 +23,7 @@ class FakeCase:
     state: str
     level: str
     category: str = "D02"
+    category_version: int = 1
     kind: str = "dispute"
     grid_id: int = 1
     assignee_id: int | None = None
@@ -48,6 +49,10 @@ class FakeCase:
 GRID_WORKER = Actor(1, "网格员", "grid_worker", worker_id=7, grid_ids=frozenset({1}))
 OTHER_GRID_WORKER = Actor(2, "别的网格员", "grid_worker", worker_id=8, grid_ids=frozenset({2}))
 ADMIN = Actor(99, "管理员", "admin")
+
+
+D02 = Category("D02", "邻里纠纷", "neighbours", "dispute", "mediation", same_limits(WORKING_DAYS, 5, 10, 15, 15))
+EFFECTS = {"calendar": WorkCalendar(), "category": D02, "warn_share": 0.8, "extensions_per_level": 2}
 
 
 def staff(role: str, level: str, uid: int = 50) -> Actor:
@@ -208,7 +213,7 @@ def test_the_system_may_escalate_but_an_admin_may_not_flag():
 def test_firing_runs_the_effects_of_the_row():
     now = datetime(2026, 11, 23, 2, 0)  # Monday 10:00 China time
     case = FakeCase("handling", "community", assignee_id=50, level_entered_at=now)
-    effects = {"calendar": WorkCalendar(), "warn_share": 0.8, "extensions_per_level": 2}
+    effects = EFFECTS
     ok = table.fire(case, "escalate", actor=SYSTEM_ACTOR, now=now, reason="overdue", **effects)
     assert ok and case.state == "open" and case.level == "street" and case.assignee_id is None
     assert case.escalations == 1 and case.deadline > now and now < case.warn_at < case.deadline
@@ -218,7 +223,7 @@ def test_firing_runs_the_effects_of_the_row():
 
 def test_extensions_are_capped_per_level_and_the_count_restarts_at_the_next_level():
     now = datetime(2026, 11, 23, 2, 0)
-    effects = {"calendar": WorkCalendar(), "warn_share": 0.8, "extensions_per_level": 2}
+    effects = EFFECTS
     case = FakeCase("handling", "community", assignee_id=50, level_entered_at=now, deadline=now, extensions_left=2)
     supervisor = staff("supervisor", "community")
     for _ in range(2):
@@ -237,11 +242,33 @@ def test_an_agreement_is_performed_after_signing_and_within_two_years():
     assert "within two years" in performance_deadline_problem(date(2028, 11, 28), signed)
 
 
-def test_every_category_has_a_limit_at_every_level():
-    for category in CATEGORIES.values():
-        assert set(category.limits) == set(LEVELS_BOTTOM_UP)
-    assert len([c for c in CATEGORIES.values() if c.kind == "dispute"]) == 15
-    assert {c.duty for c in CATEGORIES.values()} == {"general", "stability", "mediation", "safety", "order"}
+def test_the_effects_take_the_limits_of_the_category_version_handed_in():
+    now = datetime(2026, 11, 23, 2, 0)  # Monday 10:00 China time
+    calendar = WorkCalendar()
+    for street_days, expected in ((10, "2026-12-07"), (2, "2026-11-25")):
+        version = Category(
+            "D02", "邻里纠纷", "neighbours", "dispute", "mediation", same_limits(WORKING_DAYS, 5, street_days, 15, 15)
+        )
+        case = FakeCase("open", "community", level_entered_at=now)
+        table.fire(case, "escalate", actor=SYSTEM_ACTOR, now=now, reason="x", **(EFFECTS | {"category": version}))
+        assert calendar.to_local(case.deadline).date().isoformat() == expected
+
+
+def test_a_category_of_another_version_than_the_cases_is_refused():
+    now = datetime(2026, 11, 23, 2, 0)
+    case = FakeCase("open", "community", level_entered_at=now, category_version=2)
+    with pytest.raises(ValueError, match="version 2, not D02 version 1"):
+        table.fire(case, "escalate", actor=SYSTEM_ACTOR, now=now, reason="x", **EFFECTS)
+    other = Category("G01", "暴露垃圾", "exposed rubbish", "incident", "general", same_limits(WORKING_DAYS, 1, 2, 3, 3))
+    with pytest.raises(ValueError):
+        table.fire(
+            FakeCase("open", "community", level_entered_at=now),
+            "escalate",
+            actor=SYSTEM_ACTOR,
+            now=now,
+            reason="x",
+            **(EFFECTS | {"category": other}),
+        )
 
 
 def test_the_diagram_is_drawn_from_the_table():

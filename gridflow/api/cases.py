@@ -1,8 +1,6 @@
-"""Cases over HTTP: report, read, search, act, timeline, queue, categories."""
+"""Cases over HTTP: report, read, search, act, timeline, queue."""
 
 from __future__ import annotations
-
-from functools import cache
 
 from flask import current_app, g
 
@@ -19,33 +17,18 @@ from gridflow.schemas.cases import (
     CaseDetail,
     CasePage,
     CaseSearch,
-    CategoryList,
-    CategoryView,
     EventInput,
     Paging,
     ReportedCase,
     ReportInput,
     Timeline,
 )
-from gridflow.workflow.categories import CATEGORIES
 
 CASE_ID = "<int(max=2147483647):case_id>"  # beyond the INTEGER column's range there is no case: 404
 
 
 def policy() -> Policy:
     return Policy.from_config(current_app.config)
-
-
-@bp.get("/categories")
-@api_route(200, CategoryList, login=False, tags=("cases",))
-def categories():
-    """Case categories: kind, duty, time limit per level."""
-    return _categories()
-
-
-@cache
-def _categories() -> CategoryList:
-    return CategoryList(items=[CategoryView.model_validate(c.to_dict()) for c in CATEGORIES.values()])
 
 
 @bp.post("/cases")

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from gridflow.cases.chain import append_event, event_by_client_id
 from gridflow.cases.inputs import event_inputs
 from gridflow.cases.merge import carry_over
+from gridflow.cases.office import Office
 from gridflow.cases.policy import Policy
 from gridflow.cases.view import case_detail, load_names, load_visible
 from gridflow.clock import utcnow
@@ -33,11 +34,11 @@ def get_case(db: Database, actor: Actor, case_id: int, now: datetime | None = No
     """One case as the caller may see it (404 outside his area)."""
     with db.session() as s:
         case = load_visible(s, actor, case_id)
-        return _detail(s, case, actor, now or utcnow())
+        return _detail(s, db, case, actor, now or utcnow())
 
 
-def _detail(s: Session, case: Case, actor: Actor, now: datetime) -> CaseDetail:
-    return case_detail(case, load_names(s, [case]), actor, now, mediation_record(s, case))
+def _detail(s: Session, db: Database, case: Case, actor: Actor, now: datetime) -> CaseDetail:
+    return case_detail(case, load_names(s, [case], db), actor, now, mediation_record(s, case))
 
 
 def mediation_record(s: Session, case: Case) -> dict:
@@ -71,9 +72,12 @@ def mediation_record(s: Session, case: Case) -> dict:
 # -- events: the one place a case changes state -------------------------------------------------
 
 
-def _transition(s: Session, case: Case, actor: Actor, event: str, data: dict, now: datetime, policy: Policy) -> bool:
+def _transition(
+    s: Session, case: Case, actor: Actor, event: str, data: dict, now: datetime, policy: Policy, office: Office
+) -> bool:
     """The machine moves the case (guards, effects) and the records that go with the event are added."""
-    ok = table.fire(case, event, actor=actor, now=now, **policy.effects(), **data)
+    effects = policy.effects(office.calendar, office.category_of(case))
+    ok = table.fire(case, event, actor=actor, now=now, **effects, **data)
     if ok:
         _records(s, case, actor, event, data, now)
         case.updated_at = now
@@ -88,12 +92,13 @@ def fire_event(
     data: dict,
     now: datetime,
     policy: Policy,
+    office: Office,
     record: dict | None = None,
     client_id: str | None = None,
 ) -> None:
     """Apply `event` to a stored case and append it to the timeline."""
     from_state, from_level = case.state, case.level
-    if not _transition(s, case, actor, event, data, now, policy):
+    if not _transition(s, case, actor, event, data, now, policy, office):
         raise Conflict(f"{event} is not allowed now", allowed_events=table.allowed_events(case, actor))
     reason = data.get("reason")
     append_event(s, case, actor, event, from_state, from_level, reason, record or {}, now, policy.keys(), client_id)
@@ -141,7 +146,7 @@ def act(db: Database, actor: Actor, case_id: int, inp: EventInput, policy: Polic
             if earlier is not None:
                 if (earlier.case_id, earlier.event) != (case.id, event):
                     raise Invalid("client_id was used already for another request: make a new one", field="client_id")
-                return _detail(s, case, actor, now)
+                return _detail(s, db, case, actor, now)
         if inp.version != case.version:
             raise Conflict(
                 f"the case changed meanwhile (version {case.version}, you sent {inp.version}): reload it",
@@ -155,12 +160,13 @@ def act(db: Database, actor: Actor, case_id: int, inp: EventInput, policy: Polic
                 field="event",
                 allowed_events=table.allowed_events(case, actor),
             )
-        data, record = event_inputs(s, rw, inp, case, actor, now)
+        office = Office.load(s, db, policy, [case])
+        data, record = event_inputs(s, rw, inp, case, actor, now, office.category_of(case))
         if event == "merge":
             record["carried"] = carry_over(s, case, data["into"], actor, now, policy.keys())
-        fire_event(s, case, actor, event, data, now, policy, record, inp.client_id)
+        fire_event(s, case, actor, event, data, now, policy, office, record, inp.client_id)
         try:
             s.flush()
         except (StaleDataError, IntegrityError):
             raise Conflict("the case changed meanwhile: reload it", field="version") from None
-        return _detail(s, case, actor, now)
+        return _detail(s, db, case, actor, now)

@@ -15,6 +15,7 @@ from gridflow.models import Attachment, Case
 from gridflow.people.access import can_see
 from gridflow.schemas.cases import EventInput
 from gridflow.workflow import table
+from gridflow.workflow.categories import Category
 from gridflow.workflow.rules import (
     Actor,
     longest_extension,
@@ -34,9 +35,10 @@ def _required(inp: EventInput, name: str, event: str):
 
 
 def event_inputs(
-    s: Session, rw: table.Row, inp: EventInput, case: Case, actor: Actor, now: datetime
+    s: Session, rw: table.Row, inp: EventInput, case: Case, actor: Actor, now: datetime, category: Category
 ) -> tuple[dict, dict]:
-    """The inputs the row needs, checked against the case, and what of them goes into the timeline."""
+    """The inputs the row needs, checked against the case (and `category`, the version it was filed
+    under), and what of them goes into the timeline."""
     data = {name: _required(inp, name, rw.event) for name in _SIMPLE if name in rw.needs}
     for name in ("session", "visit", "referral"):
         if name in data:
@@ -55,7 +57,7 @@ def event_inputs(
                 raise Invalid(f"agreement.performance_deadline {problem}", field="agreement.performance_deadline")
             data["agreement"] = inp.agreement.model_dump()
     if "extend_by" in data:
-        limit = longest_extension(case)
+        limit = longest_extension(case, category)
         if data["extend_by"] > limit.amount:
             raise Invalid(
                 f"extend_by may be at most the level's own limit: {limit.amount:g} {limit.unit}", field="extend_by"
@@ -67,7 +69,7 @@ def event_inputs(
         if problem:
             raise Invalid(f"into {problem}", field="into")
     _position(inp, rw, case, data)
-    if rw.event == "verify" and on_site_proof_required(case):
+    if rw.event == "verify" and on_site_proof_required(case, category):
         _on_site_proof(s, case, data)
     record = {
         k: v

@@ -8,6 +8,7 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from gridflow.cases.view import case_summary, load_names
+from gridflow.categories import store as categories
 from gridflow.clock import utcnow
 from gridflow.db import Database
 from gridflow.errors import Invalid
@@ -18,10 +19,10 @@ from gridflow.schemas.cases import CasePage, CaseSearch, Paging
 from gridflow.workflow.rules import ADMIN, GRID_WORKER, Actor
 
 
-def _paginate(s: Session, stmt: Select, paging: Paging, now: datetime) -> CasePage:
+def _paginate(s: Session, db: Database, stmt: Select, paging: Paging, now: datetime) -> CasePage:
     total = s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     cases = list(s.scalars(stmt.limit(paging.per_page).offset((paging.page - 1) * paging.per_page)))
-    names = load_names(s, cases)
+    names = load_names(s, cases, db)
     return CasePage(
         items=[case_summary(c, names, now) for c in cases], page=paging.page, per_page=paging.per_page, total=total
     )
@@ -37,6 +38,7 @@ def search(db: Database, actor: Actor, q: CaseSearch) -> CasePage:
         if q.level:
             stmt = stmt.where(Case.level == q.level)
         if q.category:
+            categories.require_known(s, q.category)
             stmt = stmt.where(Case.category == q.category)
         if q.kind:
             stmt = stmt.where(Case.kind == q.kind)
@@ -48,7 +50,7 @@ def search(db: Database, actor: Actor, q: CaseSearch) -> CasePage:
         if q.overdue is not None:
             overdue = and_(ACTIVE_SQL, Case.deadline < now)
             stmt = stmt.where(overdue if q.overdue else ~overdue)
-        return _paginate(s, stmt.order_by(Case.id.desc()), q, now)
+        return _paginate(s, db, stmt.order_by(Case.id.desc()), q, now)
 
 
 def queue_statement(actor: Actor) -> Select:
@@ -71,4 +73,4 @@ def queue(db: Database, actor: Actor, paging: Paging) -> CasePage:
     """What the caller can act on now, at his level and in his area, soonest deadline first."""
     now = utcnow()
     with db.session() as s:
-        return _paginate(s, queue_statement(actor), paging, now)
+        return _paginate(s, db, queue_statement(actor), paging, now)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from gridflow.chainkeys import chain_keys
 from gridflow.hashchain import KeyRing
-from gridflow.workflow.calendar import WorkCalendar
+from gridflow.workflow.calendar import DEFAULT_OFFICE_HOURS, WorkCalendar
+from gridflow.workflow.categories import Category
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,9 @@ class Policy:
     duplicate_radius_m: float = 100.0
     duplicate_window_hours: float = 72.0
     extensions_per_level: int = 2
-    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    # The working calendar's office hours; its holidays and working days are the office's, read from the
+    # database by the use case that needs them (gridflow.calendar.store).
+    office_hours: tuple[tuple[int, int], ...] = DEFAULT_OFFICE_HOURS
     chain: KeyRing | None = None  # the timeline chain's keys (none: no event can be written)
 
     @classmethod
@@ -25,7 +28,7 @@ class Policy:
             config["DUPLICATE_RADIUS_M"],
             config["DUPLICATE_WINDOW_HOURS"],
             config["MAX_EXTENSIONS_PER_LEVEL"],
-            WorkCalendar(config["OFFICE_HOURS"]),
+            tuple(tuple(span) for span in config["OFFICE_HOURS"]),
             chain_keys(config),
         )
 
@@ -35,10 +38,12 @@ class Policy:
             raise RuntimeError("no chain keys: build the policy with Policy.from_config")
         return self.chain
 
-    def effects(self) -> dict:
-        """What the workflow table's effects read besides the case, the actor and the time."""
+    def effects(self, calendar: WorkCalendar, category: Category) -> dict:
+        """What the workflow table's effects read besides the case, the actor and the time: the working
+        calendar as stored now, and the version of its category the case was filed under."""
         return {
-            "calendar": self.calendar,
+            "calendar": calendar,
+            "category": category,
             "warn_share": self.warn_share,
             "extensions_per_level": self.extensions_per_level,
         }

@@ -7,19 +7,22 @@ has one writer at a time, and on PostgreSQL the county's case counter row is loc
 
 from __future__ import annotations
 
+import typing
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import Connection, String, bindparam, cast, func, insert, select, update
+from sqlalchemy import Connection, String, Table, bindparam, cast, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from geo.crs import metres_per_degree, nearby_m
 from geo.levels import LEVELS_BOTTOM_UP
+from gridflow.calendar import store as calendars
 from gridflow.cases.act import mediation_record
 from gridflow.cases.chain import event_row, seal
 from gridflow.cases.policy import Policy
 from gridflow.cases.view import case_detail, load_names, load_visible
-from gridflow.clock import iso_local, utcnow
+from gridflow.categories import store as categories
+from gridflow.clock import local_date, utcnow
 from gridflow.db import Database
 from gridflow.errors import Conflict, Invalid
 from gridflow.hashchain import GENESIS, KeyRing
@@ -31,6 +34,8 @@ from gridflow.places import lookup as places
 from gridflow.schemas.cases import PossibleDuplicate, ReportedCase, ReportInput
 from gridflow.spatial import to_shape
 from gridflow.workflow import table
+from gridflow.workflow.calendar import WorkCalendar
+from gridflow.workflow.categories import Category
 from gridflow.workflow.rules import Actor
 
 
@@ -50,7 +55,7 @@ def _insert_case_stmt(dialect: str):
     """The new case's row, returning its id and number.  On PostgreSQL the county-day serial is taken
     in the same statement (a data-modifying WITH): one round trip, and the counter row is locked for
     that much less time; SQLite (no such WITH) takes it in a statement of its own just before."""
-    table = Case.__table__
+    table = _CASE
     if dialect != "postgresql":
         return (
             insert(table)
@@ -67,24 +72,28 @@ def _insert_case_stmt(dialect: str):
     return insert(table).from_select(["number", *(c.key for c in columns)], rows).returning(table.c.id, table.c.number)
 
 
+_CASE, _PARTY, _EVENT = (typing.cast(Table, m.__table__) for m in (Case, CaseParty, CaseEvent))
+# What the office keeps that a report needs: its category's current version and the working calendar's
+# revision (one statement, sent with the place look-up).
+_OFFICE = HotStatement(
+    "report.category_and_calendar", categories.current_version_query().add_columns(calendars.revision_query())
+)
 # The statements of every report (see gridflow.hotpath).
 _NEXT_SERIAL = HotStatement("report.next_serial", _counter_stmt)
 _INSERT_CASE = HotStatement("report.insert_case", _insert_case_stmt)
-_INSERT_PARTIES = HotInsert(
-    "report.insert_parties", CaseParty.__table__, ["case_id", "name", "phone", "id_number", "role"]
-)
+_INSERT_PARTIES = HotInsert("report.insert_parties", _PARTY, ["case_id", "name", "phone", "id_number", "role"])
 _INSERT_EVENTS = HotInsert(
     "report.insert_events",
-    CaseEvent.__table__,
-    [c.key for c in CaseEvent.__table__.columns if c.key not in ("id", "client_id")],  # the report's is the case's
+    _EVENT,
+    [c.key for c in _EVENT.columns if c.key not in ("id", "client_id")],  # the report's is the case's
 )
-_CASE_COLUMNS = [c.key for c in Case.__table__.columns if c.key != "id"]
+_CASE_COLUMNS = [c.key for c in _CASE.columns if c.key != "id"]
 # The chain's anchor, known once the case has its id (its events' hashes cover the id): sent with the
 # events, it adds no round trip.
 _ANCHOR = HotStatement(
     "report.anchor",
-    update(Case.__table__)
-    .where(Case.__table__.c.id == bindparam("case_id"))
+    update(_CASE)
+    .where(_CASE.c.id == bindparam("case_id"))
     .values(chain_length=bindparam("length"), chain_head=bindparam("head"), chain_seal=bindparam("seal")),
 )
 
@@ -94,7 +103,7 @@ SERIAL_DIGITS = 5
 
 def _number_prefix(county_code: str, now: datetime) -> str:
     """Case numbers: county code + local date + serial per county and day, 410902-20261126-00042."""
-    return f"{county_code}-{iso_local(now)[:10].replace('-', '')}-"
+    return f"{county_code}-{local_date(now):%Y%m%d}-"
 
 
 def _store_case(conn: Connection, case: SimpleNamespace, county_code: str, now: datetime) -> None:
@@ -102,9 +111,9 @@ def _store_case(conn: Connection, case: SimpleNamespace, county_code: str, now: 
     prefix = _number_prefix(county_code, now)
     values = {c: getattr(case, c) for c in _CASE_COLUMNS}
     if conn.dialect.name != "postgresql":
-        (serial,) = _NEXT_SERIAL.first(conn, {"prefix": prefix})
+        ((serial,),) = _NEXT_SERIAL.rows(conn, {"prefix": prefix})
         values["number"] = f"{prefix}{serial:0{SERIAL_DIGITS}d}"
-    case.id, case.number = _INSERT_CASE.first(conn, values | {"prefix": prefix})
+    ((case.id, case.number),) = _INSERT_CASE.rows(conn, values | {"prefix": prefix})
 
 
 # Exactly-once reports: the case this reporter already made with this client id (an index probe, sent
@@ -118,11 +127,12 @@ _BY_CLIENT_ID = HotStatement(
 
 
 def _where(
-    db: Database, data: dict, actor: Actor, policy: Policy, now: datetime, client_id: str | None = None
-) -> tuple[places.Responsible, list[PossibleDuplicate], int | None]:
+    db: Database, data: dict, kind: str, actor: Actor, policy: Policy, now: datetime, client_id: str | None = None
+) -> tuple[places.Responsible | None, list[PossibleDuplicate], int | None, Category, WorkCalendar]:
     """Resolve the report's location (or entity) to the grid and divisions answering for it, find
-    possible duplicates there (before the new case exists, so it cannot match itself), and the case
-    already made with `client_id` (None: none)."""
+    possible duplicates there (before the new case exists, so it cannot match itself), the case
+    already made with `client_id` (None: none), the current version of its category and the working
+    calendar's revision."""
     with db.lookup() as conn:
         if "entity" in data:
             entity = conn.execute(select(Entity.id, Entity.geom).where(Entity.ref == data["entity"])).first()
@@ -131,16 +141,24 @@ def _where(
             point = to_shape(entity.geom).representative_point()
             data["lon"], data["lat"], data["entity_id"] = point.x, point.y, entity.id
         # The look-ups do not depend on each other: one round trip on PostgreSQL.
-        calls = [places.responsible_query(data["lon"], data["lat"]), _duplicates_query(data, policy, now)]
+        calls = [
+            places.responsible_query(data["lon"], data["lat"]),
+            _duplicates_query(data, policy, now),
+            (_OFFICE, {"category": data["category"]}),
+        ]
         if client_id is not None:
             calls.append((_BY_CLIENT_ID, {"reporter": actor.id, "client_id": client_id}))
-        place_rows, nearby_rows, *made = rows_of_each(conn, calls)
+        place_rows, nearby_rows, office_rows, *made = rows_of_each(conn, calls)
+        version, revision = office_rows[0] if office_rows else (None, None)
+        # Both from memory but for the first report of a version, or the first after a calendar change.
+        category = categories.reported_category(conn, db, data["category"], version, kind)
+        calendar = calendars.calendar_at(conn, db, revision, policy.office_hours)
     duplicates = _possible_duplicates(nearby_rows, data["lon"], data["lat"], actor, policy)
     earlier = made[0][0][0] if made and made[0] else None
     found = places.responsible_from(place_rows)
-    if found is None and earlier is None:
+    if earlier is None and (found is None or None in (found.street, found.county, found.city)):
         raise Invalid("the location lies outside every grid: no one is responsible for it there", field="location")
-    return found, duplicates, earlier
+    return found, duplicates, earlier, category, calendar
 
 
 def report(db: Database, actor: Actor, inp: ReportInput, policy: Policy, source: str = "field") -> ReportedCase:
@@ -156,7 +174,10 @@ def _made_before(
         case = load_visible(s, actor, case_id)  # his own report: always visible to him
         others = [d for d in duplicates if d.id != case_id]
         record = mediation_record(s, case)
-        return case_detail(case, load_names(s, [case]), actor, now, record, ReportedCase, possible_duplicates=others)
+        detail = case_detail(
+            case, load_names(s, [case], db), actor, now, record, ReportedCase, possible_duplicates=others
+        )
+        return typing.cast(ReportedCase, detail)
 
 
 def report_once(
@@ -172,12 +193,15 @@ def report_once(
     else:
         data["entity"] = inp.entity
     now = utcnow()
-    found, duplicates, earlier = _where(db, data, actor, policy, now, inp.client_id)
+    found, duplicates, earlier, category, calendar = _where(db, data, inp.kind, actor, policy, now, inp.client_id)
     if earlier is not None:
         return _made_before(db, actor, earlier, duplicates, now), False
+    assert found is not None  # checked by _where
+    street, county, city = (typing.cast(places.Ref, getattr(found, lvl)) for lvl in LEVELS_BOTTOM_UP[1:])
     case = _new_case(
         kind=inp.kind,
-        category=inp.category,
+        category=category.code,
+        category_version=category.version,
         description=inp.description,
         source=source,
         risk=inp.risk,
@@ -187,9 +211,9 @@ def report_once(
         location=f"SRID=4326;POINT({data['lon']!r} {data['lat']!r})",
         grid_id=found.grid.id,
         community_id=found.community.id,
-        street_id=found.street.id,
-        county_id=found.county.id,
-        city_id=found.city.id,
+        street_id=street.id,
+        county_id=county.id,
+        city_id=city.id,
         reporter_id=actor.id,
         reporter_name=actor.name,
         state="reported",
@@ -213,11 +237,11 @@ def report_once(
     # the first INSERT, so the row is written once.
     if table.row_taken(case, "file", actor) is not None:
         events.append(("file", case.state, case.level, {}))
-        if not table.fire(case, "file", actor=actor, now=now, **policy.effects()):
+        if not table.fire(case, "file", actor=actor, now=now, **policy.effects(calendar, category)):
             raise Conflict("file is not allowed now")
     try:
         with db.transaction(write=True, pipeline=True) as conn:
-            _insert_case(conn, case, found.county.code, actor, events, now, policy.keys())
+            _insert_case(conn, case, county.code, actor, events, now, policy.keys())
     except IntegrityError:
         if inp.client_id is None:
             raise
@@ -226,10 +250,12 @@ def report_once(
         if winner is None:
             raise
         return _made_before(db, actor, winner[0], duplicates, now), False
-    names = {("division", getattr(found, lvl).id): getattr(found, lvl).to_dict() for lvl in LEVELS_BOTTOM_UP}
+    names: dict[tuple, typing.Any] = {("division", d.id): d.to_dict() for d in (found.community, street, county, city)}
     names[("grid", found.grid.id)] = found.grid.to_dict()
-    record = {"agreement": None, "sessions": [], "follow_ups": [], "merged_from": []}
-    return case_detail(case, names, actor, now, record, ReportedCase, possible_duplicates=duplicates), True
+    names[("category", category.code, category.version)] = category
+    record: dict[str, typing.Any] = {"agreement": None, "sessions": [], "follow_ups": [], "merged_from": []}
+    detail = case_detail(case, names, actor, now, record, ReportedCase, possible_duplicates=duplicates)
+    return typing.cast(ReportedCase, detail), True
 
 
 def _new_case(**values) -> SimpleNamespace:

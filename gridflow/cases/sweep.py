@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.cases.act import fire_event
+from gridflow.cases.office import Office
 from gridflow.cases.policy import Policy
 from gridflow.db import Database
 from gridflow.models import Case
@@ -40,9 +41,10 @@ def _batch(db: Database, stmt, event: str, data: dict, now: datetime, policy: Po
         if db.is_postgres:
             stmt = stmt.with_for_update(skip_locked=True)
         cases = list(s.scalars(stmt.limit(BATCH)))
+        office = Office.load(s, db, policy, cases)
         with s.no_autoflush:  # one flush for all changes (each event's chain link comes from its case row)
             for case in cases:
-                fire_event(s, case, SYSTEM_ACTOR, event, dict(data), now, policy)
+                fire_event(s, case, SYSTEM_ACTOR, event, dict(data), now, policy, office)
         try:
             s.flush()
         except StaleDataError:  # another sweep changed one of them first: it did the work

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from geo.crs import nearby_m
 from geo.levels import LEVELS_BOTTOM_UP
+from gridflow.categories import store as categories
+from gridflow.db import Database
 from gridflow.errors import NotFound
 from gridflow.models import Case, Division, Grid
 from gridflow.models.people import User
@@ -17,12 +19,12 @@ from gridflow.people.access import can_see, parties_as_seen
 from gridflow.schemas.cases import CaseDetail, CaseSummary
 from gridflow.schemas.common import DB_INT_MAX
 from gridflow.workflow import table
-from gridflow.workflow.categories import CATEGORIES
 from gridflow.workflow.rules import Actor
 
 
-def load_names(s: Session, cases: list[Case]) -> dict:
-    """{("division"|"grid"|"user", id): {code?, name}} for everything these cases refer to."""
+def load_names(s: Session, cases: list[Case], db: Database) -> dict:
+    """{("division"|"grid"|"user", id): {code?, name}} for everything these cases refer to, and
+    {("category", code, version): Category} for the versions they were filed under."""
     division_ids = {getattr(c, f"{lvl}_id") for c in cases for lvl in LEVELS_BOTTOM_UP}
     grid_ids = {c.grid_id for c in cases}
     user_ids = {c.assignee_id for c in cases if c.assignee_id}
@@ -36,17 +38,22 @@ def load_names(s: Session, cases: list[Case]) -> dict:
     if user_ids:
         for u in s.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))):
             names[("user", u.id)] = {"id": u.id, "name": u.display_name}
+    for (code, version), category in categories.versions(
+        s, db, {(c.category, c.category_version) for c in cases}
+    ).items():
+        names[("category", code, version)] = category
     return names
 
 
 def _summary_fields(case, names: dict, now: datetime) -> dict:
-    category = CATEGORIES[case.category]
+    category = names[("category", case.category, case.category_version)]
     active = case.state in table.ACTIVE
     return {
         "id": case.id,
         "number": case.number,
         "kind": case.kind,
         "category": case.category,
+        "category_version": case.category_version,
         "category_name": category.name,
         "duty": category.duty,
         "state": case.state,

@@ -1,7 +1,8 @@
 """Command line: the console script `gridflow …` (in a checkout also `flask --app wsgi gridflow …`).
 
 Commands live by subject: `cli.spatial` (imports, coverage, locate, export, demo), `cli.cases`
-(users, the workflow, sweep, verify, the scheduler), `cli.operations` (backup, restore) and
+(users, the workflow, sweep, verify, the scheduler), `cli.categories` and `cli.calendar` (what the office keeps),
+`cli.operations` (backup, restore) and
 `gridflow.migrate` (`gridflow db …`).
 """
 
@@ -21,6 +22,36 @@ PROGRESS_MIN = 500  # show a progress bar from this many features on
 def fail(message: str) -> None:
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
+
+
+def console_actor():
+    """Who a command acts as where the services want an actor: an admin named after the login that runs
+    it (`console:<login>`; shell access to the server is an admin's)."""
+    import getpass
+
+    from gridflow.workflow.rules import ADMIN, Actor
+
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):  # no user name for this uid (a container, say)
+        login = "?"
+    return Actor(None, f"console:{login}"[:100], ADMIN)
+
+
+def run_service(work):
+    """`work()`, a service call: a GridflowError becomes a message and exit status 1 (with the bad lines
+    of a file, one a line, when the error names them)."""
+    from gridflow.errors import GridflowError
+
+    try:
+        return work()
+    except GridflowError as exc:
+        lines = exc.extra.get("lines")
+        if lines:
+            for bad in lines:
+                click.echo(f"line {bad['line']}: {bad['message']}", err=True)
+            fail(f"{len(lines)} bad line(s): nothing imported")
+        fail(f"{exc.field + ': ' if exc.field and exc.field not in exc.message else ''}{exc.message}")
 
 
 def print_json(data) -> None:
@@ -49,7 +80,7 @@ class _ProgressList:
 
 
 def init_app(app: Flask) -> None:
-    from gridflow.cli import cases, operations, spatial  # noqa: F401  (commands register on import)
+    from gridflow.cli import calendar, cases, categories, operations, spatial  # noqa: F401  (commands register on import)
     from gridflow.migrate import db_cli
 
     if "db" not in cli.commands:

@@ -4,6 +4,7 @@ from gridflow.models.base import Base
 from gridflow.models.cases import Agreement, Case, CaseCounter, CaseEvent, CaseParty, FollowUp, MediationSession
 from gridflow.models.health import Heartbeat
 from gridflow.models.media import Attachment
+from gridflow.models.office import CalendarOverride, CalendarYear, CategoryVersion, DataRevision
 from gridflow.models.patrols import Patrol, PatrolBatch, PatrolPoint, PatrolVisit
 from gridflow.models.people import User
 from gridflow.models.spatial import Division, Entity, Grid, RoadStretch, Worker
@@ -17,6 +18,10 @@ __all__ = [
     "Worker",
     "Agreement",
     "Attachment",
+    "CalendarOverride",
+    "CalendarYear",
+    "CategoryVersion",
+    "DataRevision",
     "Case",
     "CaseCounter",
     "CaseEvent",

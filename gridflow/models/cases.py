@@ -51,6 +51,9 @@ class Case(Base):
     number: Mapped[str] = mapped_column(String(32), unique=True)
     kind: Mapped[str] = mapped_column(String(10))  # incident|dispute
     category: Mapped[str] = mapped_column(String(8))
+    # The version of the category the case was filed under: its time limits at every level, and its
+    # filing and verification limits, come from that version whatever the office changes later.
+    category_version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     description: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(10), default="field")  # field|public
     risk: Mapped[str | None] = mapped_column(String(8))  # red|orange|yellow (disputes)

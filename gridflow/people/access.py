@@ -4,15 +4,23 @@
   it; elsewhere it does not exist for him (404, never 403).
 - Personal data of the parties (phone, ID number) is shown only to whoever is responsible for the
   case now; everyone else sees it masked (`parties_as_seen`, the one place that decides it).
+- Categories and the working calendar are changed by admins only (`require_admin`).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import or_
 
+from gridflow.errors import Forbidden
 from gridflow.models import Case
 from gridflow.schemas.cases import PartyView
 from gridflow.workflow.rules import ADMIN, GRID_WORKER, MEDIATOR, SUPERVISOR, Actor, acts_at_level, in_area, owns_grid
+
+
+def require_admin(actor: Actor) -> None:
+    """What the office keeps for everyone (categories, the working calendar) is changed by admins only."""
+    if actor.role != ADMIN:
+        raise Forbidden(f"only an admin may change this (you are a {actor.role})")
 
 
 def can_see(case, actor: Actor) -> bool:

@@ -6,9 +6,10 @@ import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from geo.levels import LEVELS_BOTTOM_UP
+from gridflow.schemas.categories import CategoryCode  # its shape: the report checks it is in use
 from gridflow.schemas.common import (
     DB_INT_MAX,
     PATTERN_HINTS,
@@ -22,12 +23,10 @@ from gridflow.schemas.common import (
     Ref,
     Text,
     UserRef,
-    clean_text,
     optional,
     text,
 )
 from gridflow.schemas.errors import FieldError
-from gridflow.workflow.categories import CATEGORIES
 from gridflow.workflow.table import EVENTS, SIDE_DOORS, STATES
 
 Kind = Literal["incident", "dispute"]
@@ -63,18 +62,6 @@ IdNumber = Annotated[
 Phone = text(
     20, PHONE_PATTERN, "must be a mainland mobile number (11 digits) or a landline with its area code (0393-1234567)"
 )
-CategoryCode = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, max_length=8),
-    AfterValidator(clean_text),
-    Field(json_schema_extra={"enum": list(CATEGORIES)}),
-]
-
-
-def _known_category(code: str) -> str:
-    if code not in CATEGORIES:
-        raise ValueError(f"unknown category {code!r} (see /api/v1/categories)")
-    return code
 
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
@@ -140,15 +127,6 @@ class ReportInput(Input):
     parties: Annotated[list[PartyInput], Field(max_length=MAX_PARTIES)] | None = None
     risk: optional(Risk) = None
     client_id: ClientId | None = None
-
-    @field_validator("category")
-    @classmethod
-    def _category_fits_kind(cls, code: str, info: ValidationInfo) -> str:
-        _known_category(code)
-        kind = info.data.get("kind")
-        if kind is not None and CATEGORIES[code].kind != kind:
-            raise ValueError(f"category {code} is for {CATEGORIES[code].kind} cases, not {kind}")
-        return code
 
     @model_validator(mode="after")
     def _where_and_risk(self) -> ReportInput:
@@ -239,11 +217,6 @@ class CaseSearch(Paging):
     kind: Kind | None = None
     overdue: bool | None = None
 
-    @field_validator("category")
-    @classmethod
-    def _known(cls, code: str | None) -> str | None:
-        return code and _known_category(code)
-
 
 # -- outputs ----------------------------------------------------------------------------------------
 class Point(Output):
@@ -263,6 +236,7 @@ class CaseSummary(Output):
     number: str
     kind: str
     category: str
+    category_version: int  # the version of its category the case was filed under (its time limits)
     category_name: str
     duty: str
     state: str
@@ -374,22 +348,3 @@ class Timeline(Output):
     chain_valid: bool
     chain_broken_at: int | None
     chain_problem: str | None
-
-
-class LimitView(Output):
-    amount: float
-    unit: str
-
-
-class CategoryView(Output):
-    code: str
-    name: str
-    name_en: str
-    kind: str
-    duty: str
-    duty_name: str
-    limits: dict[str, LimitView]
-
-
-class CategoryList(Output):
-    items: list[CategoryView]

@@ -6,11 +6,12 @@ from flask import render_template
 from flask_babel import lazy_gettext as _l
 
 from geo.levels import LEVELS_BOTTOM_UP
+from gridflow.categories import store
 from gridflow.clock import utcnow
+from gridflow.db import get_db
 from gridflow.web import bp, nav
 from gridflow.web.auth import current_actor, login_required
 from gridflow.workflow import table
-from gridflow.workflow.categories import CATEGORIES
 
 nav.add("web.start", _l("Start"), description=_l("Your account and what you can do here"), order=0)
 nav.add("web.index", _l("About GridFlow"), description=_l("What GridFlow does, its API and workflow"), order=800)
@@ -18,7 +19,8 @@ nav.add("web.index", _l("About GridFlow"), description=_l("What GridFlow does, i
 
 @bp.get("/")
 def index():
-    return render_template("index.html", rows=table.TABLE, categories=CATEGORIES.values(), levels=LEVELS_BOTTOM_UP)
+    categories = store.list_current(get_db()).items
+    return render_template("index.html", rows=table.TABLE, categories=categories, levels=LEVELS_BOTTOM_UP)
 
 
 @bp.get("/start")

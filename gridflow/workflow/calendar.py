@@ -1,12 +1,14 @@
 """Working time for deadlines: office hours on working days, China Standard Time.
 
 Working days are Monday–Friday, less the public holidays, plus the weekend days moved to working days
-(调休) — both from the maintained `holidays` package, not a hand-kept list.
+(调休).  The office's overrides come first (the State Council announces each year's holidays in
+November, before any release of the `holidays` package knows them; the services read them from the
+database and hand them in), then the maintained `holidays` package.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
@@ -17,6 +19,8 @@ from gridflow.workflow.categories import EMERGENCY_HOURS, WORKING_DAYS, WORKING_
 
 UTC = UTC
 DEFAULT_OFFICE_HOURS = ((9, 0), (12, 0), (13, 30), (17, 30))
+HOLIDAY, WORKDAY = "holiday", "workday"  # the kinds of override: a day off, a (调休) working day
+OVERRIDE_KINDS = (HOLIDAY, WORKDAY)
 
 
 @lru_cache(maxsize=8)
@@ -30,15 +34,26 @@ def _working_day(day: date) -> bool:
 
 
 class WorkCalendar:
-    """All times in and out are naive UTC datetimes (as stored); the calendar works in CST."""
+    """All times in and out are naive UTC datetimes (as stored); the calendar works in CST.
+    `overrides`: {day: kind} (HOLIDAY or WORKDAY), which win over the package."""
 
-    def __init__(self, office_hours: Sequence[tuple[int, int]] = DEFAULT_OFFICE_HOURS) -> None:
+    def __init__(
+        self,
+        office_hours: Sequence[tuple[int, int]] = DEFAULT_OFFICE_HOURS,
+        overrides: Mapping[date, str] | None = None,
+    ) -> None:
         spans = [time(h, m) for h, m in office_hours]
         self.spans = list(zip(spans[0::2], spans[1::2]))  # [(start, end), …] within a working day
+        overrides = overrides or {}
+        unknown = set(overrides.values()) - set(OVERRIDE_KINDS)
+        if unknown:
+            raise ValueError(f"unknown kind of override: {', '.join(sorted(unknown))}")
+        self.overrides = {day: kind == WORKDAY for day, kind in overrides.items()}
 
     # -- days ---------------------------------------------------------------------------------
     def is_working_day(self, day: date) -> bool:
-        return _working_day(day)
+        told = self.overrides.get(day)
+        return _working_day(day) if told is None else told
 
     def _office(self, day: date) -> list[tuple[datetime, datetime]]:
         if not self.is_working_day(day):

@@ -1,10 +1,14 @@
-"""Case categories: kind, duty of the five-in-one worker, time limit per level.
+"""Case categories as the workflow reads them: kind, duty of the five-in-one worker, time limit per
+level, and the per-category settings of the steps around them.
+
+The categories themselves are kept by the office in the database, versioned (`gridflow.categories`):
+a case keeps the version it was filed under, and the services hand that version to the workflow's
+effects in the event data.  Nothing here holds a category list: a fresh database gets today's 30 from
+its migration (0009_categories_calendar).
 
 Limits are (amount, unit) with unit one of EMERGENCY_HOURS (natural time, day and night),
 WORKING_HOURS (office hours on working days) or WORKING_DAYS (close of office on the n-th working
-day after the day the case reached the level).  Values follow the examples in the domain notes
-(missing manhole cover 2 emergency hours, illegal construction 15 working days, exposed rubbish 1
-working day) and the one-month norm for mediation; a deployment tunes them here.
+day after the day the clock started).
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ from geo.levels import LEVELS_BOTTOM_UP
 
 EMERGENCY_HOURS, WORKING_HOURS, WORKING_DAYS = "emergency_hours", "working_hours", "working_days"
 UNITS = (EMERGENCY_HOURS, WORKING_HOURS, WORKING_DAYS)
+# The longest limit of each unit: about a year (a limit beyond it is a typing error, and the calendar
+# counts working days one by one).
+MAX_AMOUNT = {EMERGENCY_HOURS: 24 * 366.0, WORKING_HOURS: 2000.0, WORKING_DAYS: 250.0}
 KINDS = ("incident", "dispute")
 DUTIES = {
     "general": "专职网格员",
@@ -35,16 +42,36 @@ class Limit:
         return {"amount": self.amount, "unit": self.unit}
 
 
+def limit_problem(limit: Limit) -> str | None:
+    """What is wrong with a limit (None: nothing)."""
+    if limit.unit not in UNITS:
+        return f"unit must be one of {', '.join(UNITS)}"
+    if not 0 < limit.amount <= MAX_AMOUNT[limit.unit]:
+        return f"amount must be above 0 and at most {MAX_AMOUNT[limit.unit]:g} {limit.unit}"
+    return None
+
+
+# How long a `reported` case may wait for its grid worker to file it, and a `resolved` one for his
+# verification on site (issue 10 reads them; an office changes them per category).
+DEFAULT_FILING_LIMIT = Limit(4, WORKING_HOURS)
+DEFAULT_VERIFICATION_LIMIT = Limit(3, WORKING_DAYS)
+
+
 @dataclass(frozen=True)
 class Category:
+    """One version of a category: immutable once stored (an edit makes the next version)."""
+
     code: str
     name: str
     name_en: str
     kind: str
     duty: str
     limits: dict[str, Limit]  # level -> limit
-    # Verification on site needs a photo (stage verification) and the worker's position.
+    version: int = 1
+    filing_limit: Limit = DEFAULT_FILING_LIMIT
+    verification_limit: Limit = DEFAULT_VERIFICATION_LIMIT
     photo_required_on_verification: bool = False
+    active: bool = True
 
     def limit(self, level: str) -> Limit:
         return self.limits[level]
@@ -52,59 +79,22 @@ class Category:
     def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
+            "version": self.version,
             "name": self.name,
             "name_en": self.name_en,
             "kind": self.kind,
             "duty": self.duty,
             "duty_name": DUTIES[self.duty],
             "limits": {lvl: self.limits[lvl].to_dict() for lvl in LEVELS_BOTTOM_UP},
+            "filing_limit": self.filing_limit.to_dict(),
+            "verification_limit": self.verification_limit.to_dict(),
+            "photo_required_on_verification": self.photo_required_on_verification,
+            "active": self.active,
         }
 
 
-def _limits(unit: str, *amounts: float) -> dict[str, Limit]:
+def same_limits(unit: str, *amounts: float) -> dict[str, Limit]:
+    """Limits per level, bottom up, all in one unit."""
+    if len(amounts) != len(LEVELS_BOTTOM_UP):
+        raise ValueError(f"one amount per level ({', '.join(LEVELS_BOTTOM_UP)})")
     return {level: Limit(a, unit) for level, a in zip(LEVELS_BOTTOM_UP, amounts)}
-
-
-# Mediation: most disputes settle within a month in all (People's Mediation practice).
-_DISPUTE = _limits(WORKING_DAYS, 5, 10, 15, 15)
-_DISPUTE_URGENT = _limits(WORKING_DAYS, 3, 5, 10, 10)
-
-# fmt: off
-_ROWS = [
-    # code, name, English, kind, duty, limits per level (community, street, county, city)
-    ("D01", "婚姻家庭纠纷", "marriage and family", "dispute", "mediation", _DISPUTE),
-    ("D02", "邻里纠纷", "neighbours", "dispute", "mediation", _DISPUTE),
-    ("D03", "房屋宅基地纠纷", "housing and homestead", "dispute", "mediation", _DISPUTE),
-    ("D04", "合同纠纷", "contract", "dispute", "mediation", _DISPUTE),
-    ("D05", "生产经营纠纷", "production and business", "dispute", "mediation", _DISPUTE),
-    ("D06", "损害赔偿纠纷", "damages", "dispute", "mediation", _DISPUTE),
-    ("D07", "山林土地纠纷", "forest and land", "dispute", "mediation", _DISPUTE),
-    ("D08", "征地拆迁纠纷", "land requisition and demolition", "dispute", "mediation", _DISPUTE_URGENT),
-    ("D09", "环境污染纠纷", "environmental pollution", "dispute", "mediation", _DISPUTE),
-    ("D10", "劳动争议纠纷", "labour", "dispute", "mediation", _DISPUTE_URGENT),
-    ("D11", "消费纠纷", "consumer", "dispute", "mediation", _DISPUTE),
-    ("D12", "医疗纠纷", "medical", "dispute", "mediation", _DISPUTE_URGENT),
-    ("D13", "道路交通事故纠纷", "road traffic accident", "dispute", "mediation", _DISPUTE),
-    ("D14", "物业纠纷", "property management", "dispute", "mediation", _DISPUTE),
-    ("D15", "其他纠纷", "other", "dispute", "mediation", _DISPUTE),
-    ("G01", "暴露垃圾", "exposed rubbish", "incident", "general", _limits(WORKING_DAYS, 1, 2, 3, 3)),
-    ("G02", "井盖缺失", "missing manhole cover", "incident", "general", _limits(EMERGENCY_HOURS, 2, 4, 8, 8)),
-    ("G03", "公共设施损坏", "damaged public facility", "incident", "general", _limits(WORKING_DAYS, 3, 5, 7, 7)),
-    ("G04", "人口信息变动", "population change", "incident", "general", _limits(WORKING_DAYS, 3, 5, 5, 5)),
-    ("G05", "便民服务诉求", "service request", "incident", "general", _limits(WORKING_DAYS, 2, 3, 5, 5)),
-    ("S01", "信访苗头", "brewing petition", "incident", "stability", _limits(WORKING_HOURS, 8, 16, 24, 24)),
-    ("S02", "群体性事件苗头", "possible group incident", "incident", "stability", _limits(EMERGENCY_HOURS, 4, 8, 12, 12)),
-    ("S03", "不稳定因素", "rumour of gathering", "incident", "stability", _limits(EMERGENCY_HOURS, 12, 24, 24, 24)),
-    ("A01", "消防隐患", "fire hazard", "incident", "safety", _limits(WORKING_HOURS, 8, 16, 24, 24)),
-    ("A02", "燃气泄漏", "gas leak", "incident", "safety", _limits(EMERGENCY_HOURS, 2, 4, 6, 6)),
-    ("A03", "违章建筑", "illegal construction", "incident", "safety", _limits(WORKING_DAYS, 15, 15, 20, 20)),
-    ("A04", "危险化学品隐患", "hazardous goods", "incident", "safety", _limits(EMERGENCY_HOURS, 4, 8, 12, 12)),
-    ("O01", "盗窃", "theft", "incident", "order", _limits(EMERGENCY_HOURS, 24, 48, 72, 72)),
-    ("O02", "可疑人员", "suspicious person", "incident", "order", _limits(EMERGENCY_HOURS, 4, 8, 12, 12)),
-    ("O03", "涉赌涉毒线索", "drugs or gambling lead", "incident", "order", _limits(WORKING_DAYS, 1, 2, 3, 3)),
-]
-# fmt: on
-
-CATEGORIES: dict[str, Category] = {
-    code: Category(code, name, en, kind, duty, limits) for code, name, en, kind, duty, limits in _ROWS
-}

@@ -3,7 +3,9 @@
 Guards answer "may this actor do this to this case now?" and read only the case, the actor and the
 event's data.  Effects change the case object in memory (level, assignee, deadline, counters); the
 service layer persists them in the same transaction as the timeline event.  Nothing here touches the
-database or the clock: `now` and the calendar come in the event data.
+database or the clock: `now`, the working calendar and the case's category come in the event data.
+The category is the version the case was filed under (`case.category_version`), at every level: an
+office's later edit never changes the limits of a case already filed, escalations included.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol, TypeAlias
 
 from geo.levels import LEVELS_BOTTOM_UP
-from gridflow.workflow.categories import CATEGORIES, Limit
+from gridflow.workflow.categories import Category, Limit
 
 GRID_WORKER, MEDIATOR, SUPERVISOR, ADMIN, SYSTEM = "grid_worker", "mediator", "supervisor", "admin", "system"
 ROLES = (GRID_WORKER, MEDIATOR, SUPERVISOR, ADMIN)
@@ -41,6 +43,7 @@ class CaseLike(Protocol):
     state: str
     level: str
     category: str
+    category_version: int
     grid_id: int
     reporter_id: int | None
     assignee_id: int | None
@@ -58,7 +61,7 @@ class CaseLike(Protocol):
     extensions_left: int
 
 
-EventData: TypeAlias = dict[str, Any]  # now, calendar, warn_share, extensions_per_level, actor, inputs
+EventData: TypeAlias = dict[str, Any]  # now, calendar, category, warn_share, extensions_per_level, actor, inputs
 
 
 def division_at(case: CaseLike, level: str) -> int | None:
@@ -124,9 +127,20 @@ def in_area(case: CaseLike, actor: Actor) -> bool:
 
 
 # -- input rules that depend on the case or the day (pure; the service turns a problem into a 422) --
-def longest_extension(case: CaseLike) -> Limit:
+def longest_extension(case: CaseLike, category: Category) -> Limit:
     """One extension may add at most the level's own time limit (in that limit's unit)."""
-    return CATEGORIES[case.category].limit(case.level)
+    return case_category(case, category).limit(case.level)
+
+
+def case_category(case: CaseLike, category: Category) -> Category:
+    """`category` if it is the version the case was filed under (a service handing in another one is
+    a bug that would silently change the case's limits)."""
+    if (category.code, category.version) != (case.category, case.category_version):
+        raise ValueError(
+            f"the case is of category {case.category} version {case.category_version}, "
+            f"not {category.code} version {category.version}"
+        )
+    return category
 
 
 def merge_target_problem(duplicate: Any, target: Any, open_states: tuple[str, ...]) -> str | None:
@@ -143,11 +157,10 @@ def merge_target_problem(duplicate: Any, target: Any, open_states: tuple[str, ..
     return None
 
 
-def on_site_proof_required(case: CaseLike) -> bool:
+def on_site_proof_required(case: CaseLike, category: Category) -> bool:
     """Whether verifying this case needs a photo taken on site and the worker's position (per
-    category, off by default).  The one place that reads the setting: categories move to the
-    database, and only this function changes with them."""
-    return CATEGORIES[case.category].photo_required_on_verification
+    category version, off by default)."""
+    return case_category(case, category).photo_required_on_verification
 
 
 MAX_PERFORMANCE_DAYS = 2 * 365 + 1  # "within two years" of signing (one leap day)
@@ -162,11 +175,11 @@ def performance_deadline_problem(deadline: date, signed_on: date) -> str | None:
     return None
 
 
-# -- effects: (case, data) -> None; `data` carries now, calendar, warn_share, extensions_per_level,
-# actor ---------------------------------------------------------------------------------------------
+# -- effects: (case, data) -> None; `data` carries now, calendar, category (the case's version),
+# warn_share, extensions_per_level, actor -------------------------------------------------------------
 def _enter_level(case: CaseLike, level: str, data: EventData) -> None:
     calendar, now = data["calendar"], data["now"]
-    limit = CATEGORIES[case.category].limit(level)
+    limit = case_category(case, data["category"]).limit(level)
     case.level = level
     case.assignee_id = None
     case.level_entered_at = now
@@ -203,7 +216,7 @@ def count_rework(case: CaseLike, data: EventData) -> None:
 
 
 def extend_deadline(case: CaseLike, data: EventData) -> None:
-    limit = CATEGORIES[case.category].limit(case.level)
+    limit = case_category(case, data["category"]).limit(case.level)
     calendar = data["calendar"]
     case.deadline = calendar.extend(case.deadline, data["extend_by"], limit.unit)
     case.warn_at = calendar.warn_at(case.level_entered_at, case.deadline, limit.unit, data["warn_share"])

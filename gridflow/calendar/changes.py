@@ -1,0 +1,104 @@
+"""Changing the working calendar (admins): overrides one by one or from a CSV file, confirming a year.
+
+Each use case is one transaction that also raises the calendar's revision (so every worker reads the
+overrides again) and records the change (`gridflow.changelog`).  Deadlines already set stay as they
+are: a change applies to the deadlines computed after it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import cast
+
+from sqlalchemy import CursorResult
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from gridflow.calendar.csvfile import parse_overrides
+from gridflow.calendar.store import REVISION, year_view
+from gridflow.changelog import record_change
+from gridflow.clock import utcnow
+from gridflow.db import Database
+from gridflow.errors import Invalid, NotFound
+from gridflow.models import CalendarOverride, CalendarYear, DataRevision
+from gridflow.people.access import require_admin
+from gridflow.schemas.calendar import FIRST_YEAR, LAST_YEAR, CalendarImported, CalendarYearView, OverrideInput
+from gridflow.workflow.rules import Actor
+
+
+def _insert(s: Session):
+    return postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def _raise_revision(s: Session) -> None:
+    """In the transaction of the change: every process's kept calendar is out of date from its commit."""
+    stmt = _insert(s)(DataRevision).values(name=REVISION, value=1)
+    s.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"value": DataRevision.value + 1}))
+
+
+def _put(s: Session, actor: Actor, override: OverrideInput, now: datetime) -> None:
+    row = s.get(CalendarOverride, override.date)
+    if row is None:
+        row = CalendarOverride(day=override.date)
+        s.add(row)
+    row.kind, row.name = override.kind, override.name
+    row.changed_at, row.changed_by_id, row.changed_by = now, actor.id, actor.name
+
+
+def set_override(db: Database, actor: Actor, override: OverrideInput) -> CalendarYearView:
+    """Declare a day a holiday or a working day (replacing what was declared for it)."""
+    require_admin(actor)
+    with db.session(write=True) as s:
+        _put(s, actor, override, utcnow())
+        _raise_revision(s)
+        record_change(s, actor, f"calendar.{override.kind}", override.date.isoformat(), name=override.name)
+        s.flush()
+        return year_view(s, override.date.year)
+
+
+def remove_override(db: Database, actor: Actor, day: date) -> CalendarYearView:
+    """Take back what was declared for a day (the `holidays` package decides it again); 404 if nothing was."""
+    require_admin(actor)
+    with db.session(write=True) as s:
+        row = s.get(CalendarOverride, day)
+        if row is None:
+            raise NotFound(f"no override on {day.isoformat()}", field="date")
+        s.delete(row)
+        _raise_revision(s)
+        record_change(s, actor, "calendar.remove", day.isoformat())
+        return year_view(s, day.year)
+
+
+def import_overrides(db: Database, actor: Actor, text: str) -> CalendarImported:
+    """Every override of a CSV file (see `csvfile`), all or none: a file with a bad line stores nothing."""
+    require_admin(actor)
+    overrides = parse_overrides(text)
+    now = utcnow()
+    with db.session(write=True) as s:
+        for override in overrides:
+            _put(s, actor, override, now)
+        _raise_revision(s)
+        years = sorted({o.date.year for o in overrides})
+        record_change(s, actor, "calendar.import", ",".join(map(str, years)), overrides=len(overrides))
+        s.flush()
+        return CalendarImported(imported=len(overrides), years=[year_view(s, y) for y in years])
+
+
+def confirm_year(db: Database, actor: Actor, year: int, note: str | None = None) -> CalendarYearView:
+    """Mark a year's calendar as checked against the State Council's announcement (the warnings stop).
+    Confirming again keeps the first confirmation."""
+    require_admin(actor)
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise Invalid(f"year must lie in {FIRST_YEAR} to {LAST_YEAR}", field="year")
+    values = {
+        "year": year,
+        "confirmed_at": utcnow(),
+        "confirmed_by_id": actor.id,
+        "confirmed_by": actor.name,
+        "note": note,
+    }
+    with db.session(write=True) as s:
+        stmt = _insert(s)(CalendarYear).values(values).on_conflict_do_nothing(index_elements=["year"])
+        if cast(CursorResult, s.execute(stmt)).rowcount:  # inserted: not confirmed before
+            record_change(s, actor, "calendar.confirm", str(year), note=note)
+        return year_view(s, year)
