@@ -25,6 +25,11 @@ class GridflowError(Exception):
         self.field = field
         self.extra = extra
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers that go with the error's answer."""
+        return {}
+
     def to_dict(self) -> dict:
         body = {"code": self.code, "message": self.message}
         if self.field:
@@ -65,3 +70,17 @@ class UnknownParameter(GridflowError):
 
 class UnsupportedMediaType(GridflowError):
     status, code = 415, "unsupported_media_type"
+
+
+class TooManyAttempts(GridflowError):
+    """Too many failed logins within the window: try again after `retry_after` seconds."""
+
+    status, code = 429, "too_many_attempts"
+
+    def __init__(self, message: str, retry_after: int, *, params: dict | None = None):
+        super().__init__(message, params=params, retry_after=retry_after)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

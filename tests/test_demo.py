@@ -7,7 +7,7 @@ import json
 from sqlalchemy import func, select
 
 from geo.demo import generate
-from gridflow.demo import puyang
+from gridflow.demo import DEMO_PASSWORD, puyang
 from gridflow.models import Division, Entity, Grid
 from gridflow.places import lookup as places
 from tests.helpers import invoke
@@ -28,7 +28,7 @@ def test_the_small_demo_city_tiles_every_division(runner, db):
         assert s.scalar(select(func.count()).where(Entity.grid_id.is_(None), Entity.kind != "road")) == 0
         assert s.scalar(select(func.count()).select_from(Grid).where(Grid.kind == "dedicated")) > 0
     again = invoke(runner, "demo", "--if-empty")
-    assert again.exit_code == 0 and "nothing to build" in again.output and "demo1234" in again.output
+    assert again.exit_code == 0 and "nothing to build" in again.output and DEMO_PASSWORD in again.output
 
 
 def test_a_located_demo_point_names_all_levels(runner, db):

@@ -105,7 +105,7 @@ _BODY = (413, 415, 422)
 
 def api_route(
     ok: int,
-    answer: type[BaseModel],
+    answer: type[BaseModel] | None,
     *,
     query: type[BaseModel] | None = None,
     body: type[BaseModel] | None = None,
@@ -113,8 +113,8 @@ def api_route(
     errors: tuple[int, ...] = (),
     tags: tuple[str, ...] = (),
 ):
-    """Declare a view: its success status and read model, its query and body models, the errors it
-    may answer besides the usual ones.  Put it under the route and `login_required` (it parses after
+    """Declare a view: its success status and read model (None: no body, as for 204), its query and
+    body models, the errors it may answer besides the usual ones.  Put it under the route and `login_required` (it parses after
     the caller is known)."""
     codes = {*_ALWAYS, *(_AUTH if login else ()), *(_BODY if body else ()), *((422,) if query else ()), *errors}
     responses = Response(**{f"HTTP_{ok}": answer}, **{f"HTTP_{code}": ErrorResponse for code in sorted(codes)})

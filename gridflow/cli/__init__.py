@@ -1,8 +1,8 @@
 """Command line: the console script `gridflow …` (in a checkout also `flask --app wsgi gridflow …`).
 
 Commands live by subject: `cli.spatial` (imports, coverage, locate, export, demo), `cli.cases`
-(users, the workflow, sweep, verify, the scheduler), `cli.operations` (backup, restore) and
-`gridflow.migrate` (`gridflow db …`).
+(the workflow, sweep, verify, the scheduler), `cli.people` (users), `cli.audit` (the audit log),
+`cli.operations` (backup, restore) and `gridflow.migrate` (`gridflow db …`).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class _ProgressList:
 
 
 def init_app(app: Flask) -> None:
-    from gridflow.cli import cases, operations, spatial  # noqa: F401  (commands register on import)
+    from gridflow.cli import audit, cases, operations, people, spatial  # noqa: F401  (commands register on import)
     from gridflow.migrate import db_cli
 
     if "db" not in cli.commands:
