@@ -7,6 +7,7 @@ import socket
 from dataclasses import replace
 
 from bench import cases as bench_cases
+from bench import login_flood as bench_login_flood
 from bench import spatial as bench_spatial
 
 
@@ -45,4 +46,11 @@ def test_the_spatial_bench_runs_every_step(db_url, capsys):
     bench_spatial.bench_locate("test", db_url, n=10, scale="small")
     out = capsys.readouterr().out
     for step in ("ratio to the fastest raw query", "locate on test", "coverage on test"):
+        assert step in out, out
+
+
+def test_the_login_flood_bench_runs_every_step(db_url, capsys):
+    bench_login_flood.run("test", db_url, free_port_pair(), bench_login_flood.SMOKE)
+    out = capsys.readouterr().out
+    for step in ("GET /api/v1/queue alone", "wrong-password flood", "known name", "unknown name"):
         assert step in out, out
