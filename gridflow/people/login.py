@@ -77,12 +77,12 @@ def _refuse_if_throttled(db: Database, throttle: Throttle, keys: list[tuple[str,
         )
 
 
-def _count_failure(s: Session, throttle: Throttle, keys: list[tuple[str, str]], now: datetime) -> bool:
-    """Count one failure for each key (a window that has passed starts again); True when this one
-    reached a limit (the attempts after it are refused)."""
+def _count_failure(s: Session, throttle: Throttle, keys: list[tuple[str, str]], now: datetime) -> list[str]:
+    """Count one failure for each key (a window that has passed starts again); the kinds of key whose
+    limit this one reached (the attempts after it are refused)."""
     insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
     expired = LoginThrottle.started_at <= now - timedelta(seconds=throttle.window_s)
-    reached = False
+    reached = []
     for kind, key in keys:
         stmt = (
             insert(LoginThrottle)
@@ -96,7 +96,8 @@ def _count_failure(s: Session, throttle: Throttle, keys: list[tuple[str, str]], 
             )
             .returning(LoginThrottle.failures)
         )
-        reached |= s.execute(stmt).scalar_one() == throttle.limit(kind)
+        if s.execute(stmt).scalar_one() == throttle.limit(kind):
+            reached.append(kind)
     s.execute(delete(LoginThrottle).where(LoginThrottle.started_at < now - timedelta(seconds=throttle.window_s)))
     return reached
 
@@ -139,7 +140,8 @@ def log_in(
         throttled = _count_failure(s, throttle, counted, now)
         record(s, caller, "login.failure", f"user:{name}", {"known": found is not None}, now=now)
         if throttled:
-            record(s, caller, "login.throttled", f"user:{name}", {"window_s": throttle.window_s}, now=now)
+            data = {"by": throttled, "window_s": throttle.window_s}
+            record(s, caller, "login.throttled", f"user:{name}", data, now=now)
     raise Unauthorized(N_("Wrong user name or password"), field="password")
 
 
