@@ -67,3 +67,21 @@ def test_demo_codes_and_sizes_follow_the_standards():
         per_grid[index.codes[gi]] = per_grid.get(index.codes[gi], 0) + e["properties"]["households"]
     basic = [n for code, n in per_grid.items() if kinds[code] == "basic"]
     assert len(basic) > 100 and min(basic) > 100 and max(basic) <= 500
+
+
+def test_demo_accounts_meet_the_password_rule_and_old_ones_get_the_new_password(runner, tmp_path, db, client):
+    from gridflow.demo import OLD_DEMO_PASSWORD
+    from gridflow.models import User
+    from gridflow.people.passwords import check_password_rule, hash_password
+    from tests.helpers import load_fixture_city
+
+    load_fixture_city(runner, tmp_path, with_entities=False)
+    first = invoke(runner, "demo-users")
+    assert first.exit_code == 0 and f"password {DEMO_PASSWORD} for all" in first.output
+    check_password_rule("community.mediator", DEMO_PASSWORD)
+    with db.session() as s:  # as an older demo left it
+        s.scalars(select(User).where(User.username == "admin")).one().password_hash = hash_password(OLD_DEMO_PASSWORD)
+    assert invoke(runner, "demo-users").exit_code == 0
+    for name in ("admin", "grid", "county.mediator"):
+        login = client.post("/api/v1/auth/token", json={"username": name, "password": DEMO_PASSWORD})
+        assert login.status_code == 200, name
