@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 
 from gridflow.chainkeys import chain_keys
 from gridflow.db import get_db
-from gridflow.errors import TooManyAttempts
 from gridflow.people import login
 from gridflow.people.passwords import PASSWORD_MIN_LENGTH
 from gridflow.web import bp, nav
@@ -22,7 +21,7 @@ from gridflow.web.auth import (
     page_caller,
     safe_next,
 )
-from gridflow.web.forms import Form, translated
+from gridflow.web.forms import Form
 
 nav.add("web.password", _l("Change password"), description=_l("Choose a new password for your account"), order=900)
 
@@ -37,26 +36,20 @@ def login_page():
     if actor is not None and request.method == "GET":
         return redirect(safe_next(request.args.get("next")) or nav.landing_url(actor))
     form = Form(request.form)
-    headers: dict[str, str] = {}
-    status = None
     if request.method == "POST":
-        try:
-            with form.catching():
-                user = login.log_in(
-                    get_db(),
-                    _throttle(),
-                    chain_keys(current_app.config),
-                    form.value("username"),
-                    form.value("password"),
-                    request.remote_addr,
-                )
-                log_in(user)
-                return redirect(safe_next(form.value("next")) or nav.landing_url(logged_in_actor()))
-        except TooManyAttempts as exc:  # shown on the form, answered as what it is
-            form.add_error(None, translated(exc))
-            status, headers = exc.status, exc.headers
+        with form.catching():  # too many failed attempts: shown on the form, answered 429 with Retry-After
+            user = login.log_in(
+                get_db(),
+                _throttle(),
+                chain_keys(current_app.config),
+                form.value("username"),
+                form.value("password"),
+                request.remote_addr,
+            )
+            log_in(user)
+            return redirect(safe_next(form.value("next")) or nav.landing_url(logged_in_actor()))
     page = render_template("login.html", form=form, next=request.values.get("next", ""))
-    return page, status or form.status, headers
+    return page, form.status, form.headers
 
 
 @bp.post("/logout")
@@ -83,4 +76,5 @@ def password():
             log_in(user)  # this browser goes on under the new password; every other session has ended
             flash(gettext("Your password has been changed."), "success")
             return redirect(url_for("web.start"))
-    return render_template("password.html", form=form, min_length=PASSWORD_MIN_LENGTH), form.status
+    page = render_template("password.html", form=form, min_length=PASSWORD_MIN_LENGTH)
+    return page, form.status, form.headers
