@@ -182,3 +182,21 @@ def test_the_password_page_shows_the_refusal_on_its_form_too(client, city):
     page = post_form(client, "/account/password", {"old_password": PASSWORD, "new_password": "x" * 12})
     assert page.status_code == 429 and 880 < int(page.headers["Retry-After"]) <= 900
     assert "失败次数过多" in page.text and "修改密码" in page.text
+
+
+def test_a_worker_remembers_a_hold_and_refuses_without_reading_the_database_again(client, city, db):
+    from sqlalchemy import event
+
+    for _ in range(5):
+        login(client, "gw1", WRONG)
+    statements: list[str] = []
+    listener = lambda conn, cursor, sql, *rest: statements.append(sql)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert login(client, "gw1", PASSWORD).status_code == 429  # learnt from the database …
+        learnt = len(statements)
+        assert login(client, "gw1", PASSWORD).status_code == 429  # … then remembered
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert any("login_throttle" in sql for sql in statements[:learnt])
+    assert statements[learnt:] == []

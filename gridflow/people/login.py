@@ -4,8 +4,9 @@ Guessing is throttled per user name and per client address, in the database (so 
 worker sees the same counts): after LOGIN_MAX_FAILURES_PER_USER failures for one name, or
 LOGIN_MAX_FAILURES_PER_CLIENT from one address, within LOGIN_WINDOW_SECONDS of the first, every
 attempt is refused (429, `Retry-After`) until that window has passed, the right password included.
-The throttle is read before any password is checked, so a refused attempt costs one indexed read and
-no Argon2 work: a flood of wrong passwords cannot tie the workers up.  A user name that does not
+The throttle is read before any password is checked, so a refused attempt costs no Argon2 work; and
+each worker remembers until when a name or address is held up (a hold only ever ends with time, so
+the memory cannot go stale), so that during a flood a refused attempt costs no database read either.  A user name that does not
 exist costs what an existing one does (the password is checked against a dummy hash, the failure is
 counted and logged the same way).
 """
@@ -16,6 +17,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import and_, case, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -32,6 +34,9 @@ from gridflow.people.tokens import bump_token_version
 from gridflow.workflow.rules import Actor
 
 USER, CLIENT = "user", "client"
+# Per database (the test suite makes many), per worker: (kind, key) -> when its hold ends.
+_HELD: WeakKeyDictionary[Database, dict[tuple[str, str], datetime]] = WeakKeyDictionary()
+HELD_REMEMBERED = 10_000  # beyond this many, holds that have ended are forgotten first
 
 
 @dataclass(frozen=True)
@@ -56,20 +61,35 @@ def _keys(username: str, client: str | None) -> list[tuple[str, str]]:
     return [(USER, username.casefold()[:200]), (CLIENT, (client or "-")[:200])]
 
 
-def _refuse_if_throttled(db: Database, throttle: Throttle, keys: list[tuple[str, str]], now: datetime) -> None:
-    wait = 0.0
+def _held_until(db: Database, throttle: Throttle, keys: list[tuple[str, str]], now: datetime) -> datetime | None:
+    """When the latest hold on these keys ends (None: not held).  Remembered holds first; else the
+    database, and what it says is remembered."""
+    held = _HELD.setdefault(db, {})
+    remembered = [held[k] for k in keys if k in held and held[k] > now]
+    if remembered:
+        return max(remembered)
     with db.lookup() as conn:
         rows = conn.execute(
-            select(LoginThrottle.kind, LoginThrottle.started_at, LoginThrottle.failures).where(
+            select(LoginThrottle.kind, LoginThrottle.key, LoginThrottle.started_at, LoginThrottle.failures).where(
                 or_(*(and_(LoginThrottle.kind == kind, LoginThrottle.key == key) for kind, key in keys))
             )
         ).all()
-    for kind, started_at, failures in rows:
-        ends = started_at + timedelta(seconds=throttle.window_s)
-        if failures >= throttle.limit(kind) and ends > now:
-            wait = max(wait, (ends - now).total_seconds())
-    if wait:
-        seconds = math.ceil(wait)
+    ends = []
+    for kind, key, started_at, failures in rows:
+        end = started_at + timedelta(seconds=throttle.window_s)
+        if failures >= throttle.limit(kind) and end > now:
+            if len(held) >= HELD_REMEMBERED:
+                for old in [k for k, until in held.items() if until <= now] or list(held):
+                    del held[old]
+            held[(kind, key)] = end
+            ends.append(end)
+    return max(ends, default=None)
+
+
+def _refuse_if_throttled(db: Database, throttle: Throttle, keys: list[tuple[str, str]], now: datetime) -> None:
+    until = _held_until(db, throttle, keys, now)
+    if until is not None:
+        seconds = math.ceil((until - now).total_seconds())
         raise TooManyAttempts(
             N_("Too many failed attempts: try again in %(minutes)d minutes"),
             retry_after=seconds,
