@@ -143,3 +143,38 @@ def test_gridflow_db_check_compares_models_indexes_and_predicates(empty_url, tmp
 def test_an_unknown_revision_is_a_message_not_a_traceback(runner):
     result = runner.invoke(args=["gridflow", "db", "upgrade", "no_such_revision"])
     assert result.exit_code == 1 and "no_such_revision" in result.output and "Traceback" not in result.output
+
+
+def test_the_identity_migration_keeps_users_gives_them_version_one_and_its_downgrade_removes_the_log(empty_url):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    upgrade(empty_url, "0008_heartbeat")
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO user_account (username, display_name, password_hash, role, active) "
+                    "VALUES ('old', '老用户', 'x', 'admin', :t)"
+                ),
+                {"t": True},
+            )
+        upgrade(empty_url)
+        with engine.begin() as conn:
+            row = conn.execute(text("SELECT token_version, email, phone FROM user_account")).one()
+            assert tuple(row) == (1, None, None)
+            conn.execute(
+                text(
+                    "INSERT INTO audit_event (seq, at, actor_name, kind, data, prev_hash, hash, key_id) "
+                    "VALUES (1, '2026-11-27 00:00:00', 'x', 'k', '{}', 'p', 'h', 'k')"
+                )
+            )
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text("DELETE FROM audit_event"))
+        downgrade(empty_url, "0008_heartbeat")
+        assert not {"audit_event", "audit_anchor", "login_throttle"} & set(inspect(engine).get_table_names())
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT username FROM user_account")).scalars().all() == ["old"]
+    finally:
+        engine.dispose()
