@@ -41,7 +41,7 @@ def _resolve() -> Actor | None:
         with get_db().lookup() as conn:
             return tokens.actor_for_session(conn, session.get("uid"), session.get("stamp"))
     except Unauthorized:
-        session.clear()  # disabled, or the password changed: this session is over
+        session.clear()  # disabled, a new password, logged out …: the token version moved on
         return None
 
 
