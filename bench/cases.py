@@ -39,12 +39,13 @@ from gridflow.cases.sweep import sweep
 from gridflow.categories.store import current as current_categories
 from gridflow.clock import utcnow
 from gridflow.db import get_db
-from gridflow.models import Case, CaseEvent, Division, Grid
+from gridflow.models import Case, CaseEvent, Division, Grid, User
 from gridflow.models.cases import ACTIVE_SQL
 from gridflow.people.users import add_user
 from gridflow.spatial import shapes
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCH_PASSWORD = "bench-password"
 
 
 @dataclass(frozen=True)
@@ -243,7 +244,7 @@ def token(port, username, password):
 
 
 def bench_queue(port: int, users: list[tuple[str, str]], requests: int = 600) -> tuple[float, float, dict]:
-    tokens = [(level, token(port, u, "bench-pw")) for level, u in users]
+    tokens = [(level, token(port, u, BENCH_PASSWORD)) for level, u in users]
     conn = http.client.HTTPConnection("127.0.0.1", port)
     samples, totals = [], {}
     try:
@@ -325,9 +326,11 @@ def run(name: str, url: str, port: int, reports_only: bool = False, sizes: Sizes
             ).all()
             for k, division_id in enumerate(ids):
                 username = f"bench.{level}.{k}"
-                add_user(s, username, "mediator", s.get(Division, division_id).code, None, "bench-pw")
+                s.execute(delete(User).where(User.username == username))  # a kept city keeps last run's users
+                add_user(s, username, "mediator", s.get(Division, division_id).code, None, BENCH_PASSWORD)
                 users.append((level, username))
-        add_user(s, "bench.admin", "admin", None, None, "bench-pw")
+        s.execute(delete(User).where(User.username == "bench.admin"))
+        add_user(s, "bench.admin", "admin", None, None, BENCH_PASSWORD)
     print(f"  {active:,} active cases stored")
     settle(db)
     if reports_only:
@@ -381,7 +384,7 @@ def bench_report_ratio(app, url: str, port: int, sizes: Sizes) -> None:
     bare_app.create_table(url)
     ours_server, bare_server = Server("wsgi:app", url, port), Server("bench.bare_app:app", url, port + 1)
     try:
-        admin = {"Authorization": f"Bearer {token(port, 'bench.admin', 'bench-pw')}"}
+        admin = {"Authorization": f"Bearer {token(port, 'bench.admin', BENCH_PASSWORD)}"}
         bench_reports(port, "/api/v1/cases", admin, count // 4)
         bench_reports(port + 1, "/cases", {}, count // 4)
         ours, bare = [], []

@@ -1,11 +1,6 @@
 """Changes an office makes to what the workflow reads (categories, the working calendar): the one place
 that records them beyond their own rows (which keep who and when: category versions, overrides,
-confirmed years).
-
-Today each change is a line on the `gridflow.audit` logger.  When the audit log lands (users and
-audit, worked on beside this), its service is called from here, with the same session, so that a change
-and its audit entry are committed together; every caller already passes what it needs.
-"""
+confirmed years) — in the audit log, in the same transaction as the change, and as a log line."""
 
 from __future__ import annotations
 
@@ -14,18 +9,18 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from gridflow.workflow.rules import Actor
+from gridflow.audit.log import Caller, record
 
 log = logging.getLogger("gridflow.audit")
 
 
-def record_change(s: Session, actor: Actor, action: str, subject: str, **details) -> None:
-    """`actor` did `action` (`category.add`, `calendar.confirm`, …) to `subject` (`G02 v3`, `2027`)."""
+def record_change(s: Session, caller: Caller, action: str, subject: str, **details) -> None:
+    """`caller` did `action` (`category.add`, `calendar.confirm`, …) to `subject` (`G02 v3`, `2027`)."""
+    record(s, caller, action, subject, json.loads(json.dumps(details, ensure_ascii=False, default=str)))
     log.info(
-        "%s %s by %s (user %s): %s",
+        "%s %s by %s: %s",
         action,
         subject,
-        actor.name,
-        actor.id if actor.id is not None else "-",
+        caller.name,
         json.dumps(details, ensure_ascii=False, default=str, sort_keys=True),
     )

@@ -57,7 +57,8 @@ def build(
     yield f"demo: done in {time.perf_counter() - started:.1f} s"
 
 
-DEMO_PASSWORD = "demo1234"
+DEMO_PASSWORD = "gridflow-demo"  # meets the password rule (at least 10 characters, not the user name)
+OLD_DEMO_PASSWORD = "demo1234"  # before the rule: demo accounts that still have it get the new one
 
 
 def demo_users(session: Session) -> Iterator[str]:
@@ -84,14 +85,23 @@ def demo_users(session: Session) -> Iterator[str]:
     ]
     yield f"demo accounts (password {DEMO_PASSWORD} for all):"
     for username, role, division, name in accounts:
-        if session.scalars(select(User).where(User.username == username)).first() is None:
+        if not _renew(session, username):
             add_user(session, username, role, division.code if division else None, None, DEMO_PASSWORD, name)
         where = f"{division.name} {division.code}" if division else "everywhere"
         yield f"  {username:<22} {role:<12} {where}"
     # The grid worker is the demo worker who already owns the first grid (and maybe a dedicated one).
-    if session.scalars(select(User).where(User.username == "grid")).first() is None:
-        user, _ = add_user(session, "grid", "grid_worker", None, None, DEMO_PASSWORD, grid.worker.name)
-        user.worker = grid.worker
-        session.flush()
+    if not _renew(session, "grid"):
+        add_user(session, "grid", "grid_worker", None, None, DEMO_PASSWORD, staff_no=grid.worker.staff_no)
     owned = session.scalars(select(Grid.code).where(Grid.worker_id == grid.worker_id).order_by(Grid.code)).all()
     yield f"  {'grid':<22} {'grid_worker':<12} {grid.worker.name}, grids {', '.join(owned)}"
+
+
+def _renew(session: Session, username: str) -> bool:
+    """Whether the demo account exists; one made by an older demo gets the password printed now."""
+    from gridflow.people.passwords import hash_password, password_matches
+
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is not None and password_matches(user.password_hash, OLD_DEMO_PASSWORD):
+        user.password_hash = hash_password(DEMO_PASSWORD)
+        user.token_version += 1
+    return user is not None

@@ -25,6 +25,11 @@ class GridflowError(Exception):
         self.field = field
         self.extra = extra
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers that go with the error's answer."""
+        return {}
+
     def to_dict(self) -> dict:
         body = {"code": self.code, "message": self.message}
         if self.field:
@@ -83,3 +88,17 @@ class StorageUnavailable(GridflowError):
     """The attachment store does not answer, or lacks a file the database names."""
 
     status, code = 503, "storage_unavailable"
+
+
+class TooManyAttempts(GridflowError):
+    """Too many failed logins within the window: try again after `retry_after` seconds."""
+
+    status, code = 429, "too_many_attempts"
+
+    def __init__(self, message: str, retry_after: int, *, params: dict | None = None):
+        super().__init__(message, params=params, retry_after=retry_after)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

@@ -4,7 +4,7 @@ Lines go to standard error (systemd's journal, or whatever runs the process, kee
 `LOG_FORMAT=text` (default) is for people; `json` gives one JSON object a line for a log collector.
 Every line written while a request is served carries its request id (the `X-Request-ID` header nginx
 sends, else a new one; echoed in the response) and the id of the authenticated user: whatever sets
-`g.actor` (the API's login) makes the user known to the log.  Each request ends with one line on the
+`g.actor` (the API's login) or `g.web_actor` (a page's session) makes the user known to the log.  Each request ends with one line on the
 `gridflow.request` logger (method, path, status, duration, client address: behind nginx set
 PROXY_HOPS=1 so that it is the client's, not nginx's).
 """
@@ -33,7 +33,7 @@ class RequestContext(logging.Filter):
         record.request_id = record.user_id = None
         if has_request_context():
             record.request_id = g.get("request_id")
-            actor = g.get("actor")
+            actor = g.get("actor") or g.get("web_actor")  # the API's token, or a page's session
             record.user_id = getattr(actor, "id", None)
         return True
 

@@ -61,6 +61,11 @@ class Config:
     DUPLICATE_WINDOW_HOURS = 72.0
     SWEEP_INTERVAL_SECONDS = 60.0
     TOKEN_MAX_AGE_SECONDS = 12 * 3600
+    # Failed logins: after this many for one user name, or from one client address, within the window
+    # (counted from the first failure), every attempt is refused (429) until the window has passed.
+    LOGIN_WINDOW_SECONDS = 15 * 60
+    LOGIN_MAX_FAILURES_PER_USER = 5
+    LOGIN_MAX_FAILURES_PER_CLIENT = 20
     MAX_EXTENSIONS_PER_LEVEL = 2  # a supervisor extends a case's deadline at most this often per level
     MAX_CONTENT_LENGTH = 1024 * 1024  # request bodies: 413 beyond this (attachment uploads: see below)
     # Attachments: each file at most this large, at most this many a request (the upload route's own
@@ -185,6 +190,9 @@ def check(values: dict) -> list[str]:
         problems.append(f"WARN_SHARE={values['WARN_SHARE']} must lie between 0 and 1")
     if values["MAX_EXTENSIONS_PER_LEVEL"] < 0:
         problems.append(f"MAX_EXTENSIONS_PER_LEVEL={values['MAX_EXTENSIONS_PER_LEVEL']} must not be negative")
+    for name in ("LOGIN_WINDOW_SECONDS", "LOGIN_MAX_FAILURES_PER_USER", "LOGIN_MAX_FAILURES_PER_CLIENT"):
+        if values[name] < 1:
+            problems.append(f"{name}={values[name]} must be at least 1")
     if values["SWEEP_INTERVAL_SECONDS"] <= 0:
         problems.append(f"SWEEP_INTERVAL_SECONDS={values['SWEEP_INTERVAL_SECONDS']} must be positive")
     for name in ("ATTACHMENT_MAX_BYTES", "ATTACHMENT_MAX_FILES", "ATTACHMENT_MAX_PIXELS"):

@@ -9,7 +9,7 @@ from gridflow.people.users import add_user
 from tests import fixtures as fx
 from tests.helpers import load_fixture_city
 
-PASSWORD = "secret-pw"
+PASSWORD = "test-password"  # meets the rule: at least 10 characters, not the user name
 # username: (role, division, grids)
 USERS = {
     "gw1": ("grid_worker", None, ["410902001001001", "410902001001002"]),

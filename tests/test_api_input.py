@@ -153,12 +153,12 @@ def test_nul_characters_in_query_parameters_are_rejected(api):
     assert error_of(api.get("admin", "/api/v1/cases?division=41%0002"), 422)["field"] == "division"
     assert error_of(api.get("admin", "/api/v1/cases?category=D0%002"), 422)["field"] == "category"
     assert error_of(api.get("admin", "/api/v1/cases?a%00b=1"), 400)["code"] == "unknown_parameter"
-    assert error_of(api.client.get("/api/v1/locate?lon=1%00&lat=2"), 422)["field"] == "lon"
+    assert error_of(api.get("admin", "/api/v1/locate?lon=1%00&lat=2"), 422)["field"] == "lon"
 
 
 def test_query_numbers_out_of_range_or_repeated_are_422(api):
-    assert error_of(api.client.get(f"/api/v1/locate?lon={'9' * 400}&lat=35"), 422)["field"] == "lon"
-    assert error_of(api.client.get("/api/v1/locate?lon=nan&lat=35"), 422)["field"] == "lon"
+    assert error_of(api.get("admin", f"/api/v1/locate?lon={'9' * 400}&lat=35"), 422)["field"] == "lon"
+    assert error_of(api.get("admin", "/api/v1/locate?lon=nan&lat=35"), 422)["field"] == "lon"
     assert error_of(api.get("admin", f"/api/v1/queue?page={'9' * 400}"), 422)["field"] == "page"
     assert error_of(api.get("admin", "/api/v1/cases?state=open&state=closed"), 422)["field"] == "state"
 

@@ -7,6 +7,7 @@ import socket
 from dataclasses import replace
 
 from bench import cases as bench_cases
+from bench import login_flood as bench_login_flood
 from bench import spatial as bench_spatial
 
 
@@ -54,3 +55,10 @@ def test_the_client_id_bench_runs_every_step(db_url, capsys):
     bench_client_id.measure("test", db_url, reports=3, rounds=1)
     out = capsys.readouterr().out
     assert "without client_id" in out and "a repeat answered" in out, out
+
+
+def test_the_login_flood_bench_runs_every_step(db_url, capsys):
+    bench_login_flood.run("test", db_url, free_port_pair(), bench_login_flood.SMOKE)
+    out = capsys.readouterr().out
+    for step in ("GET /api/v1/queue alone", "wrong-password flood", "known name", "unknown name"):
+        assert step in out, out

@@ -6,8 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from gridflow.models import Case
-from gridflow.people.users import add_user
-from tests.cases_helpers import EAST, IN_A_MONTH, PASSWORD, WEST_SW, Api, setup_city
+from tests.cases_helpers import EAST, IN_A_MONTH, WEST_SW, Api, setup_city
 
 
 @pytest.fixture
@@ -23,9 +22,13 @@ def ok(response, status=200):
 
 def test_a_grid_handed_to_another_worker_changes_hands_at_the_next_request(api, db):
     case = ok(api.report("med_comm", location=WEST_SW), 201)  # in 410902001001003, gw2's grid
-    api.token("gw2")  # issued before the hand-over, still valid after it
-    with db.session() as s:  # (re-adding gw1 sets his password again: he logs in anew below)
-        add_user(s, "gw1", "grid_worker", None, ["410902001001001", "410902001001002", "410902001001003"], PASSWORD)
+    api.token("gw2")  # issued before the hand-over: it ends with it
+    handed = api.client.put(
+        "/api/v1/grids/410902001001003/worker", json={"staff_no": "gw1"}, headers=api.headers("admin")
+    )
+    assert ok(handed)["previous"]["staff_no"] == "gw2" and handed.json["worker"]["staff_no"] == "gw1"
+    assert api.event("gw2", case, "file").status_code == 401  # his grids changed: log in again
+    api.tokens.clear()
     assert api.event("gw2", case, "file").status_code == 404  # no longer his grid
     assert ok(api.event("gw1", case, "file"))["state"] == "open"
 
@@ -53,9 +56,11 @@ def test_a_grid_workers_report_outside_his_grids_waits_for_the_owning_worker(api
     mine = ok(api.get("gw2", f"/api/v1/cases/{case['id']}"))
     assert mine["allowed_events"] == ["file", "merge", "reject"]
     # Handed to gw1, grid 003 is his to check at once; gw2 no longer sees the case.
-    with db.session() as s:
-        add_user(s, "gw1", "grid_worker", None, ["410902001001001", "410902001001002", "410902001001003"], PASSWORD)
-    api.tokens.pop("gw1")
+    handed = api.client.put(
+        "/api/v1/grids/410902001001003/worker", json={"staff_no": "gw1"}, headers=api.headers("admin")
+    )
+    assert handed.status_code == 200
+    api.tokens.clear()
     assert api.get("gw2", f"/api/v1/cases/{case['id']}").status_code == 404
     assert ok(api.event("gw1", case, "file"))["state"] == "open"
 

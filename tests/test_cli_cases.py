@@ -1,54 +1,8 @@
-"""CLI for users and the workflow, both back ends."""
+"""CLI for the workflow (users: tests/test_cli_users.py)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from gridflow.models import Grid, User, Worker
-from tests.helpers import invoke, load_fixture_city
-
-
-def test_user_add_makes_a_grid_worker_the_owner_of_his_grids(runner, tmp_path, db, client):
-    load_fixture_city(runner, tmp_path, with_entities=False)
-    result = invoke(
-        runner,
-        "user",
-        "add",
-        "wang",
-        "--role",
-        "grid_worker",
-        "--grids",
-        "410902001001001,410902001001002",
-        "--password",
-        "pw-123456",
-    )
-    assert result.exit_code == 0 and "user wang (grid_worker) saved" in result.output
-    with db.session() as s:
-        user = s.scalars(select(User).where(User.username == "wang")).one()
-        owners = set(s.scalars(select(Grid.worker_id).where(Grid.code.in_(["410902001001001", "410902001001002"]))))
-        assert owners == {user.worker_id} and s.get(Worker, user.worker_id).staff_no == "wang"
-    token = client.post("/api/v1/auth/token", json={"username": "wang", "password": "pw-123456"})
-    assert token.status_code == 200 and token.json["user"]["role"] == "grid_worker"
-
-
-def test_user_add_rejects_bad_input(runner, tmp_path, db):
-    load_fixture_city(runner, tmp_path, with_entities=False)
-    for args, message in (
-        (["--role", "mediator"], "give --division"),
-        (["--role", "mediator", "--division", "999"], "no division with code 999"),
-        (["--role", "grid_worker", "--grids", "410902001001999"], "no grid with code"),
-        (["--role", "supervisor", "--division", "410902", "--grids", "410902001001001"], "only a grid worker"),
-    ):
-        result = invoke(runner, "user", "add", "x", *args)
-        assert result.exit_code != 0 and message in result.output, result.output
-    with db.session() as s:
-        assert s.scalars(select(User)).all() == []
-
-
-def test_a_random_password_is_printed_when_none_is_given(runner, tmp_path, db):
-    load_fixture_city(runner, tmp_path, with_entities=False)
-    result = invoke(runner, "user", "add", "boss", "--role", "supervisor", "--division", "410900")
-    assert result.exit_code == 0 and "password: " in result.output
+from tests.helpers import invoke
 
 
 def test_the_workflow_prints_as_mermaid_and_as_a_table(runner):

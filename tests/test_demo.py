@@ -7,7 +7,7 @@ import json
 from sqlalchemy import func, select
 
 from geo.demo import generate
-from gridflow.demo import puyang
+from gridflow.demo import DEMO_PASSWORD, puyang
 from gridflow.models import Division, Entity, Grid
 from gridflow.places import lookup as places
 from tests.helpers import invoke
@@ -28,7 +28,7 @@ def test_the_small_demo_city_tiles_every_division(runner, db):
         assert s.scalar(select(func.count()).where(Entity.grid_id.is_(None), Entity.kind != "road")) == 0
         assert s.scalar(select(func.count()).select_from(Grid).where(Grid.kind == "dedicated")) > 0
     again = invoke(runner, "demo", "--if-empty")
-    assert again.exit_code == 0 and "nothing to build" in again.output and "demo1234" in again.output
+    assert again.exit_code == 0 and "nothing to build" in again.output and DEMO_PASSWORD in again.output
 
 
 def test_a_located_demo_point_names_all_levels(runner, db):
@@ -67,3 +67,21 @@ def test_demo_codes_and_sizes_follow_the_standards():
         per_grid[index.codes[gi]] = per_grid.get(index.codes[gi], 0) + e["properties"]["households"]
     basic = [n for code, n in per_grid.items() if kinds[code] == "basic"]
     assert len(basic) > 100 and min(basic) > 100 and max(basic) <= 500
+
+
+def test_demo_accounts_meet_the_password_rule_and_old_ones_get_the_new_password(runner, tmp_path, db, client):
+    from gridflow.demo import OLD_DEMO_PASSWORD
+    from gridflow.models import User
+    from gridflow.people.passwords import check_password_rule, hash_password
+    from tests.helpers import load_fixture_city
+
+    load_fixture_city(runner, tmp_path, with_entities=False)
+    first = invoke(runner, "demo-users")
+    assert first.exit_code == 0 and f"password {DEMO_PASSWORD} for all" in first.output
+    check_password_rule("community.mediator", DEMO_PASSWORD)
+    with db.session() as s:  # as an older demo left it
+        s.scalars(select(User).where(User.username == "admin")).one().password_hash = hash_password(OLD_DEMO_PASSWORD)
+    assert invoke(runner, "demo-users").exit_code == 0
+    for name in ("admin", "grid", "county.mediator"):
+        login = client.post("/api/v1/auth/token", json={"username": name, "password": DEMO_PASSWORD})
+        assert login.status_code == 200, name

@@ -10,11 +10,13 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, Table, bindparam, in
 from sqlalchemy.exc import IntegrityError
 
 from gridflow import hotpath
+from gridflow.audit.log import Caller
 from gridflow.calendar.changes import set_override
+from gridflow.chainkeys import chain_keys
 from gridflow.hotpath import HotInsert, HotStatement, NeedsResultConversion
 from gridflow.models import Case, CaseCounter, CaseEvent, CaseParty, User
 from gridflow.schemas.calendar import OverrideInput
-from gridflow.workflow.rules import Actor
+from gridflow.workflow.rules import SYSTEM, Actor
 from tests.cases_helpers import WEST_NW, Api, setup_city
 
 WHOLE_SECOND = datetime(2026, 10, 1, 8, 0, 0)  # no microseconds: the case where text formats differ
@@ -98,12 +100,12 @@ def test_two_hot_statements_cannot_share_a_name():
 
 
 # -- every registered statement against SQLAlchemy's own execution ------------------------------------
-def _examples(api: Api, db) -> dict:
+def _examples(api: Api, db, keys_config) -> dict:
     """Parameters for each registered statement, from a city with one report in it and a working
     calendar the office changed once."""
     case = api.report("gw1", client_id="0b8a4f5e-8c1d-4b9a-9f5e-2d7c1a3b4c5d").json
     override = OverrideInput(date=date(2027, 2, 20), kind="workday", name="春节调休")
-    set_override(db, Actor(None, "console:test", "admin"), override)
+    set_override(db, Caller(Actor(None, "console:test", SYSTEM), chain_keys(keys_config)), override)
     with db.lookup() as conn:
         row = conn.execute(select(Case.__table__).where(Case.id == case["id"])).mappings().one()
         gw1 = conn.execute(select(User.id).where(User.username == "gw1")).scalar()
@@ -154,7 +156,7 @@ def _run(db, work) -> list[tuple]:
 
 def test_every_registered_statement_gives_what_sqlalchemy_gives(client, runner, tmp_path, db, backend):
     setup_city(runner, tmp_path, db)
-    examples = _examples(Api(client, {}), db)
+    examples = _examples(Api(client, {}), db, client.application.config)
     assert set(examples) == set(hotpath.REGISTRY), "every hot statement needs an example here"
     dialect = db.engine.dialect.name
     for name, hot in hotpath.REGISTRY.items():

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo.assign import UNASSIGNED, GridIndex
+from gridflow.people.users import add_user
 from gridflow.places import lookup as places
 from tests import fixtures as fx
 from tests.helpers import invoke, load_fixture_city
@@ -78,8 +79,15 @@ def test_locate_rejects_coordinates_out_of_range(runner, city):
     assert result.exit_code != 0 and "lon: input should be less than or equal to 180" in result.output
 
 
-def test_locate_over_http(client, city):
-    ok = client.get(f"/api/v1/locate?lon={fx.X0 + 0.2}&lat={fx.Y0 + 0.01}")
+def test_locate_over_http_needs_a_login(client, city):
+    where = f"/api/v1/locate?lon={fx.X0 + 0.2}&lat={fx.Y0 + 0.01}"
+    assert client.get(where).status_code == 401  # no collecting workers' names and staff numbers by scanning
+    with city.session() as s:
+        add_user(s, "someone", "grid_worker", None, None, "a long enough password")
+    token = client.post("/api/v1/auth/token", json={"username": "someone", "password": "a long enough password"})
+    auth = {"Authorization": f"Bearer {token.json['token']}"}
+    ok = client.get(where, headers=auth)
     assert ok.status_code == 200 and ok.json["grid"]["code"] == "410922100201002"
-    bad = client.get("/api/v1/locate?lon=abc&lat=1")
+    assert ok.json["worker"]["code"] == "W201002"
+    bad = client.get("/api/v1/locate?lon=abc&lat=1", headers=auth)
     assert bad.status_code == 422 and bad.json["error"]["field"] == "lon"

@@ -42,14 +42,14 @@ from gridflow import create_app
 app = create_app()
 client = app.test_client()
 client.get("/healthz", headers={"X-Request-ID": "req-from-nginx-1"})
-token = client.post("/api/v1/auth/token", json={"username": "med", "password": "secret-pw"}).json["token"]
+token = client.post("/api/v1/auth/token", json={"username": "med", "password": "log-test-password"}).json["token"]
 client.get("/api/v1/queue", headers={"Authorization": "Bearer " + token, "X-Request-ID": "bad id; with spaces"})
 """
 
 
 def test_json_logs_are_one_object_a_line_with_request_and_user_ids(app, db, db_url, tmp_path):
     with db.session() as s:
-        user, _ = add_user(s, "med", "admin", None, [], "secret-pw")
+        user = add_user(s, "med", "admin", None, [], "log-test-password")
         user_id = user.id
     env = _env(db_url, tmp_path, GRIDFLOW_LOG_FORMAT="json")
     result = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=60)

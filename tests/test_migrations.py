@@ -172,3 +172,38 @@ def test_cases_stored_before_categories_were_versioned_get_version_one(empty_url
         assert case["category_version"] == 1 and case["category_name"] == "邻里纠纷"
     finally:
         db.dispose()
+
+
+def test_the_identity_migration_keeps_users_gives_them_version_one_and_its_downgrade_removes_the_log(empty_url):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    upgrade(empty_url, "0012_categories_calendar")
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO user_account (username, display_name, password_hash, role, active) "
+                    "VALUES ('old', '老用户', 'x', 'admin', :t)"
+                ),
+                {"t": True},
+            )
+        upgrade(empty_url)
+        with engine.begin() as conn:
+            row = conn.execute(text("SELECT token_version, email, phone FROM user_account")).one()
+            assert tuple(row) == (1, None, None)
+            conn.execute(
+                text(
+                    "INSERT INTO audit_event (seq, at, actor_name, kind, data, prev_hash, hash, key_id) "
+                    "VALUES (1, '2026-11-27 00:00:00', 'x', 'k', '{}', 'p', 'h', 'k')"
+                )
+            )
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text("DELETE FROM audit_event"))
+        downgrade(empty_url, "0012_categories_calendar")
+        assert not {"audit_event", "audit_anchor", "login_throttle"} & set(inspect(engine).get_table_names())
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT username FROM user_account")).scalars().all() == ["old"]
+    finally:
+        engine.dispose()

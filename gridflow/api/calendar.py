@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import g
-
 from gridflow.api import bp
-from gridflow.api.auth import login_required
+from gridflow.api.auth import caller, login_required
 from gridflow.api.spec import api_route
 from gridflow.calendar import changes, store
 from gridflow.db import get_db
@@ -38,7 +36,7 @@ def calendar_year(year: int):
 @api_route(200, CalendarYearView, body=OverrideInput, errors=(403,), tags=("calendar",))
 def set_override(body: OverrideInput):
     """Declare a day a holiday or a working day (admins); answers with its year."""
-    return changes.set_override(get_db(), g.actor, body)
+    return changes.set_override(get_db(), caller(), body)
 
 
 @bp.delete("/calendar/overrides/<day>")
@@ -52,7 +50,7 @@ def remove_override(day: str):
         when = None
     if when is None:
         raise NotFound(f"no override on {day!r} (days are written YYYY-MM-DD)", field="date")
-    return changes.remove_override(get_db(), g.actor, when)
+    return changes.remove_override(get_db(), caller(), when)
 
 
 @bp.post("/calendar/import")
@@ -60,7 +58,7 @@ def remove_override(day: str):
 @api_route(200, CalendarImported, body=CalendarImportInput, errors=(403,), tags=("calendar",))
 def import_overrides(body: CalendarImportInput):
     """Overrides from a CSV file's text (admins), all or none: the bad lines are named (`lines`)."""
-    return changes.import_overrides(get_db(), g.actor, body.csv)
+    return changes.import_overrides(get_db(), caller(), body.csv)
 
 
 @bp.post(f"/calendar/{YEAR}/confirm")
@@ -69,4 +67,4 @@ def import_overrides(body: CalendarImportInput):
 def confirm_year(year: int, body: ConfirmInput):
     """Mark a year as checked against the State Council's announcement (admins): the reminders stop.
     Confirming again keeps the first confirmation."""
-    return changes.confirm_year(get_db(), g.actor, year, body.note)
+    return changes.confirm_year(get_db(), caller(), year, body.note)

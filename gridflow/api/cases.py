@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import current_app, g
 
 from gridflow.api import bp
-from gridflow.api.auth import login_required
+from gridflow.api.auth import caller, login_required
 from gridflow.api.spec import api_route
 from gridflow.cases import act as cases
 from gridflow.cases import chain as casechain
 from gridflow.cases import lists as caselists
 from gridflow.cases import report as reporting
 from gridflow.cases.policy import Policy
+from gridflow.cases.reveal import reveal
 from gridflow.db import get_db
 from gridflow.schemas.cases import (
     CaseDetail,
@@ -23,6 +24,7 @@ from gridflow.schemas.cases import (
     ReportInput,
     Timeline,
 )
+from gridflow.schemas.personal import RevealedParties, RevealInput
 
 CASE_ID = "<int(max=2147483647):case_id>"  # beyond the INTEGER column's range there is no case: 404
 
@@ -71,6 +73,15 @@ def case_event(case_id: int, body: EventInput):
 def case_timeline(case_id: int):
     """The case's hash-chained events and the time spent per level and state."""
     return casechain.timeline(get_db(), g.actor, case_id, policy().keys())
+
+
+@bp.post(f"/cases/{CASE_ID}/reveal")
+@login_required
+@api_route(200, RevealedParties, body=RevealInput, errors=(404,), tags=("cases",))
+def reveal_parties(case_id: int, body: RevealInput):
+    """The parties' personal data unmasked, for whoever may see the case but is not handling it (an
+    administrator, a supervisor): the reason is kept in the audit log with who asked, and when."""
+    return reveal(get_db(), caller(), case_id, body.reason)
 
 
 @bp.get("/queue")

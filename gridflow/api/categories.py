@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import re
 
-from flask import g
-
 from gridflow.api import bp
-from gridflow.api.auth import login_required
+from gridflow.api.auth import caller, login_required
 from gridflow.api.spec import api_route
 from gridflow.categories import changes, store
 from gridflow.db import get_db
@@ -47,7 +45,7 @@ def categories(query: CategoryListQuery):
 @api_route(201, CategoryVersionView, body=CategoryInput, errors=(403, 409), tags=("categories",))
 def add_category(body: CategoryInput):
     """Add a category (admins): its version 1."""
-    return changes.add_category(get_db(), g.actor, body), 201
+    return changes.add_category(get_db(), caller(), body), 201
 
 
 @bp.get(f"/categories/{CODE}/versions")
@@ -71,7 +69,7 @@ def category_version(code: str, version: int):
 @api_route(201, CategoryVersionView, body=CategoryChange, errors=(403, 404, 409), tags=("categories",))
 def change_category(code: str, body: CategoryChange):
     """The next version of a category (admins): only what changes; cases filed before keep theirs."""
-    return changes.change_category(get_db(), g.actor, _code(code), body), 201
+    return changes.change_category(get_db(), caller(), _code(code), body), 201
 
 
 @bp.post(f"/categories/{CODE}/disable")
@@ -79,7 +77,7 @@ def change_category(code: str, body: CategoryChange):
 @api_route(201, CategoryVersionView, body=NoteInput, errors=(403, 404, 409), tags=("categories",))
 def disable_category(code: str, body: NoteInput):
     """Take a category out of use (admins): a new version; no new reports in it, its cases go on."""
-    return changes.set_active(get_db(), g.actor, _code(code), False, body.note), 201
+    return changes.set_active(get_db(), caller(), _code(code), False, body.note), 201
 
 
 @bp.post(f"/categories/{CODE}/enable")
@@ -87,4 +85,4 @@ def disable_category(code: str, body: NoteInput):
 @api_route(201, CategoryVersionView, body=NoteInput, errors=(403, 404, 409), tags=("categories",))
 def enable_category(code: str, body: NoteInput):
     """Put a category back into use (admins): a new version."""
-    return changes.set_active(get_db(), g.actor, _code(code), True, body.note), 201
+    return changes.set_active(get_db(), caller(), _code(code), True, body.note), 201

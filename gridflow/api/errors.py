@@ -46,9 +46,13 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(GridflowError)
     def _domain(exc: GridflowError):
-        if wants_page():
-            return error_page(exc.status, translated(exc), exc)
-        return jsonify(error=exc.to_dict()), exc.status
+        response = (
+            app.make_response(error_page(exc.status, translated(exc), exc))
+            if wants_page()
+            else app.make_response((jsonify(error=exc.to_dict()), exc.status))
+        )
+        response.headers.update(exc.headers)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -161,7 +161,7 @@ def api_route(
     also: dict[int, type[BaseModel]] | None = None,
     binary: tuple[str, tuple[str, ...]] | None = None,
 ):
-    """Declare a view: its success status and read model, its query and body models (`body`: JSON,
+    """Declare a view: its success status and read model (None: no body, as for 204), its query and body models (`body`: JSON,
     `form`: multipart/form-data), the errors it may answer besides the usual ones.  `also`: other
     success answers (a repeated client id: 200 besides 201); `binary`: (operation id, content types)
     of a view answering a file (`answer` None).  Put it under the route and `login_required` (it

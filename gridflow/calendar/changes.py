@@ -14,6 +14,7 @@ from sqlalchemy import CursorResult
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from gridflow.audit.log import Caller
 from gridflow.calendar.csvfile import parse_overrides
 from gridflow.calendar.store import REVISION, year_view
 from gridflow.changelog import record_change
@@ -45,60 +46,60 @@ def _put(s: Session, actor: Actor, override: OverrideInput, now: datetime) -> No
     row.changed_at, row.changed_by_id, row.changed_by = now, actor.id, actor.name
 
 
-def set_override(db: Database, actor: Actor, override: OverrideInput) -> CalendarYearView:
+def set_override(db: Database, caller: Caller, override: OverrideInput) -> CalendarYearView:
     """Declare a day a holiday or a working day (replacing what was declared for it)."""
-    require_admin(actor)
+    require_admin(caller.actor)
     with db.session(write=True) as s:
-        _put(s, actor, override, utcnow())
+        _put(s, caller.actor, override, utcnow())
         _raise_revision(s)
-        record_change(s, actor, f"calendar.{override.kind}", override.date.isoformat(), name=override.name)
+        record_change(s, caller, f"calendar.{override.kind}", override.date.isoformat(), name=override.name)
         s.flush()
         return year_view(s, override.date.year)
 
 
-def remove_override(db: Database, actor: Actor, day: date) -> CalendarYearView:
+def remove_override(db: Database, caller: Caller, day: date) -> CalendarYearView:
     """Take back what was declared for a day (the `holidays` package decides it again); 404 if nothing was."""
-    require_admin(actor)
+    require_admin(caller.actor)
     with db.session(write=True) as s:
         row = s.get(CalendarOverride, day)
         if row is None:
             raise NotFound(f"no override on {day.isoformat()}", field="date")
         s.delete(row)
         _raise_revision(s)
-        record_change(s, actor, "calendar.remove", day.isoformat())
+        record_change(s, caller, "calendar.remove", day.isoformat())
         return year_view(s, day.year)
 
 
-def import_overrides(db: Database, actor: Actor, text: str) -> CalendarImported:
+def import_overrides(db: Database, caller: Caller, text: str) -> CalendarImported:
     """Every override of a CSV file (see `csvfile`), all or none: a file with a bad line stores nothing."""
-    require_admin(actor)
+    require_admin(caller.actor)
     overrides = parse_overrides(text)
     now = utcnow()
     with db.session(write=True) as s:
         for override in overrides:
-            _put(s, actor, override, now)
+            _put(s, caller.actor, override, now)
         _raise_revision(s)
         years = sorted({o.date.year for o in overrides})
-        record_change(s, actor, "calendar.import", ",".join(map(str, years)), overrides=len(overrides))
+        record_change(s, caller, "calendar.import", ",".join(map(str, years)), overrides=len(overrides))
         s.flush()
         return CalendarImported(imported=len(overrides), years=[year_view(s, y) for y in years])
 
 
-def confirm_year(db: Database, actor: Actor, year: int, note: str | None = None) -> CalendarYearView:
+def confirm_year(db: Database, caller: Caller, year: int, note: str | None = None) -> CalendarYearView:
     """Mark a year's calendar as checked against the State Council's announcement (the warnings stop).
     Confirming again keeps the first confirmation."""
-    require_admin(actor)
+    require_admin(caller.actor)
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise Invalid(f"year must lie in {FIRST_YEAR} to {LAST_YEAR}", field="year")
     values = {
         "year": year,
         "confirmed_at": utcnow(),
-        "confirmed_by_id": actor.id,
-        "confirmed_by": actor.name,
+        "confirmed_by_id": caller.actor.id,
+        "confirmed_by": caller.name,
         "note": note,
     }
     with db.session(write=True) as s:
         stmt = _insert(s)(CalendarYear).values(values).on_conflict_do_nothing(index_elements=["year"])
         if cast(CursorResult, s.execute(stmt)).rowcount:  # inserted: not confirmed before
-            record_change(s, actor, "calendar.confirm", str(year), note=note)
+            record_change(s, caller, "calendar.confirm", str(year), note=note)
         return year_view(s, year)

@@ -13,6 +13,7 @@ from dataclasses import replace
 from sqlalchemy.exc import IntegrityError
 
 from geo.levels import LEVELS_BOTTOM_UP
+from gridflow.audit.log import Caller
 from gridflow.categories.store import category_from, current_version, version_view
 from gridflow.changelog import record_change
 from gridflow.clock import utcnow
@@ -51,23 +52,23 @@ def _row(category: Category, actor: Actor, note: str | None) -> CategoryVersion:
     )
 
 
-def _store(db: Database, actor: Actor, category: Category, note: str | None, action: str, taken: str):
+def _store(db: Database, caller: Caller, category: Category, note: str | None, action: str, taken: str):
     """Insert `category` as a new version in its own transaction (409 saying `taken` if that version is
     stored already: the key decides, so two changes at once cannot both be stored)."""
     try:
         with db.session(write=True) as s:
-            row = _row(category, actor, note)
+            row = _row(category, caller.actor, note)
             s.add(row)
             s.flush()
-            record_change(s, actor, action, f"{category.code} v{category.version}", note=note, **category.to_dict())
+            record_change(s, caller, action, f"{category.code} v{category.version}", note=note, **category.to_dict())
             return version_view(row)
     except IntegrityError:
         raise Conflict(taken, field="code") from None
 
 
-def add_category(db: Database, actor: Actor, inp: CategoryInput) -> CategoryVersionView:
+def add_category(db: Database, caller: Caller, inp: CategoryInput) -> CategoryVersionView:
     """A new category, version 1 (409 if the code is taken, whether in use or not)."""
-    require_admin(actor)
+    require_admin(caller.actor)
     category = Category(
         code=inp.code,
         version=1,
@@ -81,7 +82,7 @@ def add_category(db: Database, actor: Actor, inp: CategoryInput) -> CategoryVers
         photo_required_on_verification=inp.photo_required_on_verification,
     )
     taken = f"category {inp.code} exists: change it with a new version"
-    return _store(db, actor, category, inp.note, "category.add", taken)
+    return _store(db, caller, category, inp.note, "category.add", taken)
 
 
 def _changed(current: Category, inp: CategoryChange) -> Category:
@@ -111,11 +112,11 @@ def _changed(current: Category, inp: CategoryChange) -> Category:
     )
 
 
-def change_category(db: Database, actor: Actor, code: str, inp: CategoryChange) -> CategoryVersionView:
+def change_category(db: Database, caller: Caller, code: str, inp: CategoryChange) -> CategoryVersionView:
     """The next version of a category: the current one with the changes given.  Cases filed before
     keep the version they were filed under.  409 if `based_on` is not the current version; 422 if
     nothing would change."""
-    require_admin(actor)
+    require_admin(caller.actor)
     with db.session() as s:
         current = category_from(current_version(s, code))
     if inp.based_on is not None and inp.based_on != current.version:
@@ -131,15 +132,15 @@ def change_category(db: Database, actor: Actor, code: str, inp: CategoryChange) 
     if new.active != current.active:
         action = "category.enable" if new.active else "category.disable"
     taken = f"category {code} changed meanwhile (version {new.version} exists): reload it"
-    return _store(db, actor, new, inp.note, action, taken)
+    return _store(db, caller, new, inp.note, action, taken)
 
 
-def set_active(db: Database, actor: Actor, code: str, active: bool, note: str | None = None) -> CategoryVersionView:
+def set_active(db: Database, caller: Caller, code: str, active: bool, note: str | None = None) -> CategoryVersionView:
     """Take a category out of use (no new reports in it; its cases go on) or back into use: a new
     version (409 if it is so already)."""
-    require_admin(actor)
+    require_admin(caller.actor)
     with db.session() as s:
         current = current_version(s, code)
     if current.active == active:
         raise Conflict(f"category {code} is {'in use' if active else 'out of use'} already", field="code")
-    return change_category(db, actor, code, CategoryChange(based_on=current.version, active=active, note=note))
+    return change_category(db, caller, code, CategoryChange(based_on=current.version, active=active, note=note))

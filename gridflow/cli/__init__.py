@@ -1,8 +1,8 @@
 """Command line: the console script `gridflow …` (in a checkout also `flask --app wsgi gridflow …`).
 
 Commands live by subject: `cli.spatial` (imports, coverage, locate, export, demo), `cli.cases`
-(users, the workflow, sweep, verify, the scheduler), `cli.categories` and `cli.calendar` (what the office keeps),
-`cli.operations` (backup, restore) and
+(the workflow, sweep, verify, the scheduler), `cli.people` (users), `cli.audit` (the audit log),
+`cli.categories` and `cli.calendar` (what the office keeps), `cli.operations` (backup, restore) and
 `gridflow.migrate` (`gridflow db …`).
 """
 
@@ -24,18 +24,15 @@ def fail(message: str) -> None:
     sys.exit(1)
 
 
-def console_actor():
-    """Who a command acts as where the services want an actor: an admin named after the login that runs
-    it (`console:<login>`; shell access to the server is an admin's)."""
-    import getpass
+def console_caller():
+    """Who a command acts as: the operator at the server's command line, named by his system account
+    (shell access to the server is an administrator's), with the audit chain's keys."""
+    from flask import current_app
 
-    from gridflow.workflow.rules import ADMIN, Actor
+    from gridflow.audit.log import Caller
+    from gridflow.chainkeys import chain_keys
 
-    try:
-        login = getpass.getuser()
-    except (KeyError, OSError):  # no user name for this uid (a container, say)
-        login = "?"
-    return Actor(None, f"console:{login}"[:100], ADMIN)
+    return Caller.command_line(chain_keys(current_app.config))
 
 
 def run_service(work):
@@ -80,7 +77,7 @@ class _ProgressList:
 
 
 def init_app(app: Flask) -> None:
-    from gridflow.cli import calendar, cases, categories, operations, spatial  # noqa: F401  (commands register on import)
+    from gridflow.cli import audit, calendar, cases, categories, operations, people, spatial  # noqa: F401  (commands register on import)
     from gridflow.migrate import db_cli
 
     if "db" not in cli.commands:

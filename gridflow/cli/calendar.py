@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from gridflow.calendar import changes as calendar_changes
 from gridflow.calendar import store as calendar_store
 from gridflow.calendar.csvfile import decode
-from gridflow.cli import cli, console_actor
+from gridflow.cli import cli, console_caller
 from gridflow.cli import run_service as _run
 from gridflow.db import get_db
 from gridflow.schemas.calendar import FIRST_YEAR, LAST_YEAR, CalendarYearView, ConfirmInput, OverrideInput
@@ -43,7 +43,7 @@ def _confirmed(view: CalendarYearView) -> str:
 
 def _override(day: str, kind: str, name: str | None) -> None:
     inp = _run(lambda: parse_data(OverrideInput, {"date": day, "kind": kind, "name": name}, strict=False))
-    _run(lambda: calendar_changes.set_override(get_db(), console_actor(), inp))
+    _run(lambda: calendar_changes.set_override(get_db(), console_caller(), inp))
     click.echo(f"{inp.date.isoformat()} {inp.kind}{' ' + inp.name if inp.name else ''}")
 
 
@@ -68,7 +68,7 @@ def calendar_add_workday_cmd(day: str, name: str | None) -> None:
 def calendar_remove_cmd(day: str) -> None:
     """Take back what was declared for DATE (the holidays package decides it again)."""
     inp = _run(lambda: parse_data(OverrideInput, {"date": day, "kind": "holiday"}, strict=False))
-    _run(lambda: calendar_changes.remove_override(get_db(), console_actor(), inp.date))
+    _run(lambda: calendar_changes.remove_override(get_db(), console_caller(), inp.date))
     click.echo(f"{inp.date.isoformat()}: override removed")
 
 
@@ -78,7 +78,7 @@ def calendar_import_cmd(path: Path) -> None:
     """Overrides from a CSV file: `date,kind,name` a line (holiday|workday, or 休|班; the name optional).
     A file with any bad line imports nothing; every bad line is named."""
     text = _run(lambda: decode(path.read_bytes()))
-    done = _run(lambda: calendar_changes.import_overrides(get_db(), console_actor(), text))
+    done = _run(lambda: calendar_changes.import_overrides(get_db(), console_caller(), text))
     years = ", ".join(f"{y.year} ({len(y.overrides)} overrides)" for y in done.years)
     click.echo(f"{done.imported} override(s) imported; now {years}")
 
@@ -89,4 +89,4 @@ def calendar_import_cmd(path: Path) -> None:
 def calendar_confirm_cmd(year: int, note: str | None) -> None:
     """Mark YEAR's calendar as checked against the State Council's announcement (the reminders stop)."""
     inp = _run(lambda: parse_data(ConfirmInput, {"note": note}, strict=False))
-    click.echo(_confirmed(_run(lambda: calendar_changes.confirm_year(get_db(), console_actor(), year, inp.note))))
+    click.echo(_confirmed(_run(lambda: calendar_changes.confirm_year(get_db(), console_caller(), year, inp.note))))

@@ -1,39 +1,14 @@
-"""Commands for users and the case workflow."""
+"""Commands for the case workflow: the table, sweeps, verifying timelines, the scheduler."""
 
 from __future__ import annotations
 
 import sys
 
 import click
-from flask.cli import AppGroup
 
 from gridflow.cli import cli, fail
 from gridflow.db import get_db
 from gridflow.errors import GridflowError
-
-user_cli = AppGroup("user", help="Users and roles.")
-cli.add_command(user_cli)
-
-
-@user_cli.command("add")
-@click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["grid_worker", "mediator", "supervisor", "admin"]))
-@click.option("--division", "division_code", help="mediators and supervisors act for this division and below")
-@click.option("--grids", default="", help="grid codes, comma-separated: the grid worker becomes their owner")
-@click.option("--password", help="default: a random one, printed")
-@click.option("--display-name", help="full name shown in the timeline")
-def user_add_cmd(name, role, division_code, grids, password, display_name) -> None:
-    """Add a user NAME (or update it)."""
-    from gridflow.people.users import add_user
-
-    try:
-        with get_db().session() as session:
-            user, pw = add_user(
-                session, name, role, division_code, [g for g in grids.split(",") if g], password, display_name
-            )
-            click.echo(f"user {user.username} ({user.role}) saved; password: {pw}")
-    except GridflowError as exc:
-        fail(exc.message)
 
 
 @cli.command("workflow")

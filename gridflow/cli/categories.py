@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.categories import changes as category_changes
 from gridflow.categories import store as category_store
-from gridflow.cli import cli, console_actor, fail, print_json
+from gridflow.cli import cli, console_caller, fail, print_json
 from gridflow.cli import run_service as _run
 from gridflow.db import get_db
 from gridflow.schemas.categories import CategoryChange, CategoryInput, CategoryVersionView
@@ -155,7 +155,7 @@ def category_add_cmd(
         if given:
             data[key] = given
     inp = _run(lambda: parse_data(CategoryInput, data, strict=False))
-    _show(_run(lambda: category_changes.add_category(get_db(), console_actor(), inp)), False)
+    _show(_run(lambda: category_changes.add_category(get_db(), console_caller(), inp)), False)
 
 
 @category_cli.command("set")
@@ -180,7 +180,7 @@ def category_set_cmd(
     data["verification_limit"] = _one_limit(verification, verification_unit, current.verification_limit)
     data["photo_required_on_verification"] = photo_required
     inp = _run(lambda: parse_data(CategoryChange, {k: v for k, v in data.items() if v is not None}, strict=False))
-    _show(_run(lambda: category_changes.change_category(db, console_actor(), code, inp)), False)
+    _show(_run(lambda: category_changes.change_category(db, console_caller(), code, inp)), False)
 
 
 @category_cli.command("disable")
@@ -188,7 +188,7 @@ def category_set_cmd(
 @click.option("--note", help="why (kept with the version)")
 def category_disable_cmd(code: str, note: str | None) -> None:
     """Take a category out of use: no new reports in it (its cases go on under their version)."""
-    _show(_run(lambda: category_changes.set_active(get_db(), console_actor(), code, False, note)), False)
+    _show(_run(lambda: category_changes.set_active(get_db(), console_caller(), code, False, note)), False)
 
 
 @category_cli.command("enable")
@@ -196,4 +196,4 @@ def category_disable_cmd(code: str, note: str | None) -> None:
 @click.option("--note", help="why (kept with the version)")
 def category_enable_cmd(code: str, note: str | None) -> None:
     """Put a category back into use."""
-    _show(_run(lambda: category_changes.set_active(get_db(), console_actor(), code, True, note)), False)
+    _show(_run(lambda: category_changes.set_active(get_db(), console_caller(), code, True, note)), False)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from functools import partial
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -23,18 +25,33 @@ from gridflow.schemas.parse import parse_data
 from gridflow.schemas.places import LocateQuery
 
 
-def _load_json(path: str):
+def _load_json(path: str) -> tuple[object, str]:
+    """The file's JSON and the SHA-256 of its bytes (for the audit log)."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
+        raw = Path(path).read_bytes()
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror}")
+    try:
+        return json.loads(raw.decode("utf-8")), hashlib.sha256(raw).hexdigest()
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         fail(f"{path} is not valid JSON: {exc}")
+        raise  # unreachable: fail() exits
+
+
+def _audit_import(session, label: str, path: str, sha256: str, records: list, summary) -> None:
+    """The import in the audit log (in its transaction, where there is one): file, hash, counts."""
+    from gridflow.audit.log import record
+    from gridflow.cli import console_caller
+
+    caller = console_caller()
+    counts = {"features": len(records), "created": summary.created, "updated": summary.updated}
+    record(session, caller, f"import.{label}", f"file:{Path(path).name}", {"path": path, "sha256": sha256} | counts)
+    for code, previous, owner in summary.owners_changed:
+        record(session, caller, "grid.owner", f"grid:{code}", {"from": previous, "to": owner, "import": sha256})
 
 
 def _run_import(path: str, crs: str, parse, service, label: str) -> None:
-    data = _load_json(path)
+    data, sha256 = _load_json(path)
     db = get_db()
     try:
         records = parse(data, crs)
@@ -42,9 +59,12 @@ def _run_import(path: str, crs: str, parse, service, label: str) -> None:
             # SQLite: written in steps, so that reports get the one write lock between them.
             steps_bar = (lambda steps: _ProgressList(list(steps), label)) if len(records) >= PROGRESS_MIN else None
             summary = import_entities_in_steps(db, records, steps_bar)
+            with db.session(write=True) as session:
+                _audit_import(session, label, path, sha256, records, summary)
         else:
             with db.session(write=True) as session:  # on SQLite the write lock from the start: never lost half-way
                 summary = service(session, records, progress(label))
+                _audit_import(session, label, path, sha256, records, summary)
     except OperationalError as exc:
         if db.is_postgres or "locked" not in str(exc.orig):
             raise

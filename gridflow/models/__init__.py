@@ -1,15 +1,18 @@
 """ORM models (SQLAlchemy 2 typed mappings).  Geometry is stored as WGS-84 lon/lat (EPSG:4326)."""
 
+from gridflow.models.audit import AuditAnchor, AuditEvent
 from gridflow.models.base import Base
 from gridflow.models.cases import Agreement, Case, CaseCounter, CaseEvent, CaseParty, FollowUp, MediationSession
 from gridflow.models.health import Heartbeat
 from gridflow.models.media import Attachment
 from gridflow.models.office import CalendarOverride, CalendarYear, CategoryVersion, DataRevision
 from gridflow.models.patrols import Patrol, PatrolBatch, PatrolPoint, PatrolVisit
-from gridflow.models.people import User
+from gridflow.models.people import LoginThrottle, User
 from gridflow.models.spatial import Division, Entity, Grid, RoadStretch, Worker
 
 __all__ = [
+    "AuditAnchor",
+    "AuditEvent",
     "Base",
     "Division",
     "Entity",
@@ -28,6 +31,7 @@ __all__ = [
     "CaseParty",
     "FollowUp",
     "Heartbeat",
+    "LoginThrottle",
     "MediationSession",
     "Patrol",
     "PatrolBatch",

@@ -45,7 +45,7 @@ class CategoryVersion(Base):
     active: Mapped[bool] = mapped_column(Boolean)  # a disabled category takes no new reports
     changed_at: Mapped[datetime] = mapped_column(DateTime)
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    changed_by: Mapped[str] = mapped_column(String(100))  # the user's name, or "console:<login>"
+    changed_by: Mapped[str] = mapped_column(String(100))  # the user's name, or "cli:<account>" for commands
     note: Mapped[str | None] = mapped_column(Text)  # why
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from geo.features import (
@@ -21,7 +21,7 @@ from geo.features import (
     Problem,
 )
 from geo.levels import LEVELS_TOP_DOWN
-from gridflow.models import Division, Grid, Worker
+from gridflow.models import Division, Grid, User, Worker
 from gridflow.places.assignment import AssignmentReport, assign_entities, reassign_all
 from gridflow.places.gridcheck import OverlappingGrids, check_grids
 from gridflow.spatial import to_db
@@ -40,6 +40,8 @@ class ImportSummary:
     updated: int = 0
     assignment: AssignmentReport | None = None
     notes: list[str] = field(default_factory=list)
+    # Stored grids whose owner changed: (code, previous staff number, new staff number); None: nobody.
+    owners_changed: list[tuple[str, str | None, str | None]] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"{self.kind}: {self.created} created, {self.updated} updated"]
@@ -172,14 +174,30 @@ def import_grids(
         grid.name, grid.kind = r.name, r.kind
         grid.community = communities[r.community_code]
         grid.boundary = to_db(r.geometry)
-        grid.worker = workers[r.worker["staff_no"]] if r.worker else None
+        owner = workers[r.worker["staff_no"]] if r.worker else None
+        if r.code in existing and grid.worker is not owner:  # a new grid's first owner is no change
+            before = grid.worker.staff_no if grid.worker else None
+            summary.owners_changed.append((r.code, before, owner.staff_no if owner else None))
+        grid.worker = owner
     session.flush()
+    _end_sessions_of(session, {s for change in summary.owners_changed for s in change[1:] if s})
     without_owner = [r.code for r in records if not r.worker]
     if without_owner:
         summary.notes.append(f"{len(without_owner)} grid(s) without an owning worker: {', '.join(without_owner[:10])}")
     # Grids changed: every entity is assigned again; moves are reported.
     summary.assignment = reassign_all(session)
     return summary
+
+
+def _end_sessions_of(session: Session, staff_nos: set[str]) -> None:
+    """Grids changed hands: the accounts of their old and new owners log in again (their token
+    version moves on), as when an administrator hands a grid over."""
+    if staff_nos:
+        owners = select(Worker.id).where(Worker.staff_no.in_(sorted(staff_nos)))
+        session.execute(
+            update(User).where(User.worker_id.in_(owners)).values(token_version=User.token_version + 1),
+            execution_options={"synchronize_session": False},
+        )
 
 
 def import_entities(session: Session, records: list[EntityRecord], progress: Progress = _no_progress) -> ImportSummary:

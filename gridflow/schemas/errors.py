@@ -32,6 +32,7 @@ class ErrorDetail(Output):
     field: str | None = None
     allowed_events: list[str] | None = None  # 409/422 on events: what the caller may do now
     current_version: int | None = None  # 409 on a stale version
+    retry_after: int | None = None  # 429: seconds until logging in is allowed again (also the Retry-After header)
 
 
 class ErrorResponse(Output):

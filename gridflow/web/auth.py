@@ -1,9 +1,10 @@
 """Who is logged in on a page: the web session resolves to the same `Actor` the API's bearer token does.
 
 The session cookie (signed and dated by Flask, see gridflow.security) holds the user id and the
-credential stamp it was issued under.  Every request that asks reads the user afresh through
-`users.actor_for_session` — the same query as a token — so a disabled user, a changed password (and,
-later, a bumped token version: see `users.credential_stamp`) ends the session at the next request.
+token version it was issued under.  Every request that asks reads the user afresh through
+`tokens.actor_for_session` — the same query as a token — so disabling a user, a new password, a
+change of role, area or grids, or logging out anywhere (all bump the token version) ends the session
+at the next request.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 
+from gridflow.audit.log import Caller
+from gridflow.chainkeys import chain_keys
 from gridflow.db import get_db
 from gridflow.errors import Unauthorized
 from gridflow.models import User
-from gridflow.people import users
+from gridflow.people import tokens
 from gridflow.workflow.rules import Actor
 
 _UNRESOLVED = object()
@@ -36,9 +39,9 @@ def _resolve() -> Actor | None:
         return None
     try:
         with get_db().lookup() as conn:
-            return users.actor_for_session(conn, session.get("uid"), session.get("stamp"))
+            return tokens.actor_for_session(conn, session.get("uid"), session.get("stamp"))
     except Unauthorized:
-        session.clear()  # disabled, or the password changed: this session is over
+        session.clear()  # disabled, a new password, logged out …: the token version moved on
         return None
 
 
@@ -54,9 +57,14 @@ def log_in(user: User) -> None:
     """Start a fresh session for `user` (nothing of the previous one survives, the CSRF token included)."""
     session.clear()
     session["uid"] = user.id
-    session["stamp"] = users.credential_stamp(user.password_hash)
+    session["stamp"] = tokens.credential_stamp(user)
     session.permanent = True  # lasts PERMANENT_SESSION_LIFETIME after the last request
     g.pop("web_actor", None)
+
+
+def page_caller() -> Caller:
+    """The logged-in user as the services take him: actor, client address, the audit chain's keys."""
+    return Caller(logged_in_actor(), chain_keys(current_app.config), request.remote_addr)
 
 
 def log_out() -> None:

@@ -8,9 +8,9 @@ to its field.  A view reads:
     form = Form(request.form)
     if request.method == "POST":
         with form.catching():
-            users.change_password(get_db(), actor.id, form.value("old_password"), form.value("new_password"))
+            accounts.reset_password(get_db(), page_caller(), user_id, form.value("password"))
             return redirect(...)
-    return render_template("password.html", form=form), form.status
+    return render_template("password.html", form=form), form.status, form.headers
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from contextlib import contextmanager
 
 from flask_babel import gettext
 
-from gridflow.errors import Conflict, GridflowError, Invalid, Unauthorized
+from gridflow.errors import Conflict, GridflowError, Invalid, TooManyAttempts, Unauthorized
 
 
 def translated(exc: GridflowError) -> str:
@@ -32,6 +32,7 @@ class Form:
     def __init__(self, data: Mapping[str, str] | None = None):
         self.data = data if data is not None else {}
         self.errors: dict[str | None, str] = {}  # field (None: the form as a whole) -> message
+        self.held_up: TooManyAttempts | None = None  # too many failed attempts: 429, with Retry-After
 
     def value(self, name: str, default: str = "") -> str:
         """What was typed, as typed (not trimmed: services decide)."""
@@ -50,8 +51,16 @@ class Form:
 
     @property
     def status(self) -> int:
-        """422 when the page shows errors (htmx is configured to swap it in), else 200."""
+        """422 when the page shows errors (htmx is configured to swap it in), 429 when it shows that
+        there were too many failed attempts, else 200."""
+        if self.held_up is not None:
+            return self.held_up.status
         return 422 if self.errors else 200
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers the page's answer carries (Retry-After with a 429)."""
+        return self.held_up.headers if self.held_up is not None else {}
 
     @contextmanager
     def catching(self) -> Iterator[None]:
@@ -60,6 +69,8 @@ class Form:
         try:
             yield
         except GridflowError as exc:
-            if exc.field is None and not isinstance(exc, (Invalid, Conflict, Unauthorized)):
+            if exc.field is None and not isinstance(exc, (Invalid, Conflict, Unauthorized, TooManyAttempts)):
                 raise
             self.add_error(exc.field, translated(exc))
+            if isinstance(exc, TooManyAttempts):
+                self.held_up = exc

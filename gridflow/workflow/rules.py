@@ -31,6 +31,7 @@ class Actor:
     worker_id: int | None = None  # grid workers: the five-in-one worker owning grids
     grid_ids: frozenset[int] = field(default_factory=frozenset)
     division_name: str | None = None  # for display only (page headers); no rule reads it
+    username: str | None = None  # the login name, as the audit log names the actor; no rule reads it
 
 
 SYSTEM_ACTOR = Actor(None, "system", SYSTEM)

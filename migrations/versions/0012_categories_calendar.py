@@ -148,7 +148,7 @@ def upgrade() -> None:
                 "active": True,
                 "changed_at": now,
                 "changed_by_id": None,
-                "changed_by": "migration 0009",
+                "changed_by": "migration 0012",
                 "note": "GridFlow's categories until then (in code)",
             }
             for code, name, name_en, kind, duty, unit, amounts in SEED
