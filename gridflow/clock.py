@@ -22,10 +22,12 @@ def parse_iso(value: str) -> datetime:
 
 
 def iso_local(value: datetime | None) -> str | None:
-    """Naive UTC to ISO 8601 in China Standard Time (what users read)."""
+    """Naive UTC (as stored), or an aware time (as read models carry it), to ISO 8601 in China
+    Standard Time (what users read)."""
     if value is None:
         return None
-    return value.replace(tzinfo=UTC).astimezone(CST).isoformat(timespec="seconds")
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(CST).isoformat(timespec="seconds")
 
 
 def local_date(value: datetime) -> date:

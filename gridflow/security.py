@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
@@ -62,9 +63,18 @@ def relax_csp(**directives: str) -> Callable:
     return mark
 
 
+def tile_origin(url: str) -> str | None:
+    """The origin of a map tile server other than this one (MAP_TILE_URL), for img-src."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
 def content_security_policy(app: Flask) -> str:
     view = app.view_functions.get(request.endpoint or "")
     policy = CSP | getattr(view, "csp_relaxed", {})
+    tiles = tile_origin(app.config.get("MAP_TILE_URL", ""))
+    if tiles:  # maps may show the configured tile server's images (nothing else from elsewhere)
+        policy = policy | {"img-src": f"{policy['img-src']} {tiles}"}
     return "; ".join(f"{name} {value}" for name, value in policy.items())
 
 
@@ -73,6 +83,13 @@ class SessionCookie(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        """Static files never (re)set the session cookie: a page's images still loading when its user
+        logs out would otherwise bring the old session back with their answers."""
+        if (request.endpoint or "").rsplit(".", 1)[-1] in STATIC_ENDPOINTS:
+            return False
+        return super().should_set_cookie(app, session)
 
 
 def init_app(app: Flask) -> None:

@@ -85,6 +85,11 @@ class Config:
     PERMANENT_SESSION_LIFETIME = 12 * 3600
     # Proxies in front of GridFlow whose X-Forwarded-For/-Proto/-Host it trusts (nginx: 1); 0 = none.
     PROXY_HOPS = 0
+    # Maps: GridFlow's own GeoJSON on a plain background.  An optional raster tile layer beneath, e.g.
+    # an intranet tile server's "https://tiles.example.gov.cn/{z}/{x}/{y}.png" ({s} subdomains are not
+    # used); its origin is added to the pages' img-src.  Off (empty) by default: closed networks.
+    MAP_TILE_URL = ""
+    MAP_TILE_ATTRIBUTION = ""  # shown in the map's corner when tiles are on (their licence usually asks)
     LOG_FORMAT = "text"  # text | json (one JSON object a line, with request id and user id)
     LOG_LEVEL = "INFO"
 
@@ -205,6 +210,9 @@ def check(values: dict) -> list[str]:
             parse_storage_url(values["STORAGE_URL"])
         except ValueError as exc:
             problems.append(f"STORAGE_URL={values['STORAGE_URL']!r} {exc}")
+    tiles = values["MAP_TILE_URL"]
+    if tiles and not (tiles.startswith(("https://", "http://", "/")) and all(k in tiles for k in "{z}{x}{y}")):
+        problems.append(f"MAP_TILE_URL={tiles!r} must be an http(s) or /path URL with {{z}}, {{x}} and {{y}}")
     hours = values["OFFICE_HOURS"]
     if not (
         isinstance(hours, tuple)

@@ -69,3 +69,23 @@ def shapes(elements) -> list[BaseGeometry]:
 
 def to_db(geom: BaseGeometry) -> WKBElement:
     return from_shape(geom, srid=SRID)
+
+
+def in_bbox(dialect: str, model, geom_column: str, west: float, south: float, east: float, north: float):
+    """`model.<geom_column>`'s bounding box meets the box (what a map view shows), through the
+    spatial index on both back ends."""
+    if dialect == "sqlite":
+        spatial_index = table(
+            "SpatialIndex", column("f_table_name"), column("f_geometry_column"), column("search_frame")
+        )
+        candidates: Any = (
+            select(literal_column("ROWID"))
+            .select_from(spatial_index)
+            .where(
+                spatial_index.c.f_table_name == model.__tablename__,
+                spatial_index.c.f_geometry_column == geom_column,
+                spatial_index.c.search_frame == func.BuildMbr(west, south, east, north, SRID),
+            )
+        )
+        return model.id.in_(candidates)
+    return getattr(model, geom_column).op("&&")(func.ST_MakeEnvelope(west, south, east, north, SRID))

@@ -72,6 +72,7 @@ LOGIN = {"username": "med_street2", "password": PASSWORD}
 WRONG_OLD = {"old_password": "not the password", "new_password": "a fine new password"}
 STALE_CLAIM = {"event": "claim", "version": 999}
 REASON = {"reason": "核实当事人身份"}
+BBOX = "114.9,35.6,115.3,35.9"  # the fixture city
 CATEGORY = {"code": "G01", "version": "1"}
 
 
@@ -148,6 +149,22 @@ ROWS = [
     Row("POST",  "/api/v1/patrols",                   (401, 409, 403, 403, 403), body={}),  # gw1 is on patrol
     Row("POST",  "/api/v1/patrols/<patrol_id>/positions", (401, 201, 404, 404, 404), body=positions),
     Row("POST",  "/api/v1/patrols/<patrol_id>/end",   (401, 200, 404, 404, 404), body={}),
+    Row("GET",   "/api/v1/geo/divisions",             LOGGED_IN, query=f"bbox={BBOX}&zoom=12"),
+    Row("GET",   "/api/v1/geo/grids",                 LOGGED_IN, query=f"bbox={BBOX}&zoom=12"),
+    Row("GET",   "/api/v1/geo/entities",              LOGGED_IN, query=f"bbox={BBOX}&zoom=16"),
+    Row("GET",   "/api/v1/geo/cases",                 LOGGED_IN, query=f"bbox={BBOX}&zoom=14"),
+    Row("GET",   "/geo/divisions.geojson",            PAGE, query=f"bbox={BBOX}&zoom=12"),
+    Row("GET",   "/geo/grids.geojson",                PAGE, query=f"bbox={BBOX}&zoom=12"),
+    Row("GET",   "/geo/entities.geojson",             PAGE, query=f"bbox={BBOX}&zoom=16"),
+    Row("GET",   "/geo/cases.geojson",                PAGE, query=f"bbox={BBOX}&zoom=14"),
+    Row("GET",   "/queue",                            (302, 403, 200, 200, 200)),
+    Row("GET",   "/cases/<case_id>",                  PAGE, NOT_THERE),
+    Row("GET",   "/cases/<case_id>/act/<event>",      (302, 409, 200, 200, 200), NOT_THERE, values={"event": "escalate"}),
+    Row("GET",   "/cases/<case_id>/agreement",        (302, 404, 404, 404, 404), NOT_THERE),  # no agreement yet
+    Row("GET",   "/cases/<case_id>/timeline",         PAGE, NOT_THERE),
+    # to the case file, whatever the id (the redirect says nothing of whether the case exists)
+    Row("GET",   "/cases/<case_id>/events",           (302, 302, 302, 302, 302), (302, 302, 302)),
+    Row("POST",  "/cases/<case_id>/events",           (302, 403, 409, 409, 409), NOT_THERE, body=STALE_CLAIM),
 ]
 # fmt: on
 

@@ -62,3 +62,18 @@ def test_the_login_flood_bench_runs_every_step(db_url, capsys):
     out = capsys.readouterr().out
     for step in ("GET /api/v1/queue alone", "wrong-password flood", "known name", "unknown name"):
         assert step in out, out
+
+
+def test_the_pages_bench_runs_every_step(db_url, capsys):
+    from bench import pages as bench_pages
+
+    bench_pages.run("test", db_url, replace(bench_pages.SMOKE, cases=400, requests=6, recorded=2))
+    out = capsys.readouterr().out
+    for step in (
+        "cases stored",
+        "GET /queue, first page",
+        "a page from the middle",
+        "words in no case",
+        "GET /cases/<id>",
+    ):
+        assert step in out, out

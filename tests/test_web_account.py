@@ -43,12 +43,19 @@ def test_an_empty_user_name_is_the_problem_named(client, city):
 
 
 def test_the_right_password_lands_on_the_start_page_with_name_role_and_area(client, city):
-    landed = web_login(client, "med_street")
+    landed = web_login(client, "sup_street")
     assert landed.headers["Location"] == "/start"
     page = client.get("/start", headers=HTML)
     assert page.status_code == 200
-    assert "med_street" in page.text and "调解员" in page.text and "中原路街道" in page.text
+    assert "sup_street" in page.text and "督导员" in page.text and "中原路街道" in page.text
     assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_a_mediator_lands_on_his_queue(client, city):
+    landed = web_login(client, "med_street")
+    assert landed.headers["Location"] == "/queue"
+    page = client.get("/queue", headers=HTML)
+    assert page.status_code == 200 and "med_street" in page.text and "调解员" in page.text
 
 
 def test_a_grid_worker_sees_his_grids_and_an_admin_all_areas_as_his_area(client, city):

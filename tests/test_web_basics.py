@@ -165,3 +165,13 @@ def test_the_workflow_on_the_about_page_reads_in_the_language_of_the_page(client
     assert "<td>上交</td><td>待受理或办理中</td>" in chinese and "调解员、督导员或系统" in chinese
     english = client.get("/?lang=en", headers=HTML).text
     assert "<td>escalate</td><td>waiting or handling</td>" in english and "Mediator, Supervisor, or System" in english
+
+
+def test_static_files_never_set_the_session_cookie_again(client, runner, tmp_path, db):
+    """An image still loading when its page's user logs out must not bring the old session back."""
+    setup_city(runner, tmp_path, db)
+    web_login(client, "med_comm")
+    page = client.get("/start", headers=HTML)
+    assert "gridflow_session=" in page.headers.get("Set-Cookie", "")  # pages refresh it (sessions last after use)
+    with client.get("/static/css/gridflow.css") as static:
+        assert static.status_code == 200 and "Set-Cookie" not in static.headers

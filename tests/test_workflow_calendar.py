@@ -82,3 +82,27 @@ def test_the_offices_overrides_come_before_the_package():
     assert local(cal.deadline(utc("2026-11-20 16:00"), Limit(4, WORKING_HOURS))) == "2026-11-21 11:30"
     with pytest.raises(ValueError, match="unknown kind of override: vacation"):
         WorkCalendar(overrides={monday: "vacation"})
+
+
+def test_office_time_between_two_moments_is_the_office_hours_of_every_day_between():
+    """Checked against walking every day's office spans, over random moments across holidays."""
+    import random
+
+    rng = random.Random(12)
+
+    def walked(start: datetime, end: datetime) -> float:
+        a_local, b_local, total = CAL.to_local(start), CAL.to_local(end), 0.0
+        day = a_local.date()
+        while day <= b_local.date():
+            for a, b in CAL._office(day):
+                lo, hi = max(a, a_local), min(b, b_local)
+                total += max(0.0, (hi - lo).total_seconds())
+            day = day.fromordinal(day.toordinal() + 1)
+        return total
+
+    base = utc("2026-09-15 00:00")
+    for _ in range(300):
+        start = base + rng.random() * (utc("2026-11-30 00:00") - base)
+        end = start + rng.choice([0.01, 0.3, 2, 9, 40]) * rng.random() * (utc("2026-09-16 00:00") - base)
+        assert CAL.office_seconds_between(start, end) == pytest.approx(walked(start, end)), (start, end)
+    assert CAL.office_seconds_between(utc("2026-11-23 10:00"), utc("2026-11-23 09:00")) == 0

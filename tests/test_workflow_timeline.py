@@ -128,3 +128,38 @@ def test_records_missing_or_added_are_found():
 def test_sessions_recorded_before_they_entered_the_chain_are_not_compared():
     legacy = [RECORDED[0], replace(RECORDED[1], data="{}"), *RECORDED[2:]]
     assert records_check(legacy, *stored_record(sessions__summary="whatever")) == ChainCheck(True)
+
+
+# -- each level's stay and deadline ---------------------------------------------------------------
+def test_each_level_stay_has_the_deadline_the_workflow_set_there():
+    from gridflow.workflow.calendar import WorkCalendar
+    from gridflow.workflow.categories import EMERGENCY_HOURS, Limit
+    from gridflow.workflow.timeline import Stay, level_stays
+
+    def step(seq, hours, name, from_state, to_state, from_level, to_level, data=None):
+        at = T0 + timedelta(hours=hours)
+        return Event(
+            1, seq, at, 7, "张三", name, from_state, to_state, from_level, to_level, None, json.dumps(data or {})
+        )
+
+    events = [
+        step(1, 0, "report", None, "reported", None, "community"),
+        step(2, 1, "file", "reported", "open", "community", "community"),  # the community's clock starts
+        step(3, 2, "claim", "open", "handling", "community", "community"),
+        step(4, 10, "escalate", "handling", "open", "community", "street"),  # the street's starts
+        step(5, 11, "claim", "open", "handling", "street", "street"),
+        step(6, 12, "extend", "handling", "handling", "street", "street", {"extend_by": 1}),
+        step(7, 20, "resolve", "handling", "resolved", "street", "street"),
+        step(8, 30, "verify", "resolved", "closed", "street", "street"),
+    ]
+    limits = {"community": Limit(2, EMERGENCY_HOURS), "street": Limit(4, EMERGENCY_HOURS)}
+    stays = level_stays(events, limits.__getitem__, WorkCalendar(), ended=True)
+    hours = lambda n: T0 + timedelta(hours=n)  # noqa: E731
+    assert stays == [
+        Stay("community", hours(0), hours(10), hours(3)),
+        Stay("street", hours(10), hours(30), hours(15)),  # 4 hours from arriving, then one more
+    ]
+    still_there = level_stays(events[:5], limits.__getitem__, WorkCalendar(), ended=False)
+    assert still_there[-1] == Stay("street", hours(10), None, hours(14))
+    waiting = level_stays(events[:1], limits.__getitem__, WorkCalendar(), ended=False)
+    assert waiting == [Stay("community", hours(0), None, None)]  # not filed yet: no clock runs

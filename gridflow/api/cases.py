@@ -25,6 +25,7 @@ from gridflow.schemas.cases import (
     Timeline,
 )
 from gridflow.schemas.personal import RevealedParties, RevealInput
+from gridflow.schemas.queue import QueuePage
 
 CASE_ID = "<int(max=2147483647):case_id>"  # beyond the INTEGER column's range there is no case: 404
 
@@ -72,7 +73,7 @@ def case_event(case_id: int, body: EventInput):
 @api_route(200, Timeline, errors=(404,), tags=("cases",))
 def case_timeline(case_id: int):
     """The case's hash-chained events and the time spent per level and state."""
-    return casechain.timeline(get_db(), g.actor, case_id, policy().keys())
+    return casechain.timeline(get_db(), g.actor, case_id, policy())
 
 
 @bp.post(f"/cases/{CASE_ID}/reveal")
@@ -86,7 +87,7 @@ def reveal_parties(case_id: int, body: RevealInput):
 
 @bp.get("/queue")
 @login_required
-@api_route(200, CasePage, query=Paging, tags=("cases",))
+@api_route(200, QueuePage, query=Paging, tags=("cases",))
 def queue(query: Paging):
     """What the caller can act on now, soonest deadline first."""
     return caselists.queue(get_db(), g.actor, query)

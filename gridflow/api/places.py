@@ -1,13 +1,17 @@
-"""Spatial look-ups over HTTP."""
+"""Spatial look-ups and map layers over HTTP."""
 
 from __future__ import annotations
+
+from flask import g
 
 from gridflow.api import bp
 from gridflow.api.auth import login_required
 from gridflow.api.spec import api_route
+from gridflow.cases import mapdata as case_layer
 from gridflow.db import get_db
 from gridflow.places import lookup as places
-from gridflow.schemas.places import Located, LocateQuery
+from gridflow.places import mapdata
+from gridflow.schemas.places import DivisionsQuery, FeatureCollection, GridsQuery, Located, LocateQuery, MapQuery
 
 
 @bp.get("/locate")
@@ -17,3 +21,35 @@ def locate(query: LocateQuery):
     """The divisions, grid and worker responsible for a point (WGS-84)."""
     with get_db().lookup() as conn:
         return places.locate(conn, query.lon, query.lat)
+
+
+@bp.get("/geo/divisions")
+@login_required
+@api_route(200, FeatureCollection, query=DivisionsQuery, tags=("map",))
+def geo_divisions(query: DivisionsQuery):
+    """Divisions of one level in a map view (default level by zoom), simplified for the zoom."""
+    return mapdata.divisions(get_db(), query.box, query.zoom, query.level)
+
+
+@bp.get("/geo/grids")
+@login_required
+@api_route(200, FeatureCollection, query=GridsQuery, errors=(404,), tags=("map",))
+def geo_grids(query: GridsQuery):
+    """Grids in a map view (or one grid by code) with their community and worker."""
+    return mapdata.grids(get_db(), query.box, query.zoom, query.code)
+
+
+@bp.get("/geo/entities")
+@login_required
+@api_route(200, FeatureCollection, query=MapQuery, tags=("map",))
+def geo_entities(query: MapQuery):
+    """Residences, shops, units and roads in a map view; counts per grid or community when zoomed out."""
+    return mapdata.entities(get_db(), query.box, query.zoom)
+
+
+@bp.get("/geo/cases")
+@login_required
+@api_route(200, FeatureCollection, query=MapQuery, tags=("map",))
+def geo_cases(query: MapQuery):
+    """Open cases inside the caller's area in a map view; counts per grid or community when zoomed out."""
+    return case_layer.cases(get_db(), g.actor, query.box, query.zoom)

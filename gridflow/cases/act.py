@@ -21,7 +21,7 @@ from gridflow.cases.merge import carry_over
 from gridflow.cases.office import Office
 from gridflow.cases.policy import Policy
 from gridflow.cases.view import case_detail, load_names, load_visible
-from gridflow.clock import utcnow
+from gridflow.clock import parse_iso, utcnow
 from gridflow.db import Database
 from gridflow.errors import Conflict, Forbidden, Invalid
 from gridflow.models import Agreement, Case, FollowUp, MediationSession
@@ -57,7 +57,7 @@ def mediation_record(s: Session, case: Case) -> dict:
             confirmation_deadline=agreement.confirmation_deadline,
         ),
         "sessions": [
-            SessionView(held_at=m.held_at, participants=m.participants, summary=m.summary)
+            SessionView(held_at=m.held_at, place=m.place, participants=m.participants, summary=m.summary)
             for m in s.scalars(
                 select(MediationSession).where(MediationSession.case_id == case.id).order_by(MediationSession.held_at)
             )
@@ -121,7 +121,18 @@ def _records(s: Session, case: Case, actor: Actor, event: str, data: dict, now: 
         agreement.signed_at = now
         agreement.confirmation_deadline = confirmation_deadline(a["form"], now)
     if "session" in data:
-        s.add(MediationSession(case_id=case.id, held_at=now, mediator_id=actor.id, **data["session"]))
+        told = data["session"]
+        held_at = parse_iso(told["held_at"]) if told.get("held_at") else now
+        s.add(
+            MediationSession(
+                case_id=case.id,
+                held_at=held_at,
+                mediator_id=actor.id,
+                place=told.get("place"),
+                participants=told.get("participants"),
+                summary=told["summary"],
+            )
+        )
     if "visit" in data:
         s.add(FollowUp(case_id=case.id, visited_at=now, visitor_id=actor.id, **data["visit"]))
     if "referral" in data:

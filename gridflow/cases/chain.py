@@ -4,6 +4,7 @@ anchor on the case row moves with it, in the same transaction as the change it r
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from types import SimpleNamespace
 
@@ -11,6 +12,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from gridflow.cases.office import Office
+from gridflow.cases.policy import Policy
 from gridflow.cases.verify import check_case, load_record
 from gridflow.cases.view import load_visible
 from gridflow.clock import utcnow
@@ -18,10 +21,10 @@ from gridflow.db import Database
 from gridflow.errors import Conflict
 from gridflow.hashchain import Anchor, KeyRing
 from gridflow.models import Case, CaseEvent
-from gridflow.schemas.cases import Durations, Timeline, TimelineCase, TimelineEvent
+from gridflow.schemas.cases import Durations, LevelStay, Timeline, TimelineCase, TimelineEvent
 from gridflow.workflow import table
 from gridflow.workflow.rules import Actor
-from gridflow.workflow.timeline import content, durations, scope
+from gridflow.workflow.timeline import content, durations, level_stays, scope
 
 
 # -- the timeline -----------------------------------------------------------------------------
@@ -138,8 +141,28 @@ def event_by_client_id(session: Session, actor: Actor, client_id: str) -> CaseEv
 
 
 # -- reading --------------------------------------------------------------------------------------
-def timeline(db: Database, actor: Actor, case_id: int, keys: KeyRing) -> Timeline:
-    """A case's events, the time spent per level and state, and whether its chain holds."""
+def _stays(case: Case, events: list[CaseEvent], office: Office, now: datetime) -> list[LevelStay]:
+    category, calendar = office.category_of(case), office.calendar
+    stays = level_stays(events, category.limit, calendar, ended=case.state in table.TERMINAL) if events else []
+    if stays and case.state in table.ACTIVE and stays[-1].level == case.level:
+        stays[-1] = replace(stays[-1], deadline=case.deadline)  # the stored one: exact whatever changed since
+    return [
+        LevelStay(
+            level=st.level,
+            entered_at=st.entered_at,
+            left_at=st.left_at,
+            deadline=st.deadline,
+            overdue=st.deadline is not None and (st.left_at or now) > st.deadline,
+        )
+        for st in stays
+    ]
+
+
+def timeline(db: Database, actor: Actor, case_id: int, policy: Policy) -> Timeline:
+    """A case's events, the time spent per level and state, the levels it went through with their
+    deadlines (counted in its category version's limits and the working calendar as the office keeps
+    it), and whether its chain holds."""
+    keys = policy.keys()
     now = utcnow()
     with db.session() as s:
         case = load_visible(s, actor, case_id)
@@ -165,6 +188,7 @@ def timeline(db: Database, actor: Actor, case_id: int, keys: KeyRing) -> Timelin
                 for e in events
             ],
             durations=Durations(**durations(events, now, table.TERMINAL)),
+            stays=_stays(case, events, Office.load(s, db, policy, [case]), now),
             chain_valid=check.valid,
             chain_broken_at=check.broken_at,
             chain_problem=check.reason,

@@ -3,20 +3,22 @@ depend on the case or the day (the schema in gridflow.schemas.cases checked the 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridflow.cases.view import distance_m
-from gridflow.clock import local_date
-from gridflow.errors import Invalid
+from gridflow.clock import iso_local, local_date
+from gridflow.errors import N_, Invalid
 from gridflow.models import Attachment, Case
 from gridflow.people.access import can_see
-from gridflow.schemas.cases import EventInput
+from gridflow.schemas.cases import EventInput, SessionInput
 from gridflow.workflow import table
 from gridflow.workflow.categories import Category
 from gridflow.workflow.rules import (
+    AFTER_SIGNING,
+    WITHIN_TWO_YEARS,
     Actor,
     longest_extension,
     merge_target_problem,
@@ -25,13 +27,39 @@ from gridflow.workflow.rules import (
 )
 
 _SIMPLE = ("reason", "outcome", "session", "visit", "referral", "extend_by", "into")
+CLOCK_SLACK = timedelta(minutes=5)  # a session typed "now" on a clock a little ahead of the server's
+# performance_deadline_problem's answers, as messages (pages translate them)
+DEADLINE_PROBLEMS = {
+    AFTER_SIGNING: N_("%(field)s must be after the signing day (%(day)s)"),
+    WITHIN_TWO_YEARS: N_("%(field)s must be within two years of the signing day (%(day)s)"),
+}
 
 
 def _required(inp: EventInput, name: str, event: str):
     value = getattr(inp, name)
     if value is None:
-        raise Invalid(f"{name} is required for {event}", field=name)
+        raise Invalid(N_("%(field)s is required for %(event)s"), field=name, params={"field": name, "event": event})
     return value
+
+
+def _session(session: SessionInput, case: Case, now: datetime) -> dict:
+    """What the timeline records of a session: its place and time only when given (a session without
+    them was held when it was recorded, as sessions recorded before they could be given were)."""
+    told = session.model_dump(exclude={"place", "held_at"})
+    if session.place is not None:
+        told["place"] = session.place
+    if session.held_at is not None:
+        if session.held_at > now + CLOCK_SLACK:
+            field = "session.held_at"
+            raise Invalid(N_("%(field)s must not be in the future"), field=field, params={"field": field})
+        if session.held_at < case.created_at.replace(second=0, microsecond=0):  # forms give minutes
+            raise Invalid(
+                N_("%(field)s must not be before the case was reported (%(reported)s)"),
+                field="session.held_at",
+                params={"field": "session.held_at", "reported": iso_local(case.created_at)},
+            )
+        told["held_at"] = iso_local(session.held_at)
+    return told
 
 
 def event_inputs(
@@ -40,27 +68,36 @@ def event_inputs(
     """The inputs the row needs, checked against the case (and `category`, the version it was filed
     under), and what of them goes into the timeline."""
     data = {name: _required(inp, name, rw.event) for name in _SIMPLE if name in rw.needs}
-    for name in ("session", "visit", "referral"):
+    for name in ("visit", "referral"):
         if name in data:
             data[name] = data[name].model_dump()
+    if "session" in data:
+        data["session"] = _session(data["session"], case, now)
     if "settlement" in rw.needs:
         if case.kind == "dispute" and inp.agreement is None:
             raise Invalid(
-                "a dispute is resolved with an agreement {terms, performance_deadline} "
-                "or a recorded oral settlement {form: 'oral', terms}",
+                N_(
+                    "a dispute is resolved with an agreement {terms, performance_deadline} "
+                    "or a recorded oral settlement {form: 'oral', terms}"
+                ),
                 field="agreement",
             )
         if inp.agreement is not None:
             deadline = inp.agreement.performance_deadline
             problem = deadline and performance_deadline_problem(deadline, local_date(now))
             if problem:
-                raise Invalid(f"agreement.performance_deadline {problem}", field="agreement.performance_deadline")
+                field = "agreement.performance_deadline"
+                raise Invalid(
+                    DEADLINE_PROBLEMS[problem], field=field, params={"field": field, "day": local_date(now).isoformat()}
+                )
             data["agreement"] = inp.agreement.model_dump()
     if "extend_by" in data:
         limit = longest_extension(case, category)
         if data["extend_by"] > limit.amount:
             raise Invalid(
-                f"extend_by may be at most the level's own limit: {limit.amount:g} {limit.unit}", field="extend_by"
+                N_("%(field)s may be at most the level's own limit: %(amount)g %(unit)s"),
+                field="extend_by",
+                params={"field": "extend_by", "amount": limit.amount, "unit": limit.unit},
             )
     if "into" in data:
         target = s.get(Case, data["into"]) if data["into"] != case.id else None

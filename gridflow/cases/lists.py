@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from gridflow.cases.view import case_summary, load_names
 from gridflow.categories import store as categories
 from gridflow.clock import utcnow
 from gridflow.db import Database
-from gridflow.errors import Invalid
-from gridflow.models import Case, Division
+from gridflow.errors import N_, Forbidden, Invalid
+from gridflow.models import Case, Division, Grid
 from gridflow.models.cases import ACTIVE_SQL, AWAITING_GRID_WORKER_SQL, queue_predicate
 from gridflow.people.access import visible_conditions
-from gridflow.schemas.cases import CasePage, CaseSearch, Paging
+from gridflow.schemas.cases import CasePage, CaseSearch, CaseSummary, Paging
+from gridflow.schemas.queue import QueueItem, QueuePage, QueueQuery, QueueSlice
+from gridflow.workflow import table
 from gridflow.workflow.rules import ADMIN, GRID_WORKER, Actor
 
 
@@ -69,8 +71,92 @@ def queue_statement(actor: Actor) -> Select:
     return stmt.order_by(Case.deadline, Case.id)
 
 
-def queue(db: Database, actor: Actor, paging: Paging) -> CasePage:
+def queue_item(case: Case, names: dict, actor: Actor, now: datetime) -> QueueItem:
+    """A queue's row: the case, and what the caller may do to it now."""
+    item = case_summary(case, names, now, QueueItem, allowed_events=table.allowed_events(case, actor))
+    assert isinstance(item, QueueItem)
+    return item
+
+
+def queue(db: Database, actor: Actor, paging: Paging) -> QueuePage:
     """What the caller can act on now, at his level and in his area, soonest deadline first."""
     now = utcnow()
     with db.session() as s:
-        return _paginate(s, db, queue_statement(actor), paging, now)
+        stmt = queue_statement(actor)
+        total = s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        cases = list(s.scalars(stmt.limit(paging.per_page).offset((paging.page - 1) * paging.per_page)))
+        names = load_names(s, cases, db)
+        items = [queue_item(c, names, actor, now) for c in cases]
+        return QueuePage(items=items, page=paging.page, per_page=paging.per_page, total=total)
+
+
+# -- the desk's queue: filters, keyset pages ----------------------------------------------------
+def _filtered(s: Session, stmt: Select, q: QueueQuery) -> Select:
+    if q.kind:
+        stmt = stmt.where(Case.kind == q.kind)
+    if q.category:
+        stmt = stmt.where(Case.category == q.category)
+    if q.state:
+        stmt = stmt.where(Case.state == q.state)
+    if q.grid:
+        grid_id = s.scalar(select(Grid.id).where(Grid.code == q.grid))
+        if grid_id is None:
+            raise Invalid(N_("no grid with code %(code)s"), field="grid", params={"code": q.grid})
+        stmt = stmt.where(Case.grid_id == grid_id)
+    if q.q:
+        # A bounded scan: the queue's own rows (one level of one division) are read, never the table.
+        stmt = stmt.where(
+            or_(Case.number.contains(q.q, autoescape=True), Case.description.icontains(q.q, autoescape=True))
+        )
+    return stmt
+
+
+def cursor_of(item: CaseSummary | Case) -> str:
+    """A row's place in the queue's order (deadline, then id), as the desk's links carry it."""
+    deadline = item.deadline
+    assert deadline is not None  # active cases always have one
+    if deadline.tzinfo is not None:  # a read model's time (China time): back to stored naive UTC
+        deadline = deadline.astimezone(UTC).replace(tzinfo=None)
+    return f"{deadline.isoformat(timespec='microseconds')}_{item.id}"
+
+
+def _position(cursor: str) -> tuple[datetime, int]:
+    deadline, _, case_id = cursor.partition("_")
+    return datetime.fromisoformat(deadline), int(case_id)
+
+
+def queue_slice(db: Database, actor: Actor, q: QueueQuery) -> QueueSlice:
+    """One page of the caller's queue (mediators, supervisors, admins), filtered, by keyset: the rows
+    after (or before) a cursor in deadline order, read straight off the level's queue index, so the
+    hundredth page costs what the first does."""
+    if actor.role == GRID_WORKER:
+        raise Forbidden("a grid worker's queue is not a desk queue", field="role")
+    now = utcnow()
+    with db.session() as s:
+        base = _filtered(s, queue_statement(actor).order_by(None), q)
+        total = s.scalar(select(func.count()).select_from(base.subquery())) or 0
+        forward = base.order_by(Case.deadline, Case.id)
+        rows: list[Case] = []
+        if q.before:
+            at, case_id = _position(q.before)
+            earlier = and_(Case.deadline <= at, or_(Case.deadline < at, Case.id < case_id))
+            rows = list(
+                s.scalars(base.where(earlier).order_by(Case.deadline.desc(), Case.id.desc()).limit(q.per_page + 1))
+            )
+            more_before, rows = len(rows) > q.per_page, rows[: q.per_page][::-1]
+            more_after = bool(rows)
+        if not rows:  # the first page (or a "previous" that found nothing before it any more)
+            stmt = forward
+            if q.after and not q.before:
+                at, case_id = _position(q.after)
+                stmt = stmt.where(and_(Case.deadline >= at, or_(Case.deadline > at, Case.id > case_id)))
+            rows = list(s.scalars(stmt.limit(q.per_page + 1)))
+            more_after, rows = len(rows) > q.per_page, rows[: q.per_page]
+            more_before = bool(q.after and not q.before)
+        names = load_names(s, rows, db)
+        return QueueSlice(
+            items=[queue_item(c, names, actor, now) for c in rows],
+            total=total,
+            after=cursor_of(rows[-1]) if rows and more_after else None,
+            before=cursor_of(rows[0]) if rows and more_before else None,
+        )

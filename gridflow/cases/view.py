@@ -68,6 +68,8 @@ def _summary_fields(case, names: dict, now: datetime) -> dict:
         "overdue": bool(active and case.deadline and now > case.deadline),
         "overdue_flagged_at": case.overdue_flagged_at,
         "warning": bool(active and case.warn_at and now >= case.warn_at),
+        "level_entered_at": case.level_entered_at,
+        "limit_unit": category.limit(case.level).unit,
         "escalations": case.escalations,
         "reworks": case.reworks,
         "extensions": case.extensions,
@@ -78,9 +80,9 @@ def _summary_fields(case, names: dict, now: datetime) -> dict:
     }
 
 
-def case_summary(case, names: dict, now: datetime) -> CaseSummary:
-    """A case as lists show it (no personal data)."""
-    return CaseSummary(**_summary_fields(case, names, now))
+def case_summary(case, names: dict, now: datetime, model: type[CaseSummary] = CaseSummary, **extra) -> CaseSummary:
+    """A case as lists show it (no personal data); `model`/`extra`: a richer row (a queue's)."""
+    return model(**_summary_fields(case, names, now), **extra)
 
 
 def case_detail(

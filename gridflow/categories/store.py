@@ -76,6 +76,17 @@ def of_case(s: Session, db: Database, case: Any) -> Category:
     return versions(s, db, [key])[key]
 
 
+def category_of(db: Database, code: str, version: int) -> Category:
+    """One version of a category (from memory after its first read)."""
+    with db.session() as s:
+        return versions(s, db, [(code, version)])[(code, version)]
+
+
+def codes(s: Session) -> list[str]:
+    """Every category code ever stored, in use or not (codes never change across versions)."""
+    return list(s.scalars(select(CategoryVersion.code).distinct().order_by(CategoryVersion.code)))
+
+
 def _current_statement() -> Select:
     latest = (
         select(CategoryVersion.code, func.max(CategoryVersion.version).label("version"))

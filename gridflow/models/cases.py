@@ -196,6 +196,7 @@ class MediationSession(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
     held_at: Mapped[datetime] = mapped_column(DateTime)
     mediator_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    place: Mapped[str | None] = mapped_column(String(200))
     participants: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text)
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from shapely.geometry import mapping
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from geo.coverage import CoverageReport, check_coverage
@@ -116,6 +116,11 @@ def code_prefix(division: Division) -> str:
     return division.code[:4] if division.level == "city" else division.code
 
 
+def code_prefix_sql(code, level):
+    """`code_prefix` inside a statement (the same rule, on a division's columns)."""
+    return case((level == "city", func.substr(code, 1, 4)), else_=code)
+
+
 def coverage(session: Session, code: str, tolerance_m2: float = 1.0, children: str = "direct") -> CoverageReport:
     """Do the children of division `code` tile it?  children='direct' (child divisions, or grids for
     a community) or 'grids' (every grid below the division)."""
@@ -133,6 +138,18 @@ def coverage(session: Session, code: str, tolerance_m2: float = 1.0, children: s
     rows = session.execute(stmt.order_by("code")).all()
     parent = to_shape(session.scalar(select(Division.boundary).where(Division.id == division.id)))
     return check_coverage(code, parent, list(zip([r[0] for r in rows], shapes([r[1] for r in rows]))), tolerance_m2)
+
+
+def grids_in_area(conn: Connection, division_id: int | None, limit: int = 300) -> list[tuple[str, str]] | None:
+    """(code, name) of the grids under a division (every grid for None), in code order; None when
+    there are more than `limit` (a list too long to choose from).  One statement: a grid's code
+    starts with its community's, and so with every division's above it."""
+    stmt = select(Grid.code, Grid.name).order_by(Grid.code).limit(limit + 1)
+    if division_id is not None:
+        division = select(Division.code, Division.level).where(Division.id == division_id).subquery()
+        stmt = stmt.join(division, Grid.code.startswith(code_prefix_sql(division.c.code, division.c.level)))
+    rows = [(r.code, r.name) for r in conn.execute(stmt)]
+    return None if len(rows) > limit else rows
 
 
 def grids_without_owner(session: Session, code: str | None = None) -> list[str]:

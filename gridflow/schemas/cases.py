@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from geo.levels import LEVELS_BOTTOM_UP
+from gridflow.clock import CST
+from gridflow.errors import N_
 from gridflow.schemas.categories import CategoryCode  # its shape: the report checks it is in use
 from gridflow.schemas.common import (
     DB_INT_MAX,
@@ -41,7 +43,7 @@ MAX_PARTIES = 50
 # hyphen, 7-8 digits (010-12345678, 0393 1234567).
 PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
 ID_NUMBER_PATTERN = r"^\d{17}[\dXx]$"
-PATTERN_HINTS[ID_NUMBER_PATTERN] = "must be an 18-character ID number"
+PATTERN_HINTS[ID_NUMBER_PATTERN] = N_("must be an 18-character ID number")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -60,7 +62,9 @@ IdNumber = Annotated[
     AfterValidator(_id_check_digit),
 ]
 Phone = text(
-    20, PHONE_PATTERN, "must be a mainland mobile number (11 digits) or a landline with its area code (0393-1234567)"
+    20,
+    PHONE_PATTERN,
+    N_("must be a mainland mobile number (11 digits) or a landline with its area code (0393-1234567)"),
 )
 
 
@@ -133,7 +137,7 @@ class ReportInput(Input):
         if self.location is None and self.entity is None:
             raise FieldError("location", "give location {lon, lat} or entity (a ref)")
         if self.risk is not None and self.kind != "dispute":
-            raise FieldError("risk", "risk tiers are for disputes")
+            raise FieldError("risk", N_("risk tiers are for disputes"))
         return self
 
 
@@ -147,7 +151,7 @@ class AgreementInput(Input):
     @model_validator(mode="after")
     def _written_has_deadline(self) -> AgreementInput:
         if self.form == "written" and self.performance_deadline is None:
-            raise FieldError("performance_deadline", "a written agreement needs a performance deadline")
+            raise FieldError("performance_deadline", N_("a written agreement needs a performance deadline"))
         return self
 
 
@@ -157,9 +161,22 @@ class ReferralInput(Input):
     routes: Text
 
 
+def _naive_utc(value: datetime) -> datetime:
+    """A time as typed (a form's `datetime-local` has no offset: China time) as stored, naive UTC."""
+    return (value if value.tzinfo else value.replace(tzinfo=CST)).astimezone(UTC).replace(tzinfo=None)
+
+
+PastTime = Annotated[datetime, AfterValidator(_naive_utc)]
+
+
 class SessionInput(Input):
+    """A mediation session: what was said (summary), who took part, and where and when it was held
+    (default: when it is recorded; a time without offset is China time)."""
+
     summary: Text
     participants: optional(text(500)) = None
+    place: optional(text(200)) = None
+    held_at: PastTime | None = None
 
 
 class VisitInput(Input):
@@ -254,6 +271,8 @@ class CaseSummary(Output):
     overdue: bool
     overdue_flagged_at: LocalTime | None  # overdue at city level: for city supervisors
     warning: bool
+    level_entered_at: LocalTime  # when the case reached its level (its level's clock started then)
+    limit_unit: str  # the kind of time its level's limit counts (emergency_hours, working_hours, working_days)
     escalations: int
     reworks: int
     extensions: int
@@ -273,6 +292,7 @@ class AgreementView(Output):
 
 class SessionView(Output):
     held_at: LocalTime
+    place: str | None
     participants: str | None
     summary: str
 
@@ -341,10 +361,21 @@ class Durations(Output):
     states: dict[str, float]  # seconds per state
 
 
+class LevelStay(Output):
+    """The case's time at one level, with the deadline it had there (null: no clock ran)."""
+
+    level: str
+    entered_at: LocalTime
+    left_at: LocalTime | None  # null: still there
+    deadline: LocalTime | None
+    overdue: bool  # it stayed (or has stayed until now) past that deadline
+
+
 class Timeline(Output):
     case: TimelineCase
     events: list[TimelineEvent]
     durations: Durations
+    stays: list[LevelStay]
     chain_valid: bool
     chain_broken_at: int | None
     chain_problem: str | None

@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from gridflow.clock import CST
+from gridflow.errors import N_
 
 MAX_TEXT = 4000  # free text (descriptions, reasons, terms, notes)
 # Ids and counters are INTEGER columns: the smaller range of the two back ends (PostgreSQL's int4).
@@ -37,7 +38,7 @@ def clean_text(value: str) -> str:
 
 
 # What a pattern means, for error messages (the translation in schemas.errors looks them up).
-PATTERN_HINTS: dict[str, str] = {r"\S": "must not be empty"}
+PATTERN_HINTS: dict[str, str] = {r"\S": N_("must not be empty")}
 
 
 def text(max_length: int = MAX_TEXT, pattern: str = r"\S", hint: str | None = None):

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ConfigDict, ValidationError
 
-from gridflow.errors import BadJSON, GridflowError, Invalid, UnknownParameter
+from gridflow.errors import N_, BadJSON, GridflowError, Invalid, UnknownParameter
 from gridflow.schemas.common import PATTERN_HINTS, Output
 
 
@@ -52,7 +52,36 @@ def field_name(loc: tuple) -> str:
     return name
 
 
+# Messages by pydantic's error type: a template and its parameters, so that pages can show them in
+# the page's language with the field's label (the API keeps its own words, `_message`).
+_SIMPLE_MESSAGES = {
+    "missing": N_("%(field)s is required"),
+    "extra_forbidden": N_("%(field)s is not a known field"),
+    "date_parsing": N_("%(field)s must be a date (YYYY-MM-DD)"),
+    "date_from_datetime_parsing": N_("%(field)s must be a date (YYYY-MM-DD)"),
+    "date_from_datetime_inexact": N_("%(field)s must be a date (YYYY-MM-DD)"),
+    "date_type": N_("%(field)s must be a date (YYYY-MM-DD)"),
+    "datetime_parsing": N_("%(field)s must be a date and time (YYYY-MM-DDTHH:MM)"),
+    "datetime_from_date_parsing": N_("%(field)s must be a date and time (YYYY-MM-DDTHH:MM)"),
+    "datetime_type": N_("%(field)s must be a date and time (YYYY-MM-DDTHH:MM)"),
+    "float_parsing": N_("%(field)s must be a number"),
+    "float_type": N_("%(field)s must be a number"),
+    "int_parsing": N_("%(field)s must be a whole number"),
+    "int_type": N_("%(field)s must be a whole number"),
+    "bool_parsing": N_("%(field)s must be true or false"),
+    "bool_type": N_("%(field)s must be true or false"),
+}
+# pydantic's error type: (template, the context values it names)
+_CONTEXT_MESSAGES = {
+    "string_too_long": (N_("%(field)s must be at most %(max_length)s characters"), ("max_length",)),
+    "greater_than_equal": (N_("%(field)s must be at least %(ge)s"), ("ge",)),
+    "less_than_equal": (N_("%(field)s must be at most %(le)s"), ("le",)),
+    "literal_error": (N_("%(field)s must be one of %(expected)s"), ("expected",)),
+}
+
+
 def _message(error: Mapping[str, Any], field: str) -> str:
+    """The API's words for a validation error."""
     kind = error["type"]
     if kind == "missing":
         return f"{field} is required"
@@ -65,6 +94,24 @@ def _message(error: Mapping[str, Any], field: str) -> str:
     if kind == "value_error":
         return f"{field}: {error['ctx']['error']}"
     return f"{field}: {error['msg'][:1].lower()}{error['msg'][1:]}"
+
+
+def _template(error: Mapping[str, Any], field: str) -> tuple[str, dict[str, Any]]:
+    """The same error as a catalogued template and its parameters, for pages to show in their
+    language with the field's label (the API's text stays `_message`'s)."""
+    kind, ctx = error["type"], error.get("ctx", {})
+    if kind in _SIMPLE_MESSAGES:
+        return _SIMPLE_MESSAGES[kind], {"field": field}
+    if kind in _CONTEXT_MESSAGES:
+        template, names = _CONTEXT_MESSAGES[kind]
+        return template, {"field": field, **{n: ctx[n] for n in names}}
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        return N_("%(field)s must not be empty"), {"field": field}
+    if kind == "string_pattern_mismatch" and ctx["pattern"] in PATTERN_HINTS:
+        return N_("%(field)s %(hint)s"), {"field": field, "hint": PATTERN_HINTS[ctx["pattern"]]}
+    if kind == "value_error":
+        return N_("%(field)s: %(error)s"), {"field": field, "error": str(ctx["error"])}
+    return N_("%(field)s: %(error)s"), {"field": field, "error": f"{error['msg'][:1].lower()}{error['msg'][1:]}"}
 
 
 def translate(exc: ValidationError, source: str = "body", raw: bytes | None = None) -> GridflowError:
@@ -87,7 +134,9 @@ def translate(exc: ValidationError, source: str = "body", raw: bytes | None = No
     if isinstance(cause, FieldError):
         loc += tuple(cause.field.split("."))
     field = field_name(loc) or source
-    return Invalid(_message(first, field), field=field)
+    invalid = Invalid(_message(first, field), field=field)
+    invalid.template, invalid.params = _template(first, field)  # what pages translate
+    return invalid
 
 
 def _lone_surrogate_at(raw: bytes | None) -> str | None:

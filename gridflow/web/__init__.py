@@ -8,6 +8,9 @@ What every page stands on lives here, and later pages reuse it:
 - `nav`: the navigation by role (`nav.add(...)`), the page each role lands on;
 - `labels`: names of roles, levels, states, events, duties … in the page's language (`|label("state")`);
 - `errors`: HTML error pages for browsers (the API keeps its JSON);
+- `maps` and templates/macros/map.html + static/js/map.js: maps of GridFlow's own GeoJSON;
+- `deadlines`: the share of a case's time used (its time bar); templates/macros/cases.html: a case's
+  deadline, marks, state, place and its action buttons;
 - `templates/base.html`: the layout (header with name, role, area, language switch, notification
   bell slot, navigation; skip link; main landmark).
 """
@@ -16,4 +19,4 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
-from gridflow.web import account, context, labels, pages  # noqa: E402,F401  (routes register on import)
+from gridflow.web import account, casefile, context, documents, labels, maps, pages, queue, timeline  # noqa: E402,F401  (routes register on import)  # noqa: E402,F401

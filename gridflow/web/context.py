@@ -9,7 +9,9 @@ from flask import request
 from gridflow.clock import iso_local
 from gridflow.web import bp, nav
 from gridflow.web.auth import current_actor
+from gridflow.web.deadlines import time_left
 from gridflow.web.labels import label
+from gridflow.web.maps import map_labels
 
 
 def switch_language_url(lang: str) -> str:
@@ -32,3 +34,7 @@ def page_context() -> dict:
 
 
 bp.add_app_template_filter(iso_local, "iso_local")  # <time datetime="…">: ISO 8601 in China time
+
+
+bp.add_app_template_global(time_left, "time_left")  # the time bar of a case read model (web.deadlines)
+bp.add_app_template_global(map_labels, "map_labels")  # what map.js writes, in the page's language

@@ -22,15 +22,32 @@ from flask_babel import gettext
 
 from gridflow.errors import Conflict, GridflowError, Invalid, TooManyAttempts, Unauthorized
 
+# Parameters of a message that are themselves messages (a pattern's hint, a validator's words) or
+# codes with names (an event, a unit of time): shown in the page's language too.
+_CODE_PARAMS = {"event": "event", "unit": "unit"}
 
-def translated(exc: GridflowError) -> str:
-    """The error's message in the page's language (its template is the catalogue's message id)."""
-    return gettext(exc.template, **exc.params)
+
+def translated(exc: GridflowError, labels: Mapping[str, str] | None = None) -> str:
+    """The error's message in the page's language (its template is the catalogue's message id); the
+    field it names is called by its label on the page (`labels`: field name -> label)."""
+    from gridflow.web.labels import label
+
+    params = dict(exc.params)
+    for key in ("hint", "error"):
+        if isinstance(params.get(key), str):
+            params[key] = gettext(params[key])
+    for key, kind in _CODE_PARAMS.items():
+        if isinstance(params.get(key), str):
+            params[key] = label(params[key], kind)
+    if labels and params.get("field") in labels:
+        params["field"] = labels[params["field"]]
+    return gettext(exc.template, **params)
 
 
 class Form:
-    def __init__(self, data: Mapping[str, str] | None = None):
+    def __init__(self, data: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None):
         self.data = data if data is not None else {}
+        self.labels = labels or {}  # field name -> its label, for messages that name the field
         self.errors: dict[str | None, str] = {}  # field (None: the form as a whole) -> message
         self.held_up: TooManyAttempts | None = None  # too many failed attempts: 429, with Retry-After
 
@@ -71,6 +88,6 @@ class Form:
         except GridflowError as exc:
             if exc.field is None and not isinstance(exc, (Invalid, Conflict, Unauthorized, TooManyAttempts)):
                 raise
-            self.add_error(exc.field, translated(exc))
+            self.add_error(exc.field, translated(exc, self.labels))
             if isinstance(exc, TooManyAttempts):
                 self.held_up = exc

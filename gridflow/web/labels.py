@@ -69,6 +69,17 @@ LABELS = {
     },
     "unit": {"emergency_hours": _l("hours"), "working_hours": _l("working hours"), "working_days": _l("working days")},
     "kind": {"incident": _l("incident"), "dispute": _l("dispute")},
+    "risk": {"red": _l("red (report up at once)"), "orange": _l("orange (same day)"), "yellow": _l("yellow")},
+    "party": {"applicant": _l("applicant"), "respondent": _l("respondent"), "third_party": _l("third party")},
+    "agreement": {"written": _l("written agreement"), "oral": _l("oral settlement")},
+    "referral": {
+        "arbitration": _l("arbitration"),
+        "court": _l("court"),
+        "administrative": _l("administrative body"),
+        "petition": _l("letters and visits (petition)"),
+        "other": _l("other"),
+    },
+    "entity": {"residence": _l("residence"), "shop": _l("shop"), "unit": _l("stationed unit"), "road": _l("road")},
 }
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, request
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
 
 from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.categories import store
@@ -29,3 +30,10 @@ def start():
     actor = current_actor()
     items = [item for item in nav.items_for(actor) if item.endpoint != "web.start"]
     return render_template("start.html", items=items, now=utcnow())
+
+
+def page_args() -> MultiDict:
+    """The query string without the language switch's `lang` (every page takes it; no form has it)."""
+    args = request.args.copy()
+    args.pop("lang", None)
+    return args

@@ -88,14 +88,28 @@ class WorkCalendar:
         raise ValueError("time limit too long")
 
     def office_seconds_between(self, start: datetime, end: datetime) -> float:
+        """Office time between two moments: the parts of the first and last day that fall in office
+        hours, and a whole office day for each working day between (pages ask this of every row they
+        show, so the days between are only counted, not walked hour by hour)."""
         a_local, b_local = self.to_local(start), self.to_local(end)
-        total, day = 0.0, a_local.date()
-        while day <= b_local.date():
-            for a, b in self._office(day):
-                lo, hi = max(a, a_local), min(b, b_local)
-                if hi > lo:
-                    total += (hi - lo).total_seconds()
-            day += timedelta(days=1)
+        if b_local <= a_local:
+            return 0.0
+        first, last = a_local.date(), b_local.date()
+        if first == last:
+            return self._office_overlap(first, a_local, b_local)
+        between = sum(self.is_working_day(first + timedelta(days=n)) for n in range(1, (last - first).days))
+        return (
+            self._office_overlap(first, a_local, b_local)
+            + between * self.office_seconds_per_day()
+            + self._office_overlap(last, a_local, b_local)
+        )
+
+    def _office_overlap(self, day: date, a_local: datetime, b_local: datetime) -> float:
+        total = 0.0
+        for a, b in self._office(day):
+            lo, hi = max(a, a_local), min(b, b_local)
+            if hi > lo:
+                total += (hi - lo).total_seconds()
         return total
 
     def close_of_nth_working_day(self, start: datetime, n: int) -> datetime:

@@ -165,14 +165,16 @@ def on_site_proof_required(case: CaseLike, category: Category) -> bool:
 
 
 MAX_PERFORMANCE_DAYS = 2 * 365 + 1  # "within two years" of signing (one leap day)
+AFTER_SIGNING, WITHIN_TWO_YEARS = "must be after the signing day", "must be within two years of the signing day"
 
 
 def performance_deadline_problem(deadline: date, signed_on: date) -> str | None:
-    """An agreement is performed after the day it is signed, and within two years of it."""
+    """An agreement is performed after the day it is signed (else AFTER_SIGNING), and within two years
+    of it (else WITHIN_TWO_YEARS)."""
     if deadline <= signed_on:
-        return f"must be after the signing day ({signed_on.isoformat()})"
+        return AFTER_SIGNING
     if (deadline - signed_on).days > MAX_PERFORMANCE_DAYS:
-        return f"must be within two years of the signing day ({signed_on.isoformat()})"
+        return WITHIN_TWO_YEARS
     return None
 
 

@@ -178,6 +178,11 @@ MACHINE = Machine(
 )
 
 
+def needs(event: str) -> tuple[str, ...]:
+    """The inputs `event` asks for (every row of an event asks for the same)."""
+    return tuple(dict.fromkeys(name for rw in EVENTS[event] for name in rw.needs))
+
+
 def row_taken(case: r.CaseLike, event: str, actor: r.Actor, variant: str | None = None) -> Row | None:
     """The row `event` (of `variant`, for attach: the stage) would take for this case and actor (the
     first that permits it)."""

@@ -10,11 +10,14 @@ against it (`records_check`).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from gridflow.hashchain import ChainCheck
+from gridflow.workflow.calendar import WorkCalendar
+from gridflow.workflow.categories import Limit
 from gridflow.workflow.rules import confirmation_deadline
 
 FIELDS = (
@@ -102,12 +105,19 @@ def attachments_check(events: Sequence[Any], attachments: Sequence[Any]) -> Chai
 
 
 def _same_session(e: Any, told: dict[str, Any], row: Any) -> bool:
-    return (row.held_at, row.mediator_id, row.summary, row.participants) == (
-        e.at,
+    """A session is held when it is recorded, unless the event says when (ISO 8601 with its offset)."""
+    held_at = _naive_utc(told["held_at"]) if told.get("held_at") else e.at
+    return (row.held_at, row.mediator_id, row.summary, row.participants, getattr(row, "place", None)) == (
+        held_at,
         e.actor_id,
         told["summary"],
         told.get("participants"),
+        told.get("place"),
     )
+
+
+def _naive_utc(iso: str) -> datetime:
+    return datetime.fromisoformat(iso).astimezone(UTC).replace(tzinfo=None)
 
 
 def _same_visit(e: Any, told: dict[str, Any], row: Any) -> bool:
@@ -142,3 +152,44 @@ def durations(events: Sequence[Any], now: datetime, terminal: tuple[str, ...]) -
         levels[e.to_level] = levels.get(e.to_level, 0.0) + seconds
         states[e.to_state] = states.get(e.to_state, 0.0) + seconds
     return {"levels": levels, "states": states}
+
+
+@dataclass(frozen=True)
+class Stay:
+    """A case's time at one level: from the event that brought it there to the one that took it away
+    (None: still there), and the deadline it had there (None: no clock ran, e.g. waiting to be filed)."""
+
+    level: str
+    entered_at: datetime
+    left_at: datetime | None
+    deadline: datetime | None
+
+
+def level_stays(
+    events: Sequence[Any],
+    limit_at: Callable[[str], Limit],
+    calendar: WorkCalendar,
+    ended: bool,
+) -> list[Stay]:
+    """The levels a case went through, in order, each with its deadline as the workflow set it: the
+    level's limit counted from the moment the clock started there (filing, or arriving from another
+    level), moved by each extension there (`extend_by` in the level's own unit).  `ended`: the last
+    event closed the case (its stay ends then)."""
+    stays: list[Stay] = []
+    level: str | None = None
+    entered: datetime | None = None
+    deadline: datetime | None = None
+    for e in events:
+        data = json.loads(e.data) if isinstance(e.data, str) else e.data
+        moved = e.to_level != level
+        if moved and level is not None and entered is not None:
+            stays.append(Stay(level, entered, e.at, deadline))
+        if moved:
+            level, entered, deadline = e.to_level, e.at, None
+        if (moved and e.from_state is not None) or e.event == "file":  # the level's clock starts
+            deadline = calendar.deadline(e.at, limit_at(e.to_level))
+        if e.event == "extend" and deadline is not None and data.get("extend_by"):
+            deadline = calendar.extend(deadline, float(data["extend_by"]), limit_at(e.to_level).unit)
+    if level is not None and entered is not None:
+        stays.append(Stay(level, entered, events[-1].at if ended else None, deadline))
+    return stays

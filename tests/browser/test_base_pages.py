@@ -35,11 +35,11 @@ def test_a_wrong_password_is_shown_in_a_focused_summary_and_next_to_the_field(pa
 
 
 def test_the_right_password_lands_on_the_start_page_with_name_role_and_area(page):
-    log_in(page, "med_street")
+    log_in(page, "sup_street")
     assert page.url.endswith("/start")
     header = page.locator("header").inner_text()
-    assert "med_street" in header and "调解员" in header and "中原路街道" in header
-    assert page.locator("main h1").inner_text() == "欢迎，med_street"
+    assert "sup_street" in header and "督导员" in header and "中原路街道" in header
+    assert page.locator("main h1").inner_text() == "欢迎，sup_street"
     assert (
         page.get_by_role("navigation", name="主菜单").get_by_role("link", name="首页").get_attribute("aria-current")
         == "page"
@@ -74,7 +74,7 @@ def test_changing_the_password_refuses_a_short_one_then_keeps_the_user_logged_in
     assert page.locator("[role=status]").inner_text() == "密码已修改。"
     page.get_by_role("button", name="退出").click()
     log_in(page, "med_comm", NEW_PASSWORD)
-    assert page.url.endswith("/start")
+    assert page.url.endswith("/queue")  # a mediator lands on his queue
 
 
 def test_the_language_switch_turns_pages_english_and_is_remembered(page, screenshot):

@@ -23,6 +23,11 @@
     field.focus({ preventScroll: true });
   });
 
+  // A button that prints the page (documents such as the mediation agreement).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) window.print();
+  });
+
   document.addEventListener("DOMContentLoaded", focusErrorSummary);
   document.addEventListener("htmx:afterSettle", focusErrorSummary);
 })();

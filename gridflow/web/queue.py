@@ -1,0 +1,81 @@
+"""My queue (/queue): the cases at my level in my area, soonest deadline first, filtered with the
+case search's parameter names, paged by keyset; claim and release in place (the row comes back from
+the same partial template, see casefile.case_event)."""
+
+from __future__ import annotations
+
+from flask import render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from gridflow.cases import lists
+from gridflow.categories.store import list_current
+from gridflow.db import get_db
+from gridflow.places.lookup import grids_in_area
+from gridflow.schemas.parse import parse_query
+from gridflow.schemas.queue import QueueQuery
+from gridflow.web import bp, nav
+from gridflow.web.auth import logged_in_actor, role_required
+from gridflow.web.forms import Form
+from gridflow.web.pages import page_args
+from gridflow.workflow.rules import ADMIN, MEDIATOR, SUPERVISOR
+
+nav.add(
+    "web.queue",
+    _l("My queue"),
+    roles=(MEDIATOR, SUPERVISOR),
+    order=10,
+    description=_l("Cases waiting at my level in my area, soonest deadline first"),
+    landing_for=(MEDIATOR,),
+)
+
+FILTER_LABELS = {
+    "kind": _l("Kind"),
+    "category": _l("Category"),
+    "state": _l("State"),
+    "grid": _l("Grid"),
+    "q": _l("Case number or words"),
+    "per_page": _l("Cases per page"),
+    "after": _l("Page"),
+    "before": _l("Page"),
+}
+
+
+def category_options() -> list[tuple[str, str]]:
+    """(code, "code name") in the page's language."""
+    english = get_locale() is not None and get_locale().language == "en"
+    return [
+        (c.code, f"{c.code} {c.name_en if english else c.name}")
+        for c in list_current(get_db(), include_disabled=True).items
+    ]
+
+
+@bp.get("/queue")
+@role_required(MEDIATOR, SUPERVISOR, ADMIN)
+def queue():
+    actor = logged_in_actor()
+    args = page_args()
+    form = Form(args, FILTER_LABELS)
+    result = None
+    with form.catching():
+        result = lists.queue_slice(get_db(), actor, parse_query(QueueQuery, args))
+    if result is None:  # filters that do not parse: the whole queue beneath their errors
+        result = lists.queue_slice(get_db(), actor, QueueQuery())
+    with get_db().lookup() as conn:
+        grids = grids_in_area(conn, actor.division_id)
+    template = "queue/_results.html" if request.headers.get("HX-Target") == "queue-results" else "queue/index.html"
+    return render_template(
+        template,
+        form=form,
+        result=result,
+        grid_options=None if grids is None else [(code, f"{name} ({code})") for code, name in grids],
+        category_options=category_options(),
+        filtered=any(args.get(k) for k in ("kind", "category", "state", "grid", "q")),
+        page_url=lambda **cursor: _page_url(args, **cursor),
+    ), form.status
+
+
+def _page_url(args, **cursor: str) -> str:
+    """This queue with the same filters, at another page."""
+    keep: dict = {k: v for k, v in args.items() if k not in ("after", "before") and v} | cursor
+    return url_for("web.queue", **keep)
