@@ -44,6 +44,17 @@ class FakeCase:
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     outcome: str | None = None
+    step_deadline: datetime | None = None
+    unchecked: bool = False
+    verification_late_at: datetime | None = None
+    urge_count: int = 0
+    urged_at: datetime | None = None
+    supervised_level: str | None = None
+    supervised_by_id: int | None = None
+    supervised_by: str | None = None
+    supervised_note: str | None = None
+    supervised_due: datetime | None = None
+    supervised_at: datetime | None = None
 
 
 GRID_WORKER = Actor(1, "网格员", "grid_worker", worker_id=7, grid_ids=frozenset({1}))

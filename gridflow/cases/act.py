@@ -119,6 +119,7 @@ def _records(s: Session, case: Case, actor: Actor, event: str, data: dict, now: 
             a["performance_deadline"],
         )
         agreement.signed_at = now
+        agreement.performance_reminded = agreement.confirmation_reminded = 0  # its dates are new
         agreement.confirmation_deadline = confirmation_deadline(a["form"], now)
     if "session" in data:
         told = data["session"]

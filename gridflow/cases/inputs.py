@@ -26,7 +26,7 @@ from gridflow.workflow.rules import (
     performance_deadline_problem,
 )
 
-_SIMPLE = ("reason", "outcome", "session", "visit", "referral", "extend_by", "into")
+_SIMPLE = ("reason", "outcome", "session", "visit", "referral", "extend_by", "into", "note", "due")
 CLOCK_SLACK = timedelta(minutes=5)  # a session typed "now" on a clock a little ahead of the server's
 # performance_deadline_problem's answers, as messages (pages translate them)
 DEADLINE_PROBLEMS = {
@@ -68,6 +68,11 @@ def event_inputs(
     """The inputs the row needs, checked against the case (and `category`, the version it was filed
     under), and what of them goes into the timeline."""
     data = {name: _required(inp, name, rw.event) for name in _SIMPLE if name in rw.needs}
+    optional = table.optional_inputs(rw)
+    data |= {name: getattr(inp, name) for name in _SIMPLE if name in optional and getattr(inp, name) is not None}
+    if "due" in data:
+        if data["due"] <= now:
+            raise Invalid(N_("%(field)s must be in the future"), field="due", params={"field": "due"})
     for name in ("visit", "referral"):
         if name in data:
             data[name] = data[name].model_dump()
@@ -111,8 +116,22 @@ def event_inputs(
     record = {
         k: v
         for k, v in data.items()
-        if k in ("outcome", "agreement", "referral", "session", "visit", "extend_by", "into", "position", "distance_m")
+        if k
+        in (
+            "outcome",
+            "agreement",
+            "referral",
+            "session",
+            "visit",
+            "extend_by",
+            "into",
+            "position",
+            "distance_m",
+            "note",
+        )
     }
+    if "due" in data:
+        record["due"] = iso_local(data["due"])
     return data, record
 
 
