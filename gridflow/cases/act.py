@@ -166,6 +166,8 @@ def act(db: Database, actor: Actor, case_id: int, inp: EventInput, policy: Polic
                 current_version=case.version,
             )
         rw = table.row_taken(case, event, actor)
+        if rw is None and table.refused_by_authority(case, event, actor):
+            raise Forbidden(f"only a supervisor of a level above {case.level}, in whose area it lies, may {event} it")
         if rw is None:
             raise Conflict(
                 f"{event} is not allowed now (state {case.state}, level {case.level})",

@@ -29,7 +29,7 @@ from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.cases.act import fire_event
 from gridflow.cases.office import Office
 from gridflow.cases.policy import Policy
-from gridflow.clock import local_date
+from gridflow.clock import iso_local, local_date
 from gridflow.db import Database
 from gridflow.models import Agreement, Case
 from gridflow.models.cases import ACTIVE_SQL, AWAITING_GRID_WORKER_SQL, states_sql
@@ -75,7 +75,7 @@ def _batch(db: Database, stmt: Select, step: Step, now: datetime, policy: Policy
     with db.session(write=True) as s:
         if db.is_postgres:
             stmt = stmt.with_for_update(skip_locked=True)
-        rows = list(s.execute(stmt.limit(BATCH)).tuples())
+        rows = list(s.execute(stmt.limit(BATCH)))
         office = Office.load(s, db, policy, [row[0] for row in rows])
         with s.no_autoflush:  # one flush for all changes (each event's chain link comes from its case row)
             done = sum(step(s, row, office, now, policy) for row in rows)
@@ -101,7 +101,7 @@ def _late_step(event: str, limit_of: str) -> Step:
     def step(s: Session, row: Any, office: Office, now: datetime, policy: Policy) -> bool:
         case = row[0]
         limit = getattr(office.category_of(case), limit_of)
-        record = {"limit": limit.to_dict(), "deadline": case.step_deadline.isoformat()}
+        record = {"limit": limit.to_dict(), "deadline": iso_local(case.step_deadline)}
         fire_event(s, case, SYSTEM_ACTOR, event, {}, now, policy, office, record)
         return True
 

@@ -21,7 +21,7 @@ def workflow_cmd(fmt: str) -> None:
         click.echo(table.diagram("mermaid"))
         return
     for rw in table.TABLE:
-        level = {1: "up", -1: "down", 0: ""}[rw.level]
+        level = {table.UP: "up", table.DOWN: "down", table.SAME: "", table.ABOVE: "to actor"}[rw.level]
         click.echo(
             f"{rw.event:<13} {'|'.join(rw.source):<17} → {rw.dest or '(stays)':<9} {level:<5} "
             f"{'/'.join(rw.who):<35} {', '.join(g.__name__ for g in rw.guards):<45} {', '.join(rw.needs)}"

@@ -77,6 +77,8 @@ INPUT_LABELS = {
     "visit.performed": _l("Is the agreement being performed?"),
     "extend_by": _l("Extend by"),
     "into": _l("Number of the case it duplicates"),
+    "note": _l("What your level asks for"),
+    "due": _l("Due by"),
     "version": _l("Version"),
     "event": _l("Action"),
 }
@@ -98,7 +100,7 @@ def event_body(data: MultiDict, event: str) -> dict:
     """The API's event body from a submitted form: the inputs the event needs, blank fields left out
     (the schema then names what is missing)."""
     body: dict = {"event": event, "version": data.get("version", "")}
-    for need in table.needs(event):
+    for need in form_needs(event):
         if need == "settlement":
             if any(k.startswith("agreement.") for k in data):  # disputes; incidents need none
                 body["agreement"] = _group(data, "agreement")
@@ -107,6 +109,11 @@ def event_body(data: MultiDict, event: str) -> dict:
         elif data.get(need, "").strip():
             body[need] = data[need]
     return {k: v for k, v in body.items() if v != ""}
+
+
+def form_needs(event: str) -> list[str]:
+    """The inputs an event's form shows, optional ones (`reason?`) by their plain name."""
+    return [need.removesuffix("?") for need in table.needs(event)]
 
 
 def _group(data: MultiDict, group: str) -> dict:
@@ -124,7 +131,7 @@ def _form_page(case: CaseDetail, event: str, form: Form, notice: str | None = No
         "cases/act.html",
         case=case,
         event=event,
-        needs=table.needs(event),
+        needs=form_needs(event),
         allowed=event in case.allowed_events,
         form=form,
         notice=notice,

@@ -155,6 +155,22 @@ def attach_stages(case: r.CaseLike, actor: r.Actor) -> list[str]:
     return [stage for stage in STAGES if row_taken(case, "attach", actor, stage) is not None]
 
 
+# Guards that answer "who is this actor to this case" rather than "where does the case stand": a row
+# refused only by one of them is refused for good at the case's level (403), not for now (409).
+AUTHORITY_GUARDS: tuple[Guard, ...] = (r.supervises_from_above,)
+
+
+def refused_by_authority(case: r.CaseLike, event: str, actor: r.Actor) -> bool:
+    """The case is in a state `event` leaves from and the actor's role may send it, but an authority
+    guard refuses him (a supervisor of the case's own level or below urging it)."""
+    return any(
+        case.state in rw.source
+        and _who_ok(rw, actor)
+        and any(g in rw.guards and not g(case, actor) for g in AUTHORITY_GUARDS)
+        for rw in EVENTS.get(event, ())
+    )
+
+
 def optional_inputs(rw: Row) -> tuple[str, ...]:
     return tuple(n[:-1] for n in rw.needs if n.endswith("?"))
 
