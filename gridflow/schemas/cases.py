@@ -166,8 +166,8 @@ def _naive_utc(value: datetime) -> datetime:
     return (value if value.tzinfo else value.replace(tzinfo=CST)).astimezone(UTC).replace(tzinfo=None)
 
 
-PastTime = Annotated[datetime, AfterValidator(_naive_utc)]
-FutureTime = PastTime  # the same conversion; the service checks it lies ahead
+TypedTime = Annotated[datetime, AfterValidator(_naive_utc)]  # the service checks past or future
+PastTime = TypedTime
 
 
 class SessionInput(Input):
@@ -212,7 +212,7 @@ class EventInput(Input):
     extend_by: Annotated[float, Field(ge=0.01, le=365)] | None = None
     into: Id | None = None
     note: optional(Text) = None  # supervise: what the supervising level asks for
-    due: FutureTime | None = None  # supervise: by when (China time without an offset)
+    due: TypedTime | None = None  # supervise: by when (China time without an offset)
     position: PositionInput | None = None  # verify, rework, follow_up: where the worker stands
     client_id: ClientId | None = None
 

@@ -48,6 +48,9 @@ EVENT_ORDER = (
     "follow_up",
     "reject",
     "merge",
+    "urge",
+    "supervise",
+    "pull_up",
 )
 # Inputs given as a group of fields named `<group>.<field>` (the API's JSON path).
 GROUPS = {
