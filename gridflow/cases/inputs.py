@@ -27,6 +27,20 @@ from gridflow.workflow.rules import (
 )
 
 _SIMPLE = ("reason", "outcome", "session", "visit", "referral", "extend_by", "into", "note", "due")
+# The inputs the timeline keeps in an event's data (the reason has a column of its own; `due` is kept
+# as China time).
+RECORDED = (
+    "outcome",
+    "agreement",
+    "referral",
+    "session",
+    "visit",
+    "extend_by",
+    "into",
+    "position",
+    "distance_m",
+    "note",
+)
 CLOCK_SLACK = timedelta(minutes=5)  # a session typed "now" on a clock a little ahead of the server's
 # performance_deadline_problem's answers, as messages (pages translate them)
 DEADLINE_PROBLEMS = {
@@ -113,23 +127,7 @@ def event_inputs(
     _position(inp, rw, case, data)
     if rw.event == "verify" and on_site_proof_required(case, category):
         _on_site_proof(s, case, data)
-    record = {
-        k: v
-        for k, v in data.items()
-        if k
-        in (
-            "outcome",
-            "agreement",
-            "referral",
-            "session",
-            "visit",
-            "extend_by",
-            "into",
-            "position",
-            "distance_m",
-            "note",
-        )
-    }
+    record = {k: v for k, v in data.items() if k in RECORDED}
     if "due" in data:
         record["due"] = iso_local(data["due"])
     return data, record

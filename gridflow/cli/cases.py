@@ -31,7 +31,9 @@ def workflow_cmd(fmt: str) -> None:
 @cli.command("sweep")
 @click.option("--now", "now_text", help="ISO 8601 time to sweep as of (default: now; no offset = China time)")
 def sweep_cmd(now_text: str | None) -> None:
-    """Run one sweep: escalate overdue cases, flag overdue ones at city level.  Without --now it is a
+    """Run one sweep: escalate overdue cases, flag overdue ones at city level, file reports left
+    unfiled past their limit (unchecked), mark verifications past theirs, give agreement reminders.
+    Without --now it is a
     sweep like the scheduler's (lock, heartbeat): cron may run it instead of `gridflow scheduler`."""
     from flask import current_app
 
