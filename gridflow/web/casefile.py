@@ -96,7 +96,7 @@ def offered(case: CaseDetail) -> list[tuple[str, bool]]:
     with whether it asks for input."""
     order = [e for e in EVENT_ORDER if e in case.allowed_events]
     order += [e for e in case.allowed_events if e not in EVENT_ORDER]
-    return [(e, bool(table.needs(e))) for e in order]
+    return [(e, bool(form_needs(e))) for e in order]
 
 
 def event_body(data: MultiDict, event: str) -> dict:
@@ -114,9 +114,14 @@ def event_body(data: MultiDict, event: str) -> dict:
     return {k: v for k, v in body.items() if v != ""}
 
 
+# Inputs no page form asks for: the worker's position comes from the phone's GPS (verify, rework,
+# follow_up), so a verify on the page is a plain button.
+NOT_ON_PAGES = ("position",)
+
+
 def form_needs(event: str) -> list[str]:
     """The inputs an event's form shows, optional ones (`reason?`) by their plain name."""
-    return [need.removesuffix("?") for need in table.needs(event)]
+    return [name for name in (need.removesuffix("?") for need in table.needs(event)) if name not in NOT_ON_PAGES]
 
 
 def _group(data: MultiDict, group: str) -> dict:
@@ -169,7 +174,7 @@ def case_file(case_id: int):
 @bp.get(f"/cases/{CASE_ID}/act/<event>")
 @login_required
 def act_form(case_id: int, event: str):
-    if event not in table.EVENTS or not table.needs(event):
+    if event not in table.EVENTS or not form_needs(event):
         abort(404)
     case = cases.get_case(get_db(), logged_in_actor(), case_id)
     if event not in case.allowed_events:
@@ -219,7 +224,7 @@ def case_event(case_id: int):
         if origin == "queue":
             flash(notice, "warning")
             return redirect(url_for("web.queue"))
-        if table.needs(event):
+        if form_needs(event):
             typed = MultiDict(request.form)
             typed["version"] = str(fresh.version)  # a resubmit acts on the case as it is now
             fresh_form = Form(typed, INPUT_LABELS)
@@ -229,7 +234,7 @@ def case_event(case_id: int):
         # A hidden field at fault (a tampered version or action) has nothing to point at on the page.
         form.add_error(None if exc.field in ("version", "event") else exc.field, translated(exc, INPUT_LABELS))
         case = cases.get_case(db, actor, case_id)
-        if table.needs(event):
+        if form_needs(event):
             return _form_page(case, event, form), 422
         return _case_page(case, form=form), 422
     if in_row:
