@@ -249,6 +249,11 @@ class Agreement(Base):
     signed_at: Mapped[datetime] = mapped_column(DateTime)
     # Parties may jointly apply for judicial confirmation within 30 days (§33).
     confirmation_deadline: Mapped[date | None] = mapped_column(Date)
+    # The sweep's reminders look agreements up by these dates (a few days ahead), each sweep.
+    __table_args__ = (
+        Index("ix_agreement_performance_deadline", "performance_deadline"),
+        Index("ix_agreement_confirmation_deadline", "confirmation_deadline"),
+    )
     # The reminders of each date given so far (0, 1: three working days before, 2: on the day).
     performance_reminded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     confirmation_reminded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -1,5 +1,6 @@
 """supervision and step limits: urged, supervised (督办), unchecked auto-filing, the grid worker's
-step deadline, late verification, and the agreement reminders given
+step deadline (indexed for the sweep), late verification, and the agreement reminders given (the
+agreement dates indexed for the sweep's look-ups)
 
 A `reported` or `resolved` case stored before has no step deadline yet: the sweep works it out from
 the case's category and the stored calendar the first time it runs (`gridflow.cases.sweep`).
@@ -49,10 +50,12 @@ def upgrade() -> None:
     )
     for what in ("performance", "confirmation"):
         op.add_column("agreement", sa.Column(f"{what}_reminded", sa.Integer(), nullable=False, server_default="0"))
+        op.create_index(f"ix_agreement_{what}_deadline", "agreement", [f"{what}_deadline"])
 
 
 def downgrade() -> None:
     for what in ("performance", "confirmation"):
+        op.drop_index(f"ix_agreement_{what}_deadline", table_name="agreement")
         op.drop_column("agreement", f"{what}_reminded")
     op.drop_index("ix_case_step_deadline", table_name="case_file")
     for name, _type, _kw in reversed(CASE_COLUMNS):
