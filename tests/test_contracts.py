@@ -15,8 +15,9 @@ from sqlalchemy.sql.expression import ClauseElement
 from geo.levels import LEVELS_BOTTOM_UP
 from gridflow import hotpath
 from gridflow.cases.lists import queue_statement
-from gridflow.cases.sweep import overdue_statements
+from gridflow.cases.sweep import overdue_statements, reminder_statements, step_statements
 from gridflow.indexes import index_drift, model_indexes
+from gridflow.workflow.calendar import WorkCalendar
 from gridflow.workflow.rules import ADMIN, GRID_WORKER, MEDIATOR, Actor
 
 NOW = datetime(2026, 11, 27, 8, 0)
@@ -110,6 +111,16 @@ def test_the_admins_queue_and_the_sweep_use_the_active_deadline_index(db):
         assert uses(text_, "ix_case_active_deadline"), text_
     text_ = plan(db, flag)  # the city's overdue: either index holds exactly the active cases it needs
     assert uses(text_, "ix_case_active_deadline") or uses(text_, "ix_case_queue_city"), text_
+
+
+def test_the_sweeps_step_limits_and_reminders_use_their_indexes(db):
+    _unset, to_file, late = step_statements(NOW)
+    for stmt in (to_file, late):
+        text_ = plan(db, stmt)
+        assert uses(text_, "ix_case_step_deadline"), text_
+    for what, stmt in reminder_statements(WorkCalendar(), NOW.date()):
+        text_ = plan(db, stmt)
+        assert uses(text_, f"ix_agreement_{what}_deadline"), text_
 
 
 def test_the_duplicate_look_up_uses_its_index(db):

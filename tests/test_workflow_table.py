@@ -12,7 +12,14 @@ from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.workflow import table
 from gridflow.workflow.calendar import WorkCalendar
 from gridflow.workflow.categories import WORKING_DAYS, Category, same_limits
-from gridflow.workflow.rules import SYSTEM_ACTOR, Actor, performance_deadline_problem
+from gridflow.workflow.rules import (
+    SYSTEM_ACTOR,
+    Actor,
+    early_reminder_day,
+    filing_deadline,
+    performance_deadline_problem,
+    reminder_due,
+)
 
 # Divisions: community 10 in street 20 in county 30 in city 40; a second community 11 in street 21.
 IDS = {"community": 10, "street": 20, "county": 30, "city": 40}
@@ -44,6 +51,17 @@ class FakeCase:
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     outcome: str | None = None
+    step_deadline: datetime | None = None
+    unchecked: bool = False
+    verification_late_at: datetime | None = None
+    urge_count: int = 0
+    urged_at: datetime | None = None
+    supervised_level: str | None = None
+    supervised_by_id: int | None = None
+    supervised_by: str | None = None
+    supervised_note: str | None = None
+    supervised_due: datetime | None = None
+    supervised_at: datetime | None = None
 
 
 GRID_WORKER = Actor(1, "网格员", "grid_worker", worker_id=7, grid_ids=frozenset({1}))
@@ -232,6 +250,83 @@ def test_extensions_are_capped_per_level_and_the_count_restarts_at_the_next_leve
     assert "extend" not in table.allowed_events(case, supervisor)
     assert table.fire(case, "escalate", actor=supervisor, now=now, reason="x", **effects)
     assert case.level == "street" and case.extensions_left == 2 and case.extensions == 2
+
+
+SUPERVISION = ("pull_up", "supervise", "urge")
+
+
+@pytest.mark.parametrize("case_level", LEVELS_BOTTOM_UP)
+def test_only_a_supervisor_of_a_higher_level_over_the_case_urges_supervises_and_pulls_up(case_level):
+    below = LEVELS_BOTTOM_UP.index(case_level)
+    for level in LEVELS_BOTTOM_UP:
+        allowed = set(table.allowed_events(FakeCase("open", case_level), staff("supervisor", level)))
+        assert (set(SUPERVISION) <= allowed) == (LEVELS_BOTTOM_UP.index(level) > below), level
+        assert not set(SUPERVISION) & set(table.allowed_events(FakeCase("open", case_level), staff("mediator", level)))
+    elsewhere = Actor(61, "x", "supervisor", 31, "county")  # another county
+    assert not set(SUPERVISION) & set(table.allowed_events(FakeCase("open", case_level), elsewhere))
+    for state in ("reported", "resolved", "closed", "referred"):
+        assert not set(SUPERVISION) & set(
+            table.allowed_events(FakeCase(state, case_level), staff("supervisor", "city"))
+        )
+    assert set(SUPERVISION) <= set(table.allowed_events(FakeCase("handling", case_level, assignee_id=7), ADMIN))
+    assert table.roles_for("urge") == {"supervisor", "admin"}
+
+
+def test_a_supervisor_at_or_below_the_case_is_refused_for_good_not_for_now():
+    case = FakeCase("open", "street")
+    assert table.refused_by_authority(case, "urge", staff("supervisor", "street"))
+    assert table.refused_by_authority(case, "urge", staff("supervisor", "community"))
+    assert not table.refused_by_authority(case, "urge", staff("supervisor", "county"))
+    assert not table.refused_by_authority(FakeCase("resolved", "street"), "urge", staff("supervisor", "street"))
+    assert not table.refused_by_authority(case, "claim", staff("mediator", "county"))  # other events: 409 as before
+
+
+def test_supervision_effects():
+    now = datetime(2026, 11, 23, 2, 0)
+    case = FakeCase("handling", "community", assignee_id=50, level_entered_at=now)
+    county = staff("supervisor", "county", uid=70)
+    assert table.fire(case, "urge", actor=county, now=now, **EFFECTS)
+    assert (case.urge_count, case.urged_at, case.state) == (1, now, "handling")
+    due = datetime(2026, 11, 30, 9, 0)
+    assert table.fire(case, "supervise", actor=county, now=now, note="限期办结", due=due, **EFFECTS)
+    assert (case.supervised_level, case.supervised_by_id, case.supervised_due) == ("county", 70, due)
+    assert "supervise" not in table.allowed_events(case, staff("supervisor", "street"))  # not over the county's
+    assert table.fire(case, "pull_up", actor=county, now=now, reason="提级", **EFFECTS)
+    assert (case.state, case.level, case.assignee_id, case.escalations) == ("open", "county", None, 0)
+    assert case.deadline > now and case.supervised_level == "county"
+    assert table.fire(case, "claim", actor=staff("mediator", "county"), now=now, **EFFECTS)
+    assert table.fire(case, "refer", actor=staff("supervisor", "county"), now=now, **EFFECTS)
+    assert case.supervised_level is None and case.supervised_note is None  # the mark ends with the case
+
+
+def test_the_grid_workers_steps_have_limits():
+    now = datetime(2026, 11, 23, 1, 0)  # Monday 09:00 China time
+    reported = FakeCase("reported", "community", level_entered_at=now)
+    assert filing_deadline(WorkCalendar(), D02, now) == datetime(2026, 11, 23, 6, 30)  # 14:30: 4 working hours
+    assert table.allowed_events(reported, ADMIN) == ["file", "merge", "reject"]  # never auto_file by hand
+    assert table.fire(reported, "auto_file", actor=SYSTEM_ACTOR, now=now, **EFFECTS)
+    assert (reported.state, reported.level, reported.unchecked) == ("open", "community", True)
+    assert reported.deadline is not None and reported.step_deadline is None
+    handling = FakeCase("handling", "street", assignee_id=50, level_entered_at=now)
+    assert table.fire(handling, "resolve", actor=staff("mediator", "street"), now=now, outcome="x", **EFFECTS)
+    assert handling.step_deadline == datetime(2026, 11, 26, 9, 30)  # close of office, third working day
+    assert table.fire(handling, "verification_late", actor=SYSTEM_ACTOR, now=now, **EFFECTS)
+    assert handling.verification_late_at == now and handling.state == "resolved"
+    assert table.roles_for("verification_late") == table.roles_for("remind") == {"system"}
+
+
+def test_reminders_come_three_working_days_before_and_on_the_day_each_once():
+    calendar = WorkCalendar()
+    due = date(2026, 10, 9)  # Friday after the National Day week: its third working day before is 29 September
+    assert early_reminder_day(calendar, due) == date(2026, 9, 29)
+    assert reminder_due(calendar, due, date(2026, 9, 28), 0) is None
+    assert reminder_due(calendar, due, date(2026, 9, 29), 0) == 1
+    assert reminder_due(calendar, due, date(2026, 10, 3), 1) is None
+    assert reminder_due(calendar, due, date(2026, 10, 3), 0) == 1  # a sweep that missed the day before
+    assert reminder_due(calendar, due, due, 1) == 2
+    assert reminder_due(calendar, due, due, 0) == 2  # the early one missed: only the day's
+    assert reminder_due(calendar, due, due, 2) is None
+    assert reminder_due(calendar, due, date(2026, 10, 10), 0) is None  # after the day: none
 
 
 def test_an_agreement_is_performed_after_signing_and_within_two_years():

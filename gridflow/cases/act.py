@@ -119,6 +119,7 @@ def _records(s: Session, case: Case, actor: Actor, event: str, data: dict, now: 
             a["performance_deadline"],
         )
         agreement.signed_at = now
+        agreement.performance_reminded = agreement.confirmation_reminded = 0  # its dates are new
         agreement.confirmation_deadline = confirmation_deadline(a["form"], now)
     if "session" in data:
         told = data["session"]
@@ -165,6 +166,8 @@ def act(db: Database, actor: Actor, case_id: int, inp: EventInput, policy: Polic
                 current_version=case.version,
             )
         rw = table.row_taken(case, event, actor)
+        if rw is None and table.refused_by_authority(case, event, actor):
+            raise Forbidden(f"only a supervisor of a level above {case.level}, in whose area it lies, may {event} it")
         if rw is None:
             raise Conflict(
                 f"{event} is not allowed now (state {case.state}, level {case.level})",

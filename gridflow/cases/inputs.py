@@ -26,7 +26,21 @@ from gridflow.workflow.rules import (
     performance_deadline_problem,
 )
 
-_SIMPLE = ("reason", "outcome", "session", "visit", "referral", "extend_by", "into")
+_SIMPLE = ("reason", "outcome", "session", "visit", "referral", "extend_by", "into", "note", "due")
+# The inputs the timeline keeps in an event's data (the reason has a column of its own; `due` is kept
+# as China time).
+RECORDED = (
+    "outcome",
+    "agreement",
+    "referral",
+    "session",
+    "visit",
+    "extend_by",
+    "into",
+    "position",
+    "distance_m",
+    "note",
+)
 CLOCK_SLACK = timedelta(minutes=5)  # a session typed "now" on a clock a little ahead of the server's
 # performance_deadline_problem's answers, as messages (pages translate them)
 DEADLINE_PROBLEMS = {
@@ -68,6 +82,11 @@ def event_inputs(
     """The inputs the row needs, checked against the case (and `category`, the version it was filed
     under), and what of them goes into the timeline."""
     data = {name: _required(inp, name, rw.event) for name in _SIMPLE if name in rw.needs}
+    optional = table.optional_inputs(rw)
+    data |= {name: getattr(inp, name) for name in _SIMPLE if name in optional and getattr(inp, name) is not None}
+    if "due" in data:
+        if data["due"] <= now:
+            raise Invalid(N_("%(field)s must be in the future"), field="due", params={"field": "due"})
     for name in ("visit", "referral"):
         if name in data:
             data[name] = data[name].model_dump()
@@ -108,11 +127,9 @@ def event_inputs(
     _position(inp, rw, case, data)
     if rw.event == "verify" and on_site_proof_required(case, category):
         _on_site_proof(s, case, data)
-    record = {
-        k: v
-        for k, v in data.items()
-        if k in ("outcome", "agreement", "referral", "session", "visit", "extend_by", "into", "position", "distance_m")
-    }
+    record = {k: v for k, v in data.items() if k in RECORDED}
+    if "due" in data:
+        record["due"] = iso_local(data["due"])
     return data, record
 
 

@@ -52,6 +52,7 @@ def search(db: Database, actor: Actor, q: CaseSearch) -> CasePage:
         if q.overdue is not None:
             overdue = and_(ACTIVE_SQL, Case.deadline < now)
             stmt = stmt.where(overdue if q.overdue else ~overdue)
+        stmt = _supervised(stmt, q.supervised)
         return _paginate(s, db, stmt.order_by(Case.id.desc()), q, now)
 
 
@@ -90,8 +91,16 @@ def queue(db: Database, actor: Actor, paging: Paging) -> QueuePage:
         return QueuePage(items=items, page=paging.page, per_page=paging.per_page, total=total)
 
 
+def _supervised(stmt: Select, supervised: bool | None) -> Select:
+    """Under supervision (督办) from an upper level (the mark ends with the case), or not."""
+    if supervised is None:
+        return stmt
+    return stmt.where(Case.supervised_level.is_not(None) if supervised else Case.supervised_level.is_(None))
+
+
 # -- the desk's queue: filters, keyset pages ----------------------------------------------------
 def _filtered(s: Session, stmt: Select, q: QueueQuery) -> Select:
+    stmt = _supervised(stmt, q.supervised)
     if q.kind:
         stmt = stmt.where(Case.kind == q.kind)
     if q.category:

@@ -36,7 +36,7 @@ from gridflow.spatial import to_shape
 from gridflow.workflow import table
 from gridflow.workflow.calendar import WorkCalendar
 from gridflow.workflow.categories import Category
-from gridflow.workflow.rules import Actor
+from gridflow.workflow.rules import Actor, filing_deadline
 
 
 def _counter_stmt(dialect: str):
@@ -226,6 +226,8 @@ def report_once(
         reworks=0,
         extensions=0,
         extensions_left=0,  # set when the case's clock starts at a level
+        unchecked=False,
+        urge_count=0,
         version=1,
         chain_length=0,
         chain_head=GENESIS,
@@ -239,6 +241,8 @@ def report_once(
         events.append(("file", case.state, case.level, {}))
         if not table.fire(case, "file", actor=actor, now=now, **policy.effects(calendar, category)):
             raise Conflict("file is not allowed now")
+    else:  # its grid worker's filing limit starts (the sweep files it when the limit passes)
+        case.step_deadline = filing_deadline(calendar, category, now)
     try:
         with db.transaction(write=True, pipeline=True) as conn:
             _insert_case(conn, case, county.code, actor, events, now, policy.keys())

@@ -74,9 +74,28 @@ def _summary_fields(case, names: dict, now: datetime) -> dict:
         "reworks": case.reworks,
         "extensions": case.extensions,
         "extensions_left": case.extensions_left,
+        "step_deadline": case.step_deadline if case.state in ("reported", "resolved") else None,
+        "unchecked": bool(case.unchecked),
+        "verification_late_at": case.verification_late_at if case.state == "resolved" else None,
+        "supervised": supervision(case),
+        "urged": {"count": case.urge_count or 0, "last": case.urged_at},
         "created_at": case.created_at,
         "updated_at": case.updated_at,
         "version": case.version,
+    }
+
+
+def supervision(case) -> dict | None:
+    """督办 as the case JSON shows it (null: not supervised)."""
+    if case.supervised_level is None:
+        return None
+    by = {"id": case.supervised_by_id, "name": case.supervised_by} if case.supervised_by_id is not None else None
+    return {
+        "level": case.supervised_level,
+        "by": by,
+        "note": case.supervised_note,
+        "due": case.supervised_due,
+        "at": case.supervised_at,
     }
 
 

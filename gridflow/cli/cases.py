@@ -21,7 +21,7 @@ def workflow_cmd(fmt: str) -> None:
         click.echo(table.diagram("mermaid"))
         return
     for rw in table.TABLE:
-        level = {1: "up", -1: "down", 0: ""}[rw.level]
+        level = {table.UP: "up", table.DOWN: "down", table.SAME: "", table.ABOVE: "to actor"}[rw.level]
         click.echo(
             f"{rw.event:<13} {'|'.join(rw.source):<17} → {rw.dest or '(stays)':<9} {level:<5} "
             f"{'/'.join(rw.who):<35} {', '.join(g.__name__ for g in rw.guards):<45} {', '.join(rw.needs)}"
@@ -31,7 +31,9 @@ def workflow_cmd(fmt: str) -> None:
 @cli.command("sweep")
 @click.option("--now", "now_text", help="ISO 8601 time to sweep as of (default: now; no offset = China time)")
 def sweep_cmd(now_text: str | None) -> None:
-    """Run one sweep: escalate overdue cases, flag overdue ones at city level.  Without --now it is a
+    """Run one sweep: escalate overdue cases, flag overdue ones at city level, file reports left
+    unfiled past their limit (unchecked), mark verifications past theirs, give agreement reminders.
+    Without --now it is a
     sweep like the scheduler's (lock, heartbeat): cron may run it instead of `gridflow scheduler`."""
     from flask import current_app
 

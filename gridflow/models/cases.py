@@ -5,7 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import TextClause
 
@@ -100,6 +113,21 @@ class Case(Base):
     chain_seal: Mapped[str | None] = mapped_column(String(80))
     # The reporter's own id for the report (a UUID made on the phone): a repeat is the same report.
     client_id: Mapped[str | None] = mapped_column(String(36))
+    # The grid worker's step and its limit (per category): filing a `reported` case, verifying a
+    # `resolved` one; the sweep acts when it passes (auto_file, verification_late).
+    step_deadline: Mapped[datetime | None] = mapped_column(DateTime)
+    unchecked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # auto-filed
+    verification_late_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Supervision from above: urged (催办) how often and last when; supervised (督办) by which level,
+    # by whom (id and name as the timeline keeps them), with what note and due time, since when.
+    urge_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    urged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    supervised_level: Mapped[str | None] = mapped_column(String(10))
+    supervised_by_id: Mapped[int | None] = mapped_column(Integer)
+    supervised_by: Mapped[str | None] = mapped_column(String(100))
+    supervised_note: Mapped[str | None] = mapped_column(Text)
+    supervised_due: Mapped[datetime | None] = mapped_column(DateTime)
+    supervised_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     grid: Mapped[Grid] = relationship()
     parties: Mapped[list[CaseParty]] = relationship(cascade="all, delete-orphan", order_by="CaseParty.id")
@@ -128,6 +156,13 @@ class Case(Base):
         Index(
             "ix_case_grid_waiting",
             "grid_id",
+            postgresql_where=AWAITING_GRID_WORKER_SQL,
+            sqlite_where=AWAITING_GRID_WORKER_SQL,
+        ),
+        # The sweep's grid-worker steps: what waits for filing or verification, by its step deadline.
+        Index(
+            "ix_case_step_deadline",
+            "step_deadline",
             postgresql_where=AWAITING_GRID_WORKER_SQL,
             sqlite_where=AWAITING_GRID_WORKER_SQL,
         ),
@@ -214,6 +249,14 @@ class Agreement(Base):
     signed_at: Mapped[datetime] = mapped_column(DateTime)
     # Parties may jointly apply for judicial confirmation within 30 days (§33).
     confirmation_deadline: Mapped[date | None] = mapped_column(Date)
+    # The sweep's reminders look agreements up by these dates (a few days ahead), each sweep.
+    __table_args__ = (
+        Index("ix_agreement_performance_deadline", "performance_deadline"),
+        Index("ix_agreement_confirmation_deadline", "confirmation_deadline"),
+    )
+    # The reminders of each date given so far (0, 1: three working days before, 2: on the day).
+    performance_reminded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    confirmation_reminded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class FollowUp(Base):

@@ -166,7 +166,8 @@ def _naive_utc(value: datetime) -> datetime:
     return (value if value.tzinfo else value.replace(tzinfo=CST)).astimezone(UTC).replace(tzinfo=None)
 
 
-PastTime = Annotated[datetime, AfterValidator(_naive_utc)]
+TypedTime = Annotated[datetime, AfterValidator(_naive_utc)]  # the service checks past or future
+PastTime = TypedTime
 
 
 class SessionInput(Input):
@@ -210,6 +211,8 @@ class EventInput(Input):
     visit: VisitInput | None = None
     extend_by: Annotated[float, Field(ge=0.01, le=365)] | None = None
     into: Id | None = None
+    note: optional(Text) = None  # supervise: what the supervising level asks for
+    due: TypedTime | None = None  # supervise: by when (China time without an offset)
     position: PositionInput | None = None  # verify, rework, follow_up: where the worker stands
     client_id: ClientId | None = None
 
@@ -233,6 +236,7 @@ class CaseSearch(Paging):
     category: CategoryCode | None = None
     kind: Kind | None = None
     overdue: bool | None = None
+    supervised: bool | None = Field(None, description="under supervision (督办) from an upper level, or not")
 
 
 # -- outputs ----------------------------------------------------------------------------------------
@@ -246,6 +250,23 @@ class PartyView(Output):
     role: str
     phone: str | None
     id_number: str | None
+
+
+class Supervision(Output):
+    """督办: supervised by `level` (by whom, with what note, until when, since when) until the case ends."""
+
+    level: str
+    by: UserRef | None
+    note: str
+    due: LocalTime
+    at: LocalTime
+
+
+class Urged(Output):
+    """催办: how often the case was urged by upper levels, and the last time."""
+
+    count: int
+    last: LocalTime | None
 
 
 class CaseSummary(Output):
@@ -277,6 +298,11 @@ class CaseSummary(Output):
     reworks: int
     extensions: int
     extensions_left: int  # at the current level
+    step_deadline: LocalTime | None  # reported: file it by then; resolved: verify it by then (the grid worker)
+    unchecked: bool  # filed by the system when its filing limit passed: never checked on site
+    verification_late_at: LocalTime | None  # its verification limit passed then (while still resolved)
+    supervised: Supervision | None
+    urged: Urged
     created_at: LocalTime
     updated_at: LocalTime
     version: int

@@ -26,6 +26,7 @@ class QueueQuery(Paging):
     state: Literal["open", "handling"] | None = None
     grid: GridCode | None = Field(None, description="a grid code")
     q: text(100) | None = Field(None, description="part of the case number or of its description")
+    supervised: bool | None = Field(None, description="under supervision (督办) from an upper level, or not")
     after: Cursor | None = None
     before: Cursor | None = None
 

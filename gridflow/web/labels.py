@@ -49,6 +49,12 @@ LABELS = {
         "rework": _l("rework"),
         "follow_up": _l("follow-up visit"),
         "flag_overdue": _l("flag as overdue"),
+        "auto_file": _l("filed by the system, not checked on site"),
+        "verification_late": _l("verification overdue"),
+        "remind": _l("reminder"),
+        "urge": _l("urge"),
+        "supervise": _l("supervise"),
+        "pull_up": _l("pull up to my level"),
     },
     "input": {
         "reason": _l("reason"),
@@ -59,6 +65,8 @@ LABELS = {
         "visit": _l("visit"),
         "extend_by": _l("extension"),
         "into": _l("case merged into"),
+        "note": _l("supervision note"),
+        "due": _l("due time"),
     },
     "duty": {
         "general": _l("general grid work"),
@@ -79,6 +87,8 @@ LABELS = {
         "petition": _l("letters and visits (petition)"),
         "other": _l("other"),
     },
+    # What an agreement's reminder recalls (the `remind` event's data).
+    "reminder": {"performance": _l("performance deadline"), "confirmation": _l("judicial confirmation window ends")},
     "entity": {"residence": _l("residence"), "shop": _l("shop"), "unit": _l("stationed unit"), "road": _l("road")},
 }
 

@@ -35,6 +35,7 @@ FILTER_LABELS = {
     "state": _l("State"),
     "grid": _l("Grid"),
     "q": _l("Case number or words"),
+    "supervised": _l("Supervision"),
     "per_page": _l("Cases per page"),
     "after": _l("Page"),
     "before": _l("Page"),
@@ -70,7 +71,7 @@ def queue():
         result=result,
         grid_options=None if grids is None else [(code, f"{name} ({code})") for code, name in grids],
         category_options=category_options(),
-        filtered=any(args.get(k) for k in ("kind", "category", "state", "grid", "q")),
+        filtered=any(args.get(k) for k in ("kind", "category", "state", "grid", "q", "supervised")),
         page_url=lambda **cursor: _page_url(args, **cursor),
     ), form.status
 

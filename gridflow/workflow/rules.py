@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol, TypeAlias
 
 from geo.levels import LEVELS_BOTTOM_UP
+from gridflow.workflow.calendar import WorkCalendar
 from gridflow.workflow.categories import Category, Limit
 
 GRID_WORKER, MEDIATOR, SUPERVISOR, ADMIN, SYSTEM = "grid_worker", "mediator", "supervisor", "admin", "system"
@@ -60,6 +61,17 @@ class CaseLike(Protocol):
     reworks: int
     extensions: int
     extensions_left: int
+    step_deadline: datetime | None  # reported: the filing limit; resolved: the verification limit
+    unchecked: bool
+    verification_late_at: datetime | None
+    urge_count: int
+    urged_at: datetime | None
+    supervised_level: str | None
+    supervised_by_id: int | None
+    supervised_by: str | None
+    supervised_note: str | None
+    supervised_due: datetime | None
+    supervised_at: datetime | None
 
 
 EventData: TypeAlias = dict[str, Any]  # now, calendar, category, warn_share, extensions_per_level, actor, inputs
@@ -116,6 +128,24 @@ def reporter_or_grid_owner(case: CaseLike, actor: Actor) -> bool:
 def extensions_remain(case: CaseLike, actor: Actor) -> bool:
     """A deadline is extended at most a set number of times per level (MAX_EXTENSIONS_PER_LEVEL)."""
     return case.extensions_left > 0
+
+
+def supervises_from_above(case: CaseLike, actor: Actor) -> bool:
+    """Urging, supervising and pulling up: a supervisor of a level above the case's, whose division
+    contains it (an admin anywhere).  Same-level staff handle the case; they do not urge it."""
+    if actor.role == ADMIN:
+        return True
+    if actor.role != SUPERVISOR or actor.division_level not in LEVELS_BOTTOM_UP:
+        return False
+    above = LEVELS_BOTTOM_UP.index(actor.division_level) > LEVELS_BOTTOM_UP.index(case.level)
+    return above and division_at(case, actor.division_level) == actor.division_id
+
+
+def not_supervised_from_higher(case: CaseLike, actor: Actor) -> bool:
+    """A case supervised by one level is not taken over by the supervision of a lower one."""
+    if case.supervised_level is None or actor.role == ADMIN:
+        return True
+    return LEVELS_BOTTOM_UP.index(actor.division_level or "") >= LEVELS_BOTTOM_UP.index(case.supervised_level)
 
 
 def in_area(case: CaseLike, actor: Actor) -> bool:
@@ -204,6 +234,57 @@ def level_down(case: CaseLike, data: EventData) -> None:
 
 def start_clock(case: CaseLike, data: EventData) -> None:
     _enter_level(case, case.level, data)
+    case.step_deadline = None
+
+
+def file_unchecked(case: CaseLike, data: EventData) -> None:
+    """Filed by the system when the grid worker's filing limit passed: at community level, its clock
+    started, and marked as never checked on site."""
+    case.level = LEVELS_BOTTOM_UP[0]
+    start_clock(case, data)
+    case.unchecked = True
+
+
+def filing_deadline(calendar: WorkCalendar, category: Category, reported_at: datetime) -> datetime:
+    """When a `reported` case must have been filed or rejected by its grid worker."""
+    return calendar.deadline(reported_at, category.filing_limit)
+
+
+def verification_deadline(calendar: WorkCalendar, category: Category, resolved_at: datetime) -> datetime:
+    """When a `resolved` case must have been verified (or sent back) by its grid worker."""
+    return calendar.deadline(resolved_at, category.verification_limit)
+
+
+def mark_verification_late(case: CaseLike, data: EventData) -> None:
+    case.verification_late_at = data["now"]
+
+
+def count_urge(case: CaseLike, data: EventData) -> None:
+    case.urge_count += 1
+    case.urged_at = data["now"]
+
+
+def mark_supervised(case: CaseLike, data: EventData) -> None:
+    """Supervised by the actor's level until the case ends (a later supervision replaces it)."""
+    actor = data["actor"]
+    case.supervised_level = actor.division_level or LEVELS_BOTTOM_UP[-1]  # an admin: as the city
+    case.supervised_by_id, case.supervised_by = actor.id, actor.name
+    case.supervised_note = data["note"]
+    case.supervised_due = data["due"]
+    case.supervised_at = data["now"]
+
+
+def end_supervision(case: CaseLike, data: EventData) -> None:
+    case.supervised_level = case.supervised_by_id = case.supervised_by = case.supervised_note = None
+    case.supervised_due = case.supervised_at = None
+
+
+def level_to_actor(case: CaseLike, data: EventData) -> None:
+    """Pulled up: the case enters the actor's own level (an admin pulls it up one level), its clock
+    started there, nobody handling it yet."""
+    actor = data["actor"]
+    top = actor.division_level or LEVELS_BOTTOM_UP[LEVELS_BOTTOM_UP.index(case.level) + 1]
+    _enter_level(case, top, data)
 
 
 def assign_to_actor(case: CaseLike, data: EventData) -> None:
@@ -216,6 +297,7 @@ def unassign(case: CaseLike, data: EventData) -> None:
 
 def count_rework(case: CaseLike, data: EventData) -> None:
     case.reworks += 1
+    case.step_deadline = None
 
 
 def extend_deadline(case: CaseLike, data: EventData) -> None:
@@ -231,14 +313,43 @@ def extend_deadline(case: CaseLike, data: EventData) -> None:
 def mark_resolved(case: CaseLike, data: EventData) -> None:
     case.resolved_at = data["now"]
     case.outcome = data.get("outcome")
+    case.step_deadline = verification_deadline(data["calendar"], case_category(case, data["category"]), data["now"])
+    case.verification_late_at = None
 
 
 def mark_closed(case: CaseLike, data: EventData) -> None:
     case.closed_at = data["now"]
+    case.step_deadline = None
+    end_supervision(case, data)
 
 
 def flag_overdue(case: CaseLike, data: EventData) -> None:
     case.overdue_flagged_at = data["now"]
+
+
+# -- reminders of an agreement's dates (the sweep raises them) -----------------------------------
+REMIND_WORKING_DAYS_BEFORE = 3
+REMIND_BEFORE, REMIND_ON_THE_DAY = 1, 2  # the reminders given so far: none (0), the early one, the day's
+
+
+def early_reminder_day(calendar: WorkCalendar, due: date) -> date:
+    """The day of the early reminder of a date: the third working day before it."""
+    day, found = due, 0
+    while found < REMIND_WORKING_DAYS_BEFORE:
+        day -= timedelta(days=1)
+        found += calendar.is_working_day(day)
+    return day
+
+
+def reminder_due(calendar: WorkCalendar, due: date, today: date, given: int) -> int | None:
+    """Which reminder of `due` to give today (REMIND_BEFORE, REMIND_ON_THE_DAY), None: none.  Only the
+    latest one that applies (a sweep that did not run for days gives one, not two), and none after
+    the day (a reminder of a day gone is no reminder)."""
+    if today == due and given < REMIND_ON_THE_DAY:
+        return REMIND_ON_THE_DAY
+    if early_reminder_day(calendar, due) <= today < due and given < REMIND_BEFORE:
+        return REMIND_BEFORE
+    return None
 
 
 # -- the mediation record -------------------------------------------------------------------------

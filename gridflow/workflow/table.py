@@ -16,6 +16,16 @@ States:
   rejected  a report that is not a case (with reason)
   merged    a duplicate of another case
 
+The system (the sweep, `gridflow.cases.sweep`) keeps the time limits of every step: an overdue
+case goes up a level (`escalate`, reason "overdue") or is flagged at city level; a `reported` case
+its grid worker did not file in time is filed at community level unchecked (`auto_file`); a
+`resolved` case not verified in time is marked (`verification_late`); an agreement's performance
+deadline and judicial-confirmation window are recalled before and on the day (`remind`).
+
+Upper levels supervise lower ones: a supervisor of a level above the case's, whose division holds
+it, may urge it (`urge`, 催办), put it under his level's supervision with a note and a due time
+(`supervise`, 督办: marked until the case ends) or pull it up to his own level (`pull_up`, 提级).
+
 Two events are recorded through other doors than POST /cases/{id}/events (`SIDE_DOORS`): `attach`
 (photos and documents, through the attachments route; its rows' `variant` is the stage a file is
 for) and `merge_in` (on the older case, when a duplicate is merged into it).  Neither changes the
@@ -38,6 +48,7 @@ ACTIVE = ("open", "handling")  # the states in which a level's clock runs
 TERMINAL = ("closed", "referred", "rejected", "merged")
 UNFINISHED = ("reported", "open", "handling", "resolved")  # not yet closed or ended: takes duplicates, report photos
 UP, DOWN, SAME = +1, -1, 0
+ABOVE = +2  # to the actor's own level, one or more above the case's (pull_up)
 STAFF = (MEDIATOR, SUPERVISOR)
 STAGES = ("report", "handling", "verification", "agreement")  # what an attachment is for
 SIDE_DOORS = {
@@ -85,20 +96,27 @@ def row(
 TABLE: list[Row] = [
     #   event        source                 dest        level  who                          guards                                      needs                        effects
     row("file",      "reported",            "open",     SAME, [GRID_WORKER],               [r.owns_grid],                              [],                          [r.start_clock]),
+    row("auto_file", "reported",            "open",     SAME, [SYSTEM],                    [],                                         [],                          [r.file_unchecked]),
     row("reject",    "reported",            "rejected", SAME, [GRID_WORKER],               [r.owns_grid],                              ["reason"]),
-    row("merge",     ("reported", "open"),  "merged",   SAME, [GRID_WORKER],               [r.owns_grid, r.unclaimed],                 ["into"]),
+    row("merge",     ("reported", "open"),  "merged",   SAME, [GRID_WORKER],               [r.owns_grid, r.unclaimed],                 ["into"],                    [r.end_supervision]),
     row("claim",     "open",                "handling", SAME, STAFF,                       [r.acts_at_level],                          [],                          [r.assign_to_actor]),
     row("release",   "handling",            "open",     SAME, STAFF,                       [r.acts_at_level, r.handler_if_claimed],    [],                          [r.unassign]),
     row("record",    "handling",            None,       SAME, STAFF,                       [r.acts_at_level, r.handler_if_claimed],    ["session"]),
     row("resolve",   "handling",            "resolved", SAME, STAFF,                       [r.acts_at_level, r.handler_if_claimed],    ["outcome", "settlement"],   [r.mark_resolved]),
     row("escalate",  ACTIVE,                "open",     UP,   [*STAFF, SYSTEM],            [r.acts_at_level, r.handler_if_claimed, r.below_city], ["reason"],       [r.level_up]),
-    row("refer",     "handling",            "referred", SAME, STAFF,                       [r.acts_at_level, r.handler_if_claimed],    ["referral"]),
+    row("refer",     "handling",            "referred", SAME, STAFF,                       [r.acts_at_level, r.handler_if_claimed],    ["referral"],                [r.end_supervision]),
     row("return",    "handling",            "open",     DOWN, STAFF,                       [r.acts_at_level, r.handler_if_claimed, r.above_community], ["reason"],  [r.level_down]),
     row("extend",    "handling",            None,       SAME, [SUPERVISOR],                [r.acts_at_level, r.extensions_remain],     ["reason", "extend_by"],     [r.extend_deadline]),
     row("verify",    "resolved",            "closed",   SAME, [GRID_WORKER],               [r.owns_grid],                              ["position?"],               [r.mark_closed]),
     row("rework",    "resolved",            "handling", SAME, [GRID_WORKER],               [r.owns_grid],                              ["reason", "position?"],     [r.count_rework]),
     row("follow_up", "closed",              None,       SAME, [GRID_WORKER, *STAFF],       [r.in_area],                                ["visit", "position?"]),
     row("flag_overdue", ACTIVE,             None,       SAME, [SYSTEM],                    [r.at_city],                                [],                          [r.flag_overdue]),
+    row("verification_late", "resolved",    None,       SAME, [SYSTEM],                    [],                                         [],                          [r.mark_verification_late]),
+    row("remind",    ("handling", "resolved", "closed"), None, SAME, [SYSTEM],             []),
+    # Supervision from above (催办 督办 提级): a supervisor of a higher level whose area holds the case.
+    row("urge",      ACTIVE,                None,       SAME, [SUPERVISOR],                [r.supervises_from_above],                  ["reason?"],                 [r.count_urge]),
+    row("supervise", ACTIVE,                None,       SAME, [SUPERVISOR],                [r.supervises_from_above, r.not_supervised_from_higher], ["note", "due"], [r.mark_supervised]),
+    row("pull_up",   ACTIVE,                "open",     ABOVE, [SUPERVISOR],               [r.supervises_from_above],                  ["reason"],                  [r.level_to_actor]),
     # Side doors (see SIDE_DOORS): files for a stage, and the older case receiving a merged duplicate.
     # The report's own photos until the case is finished (a phone offline sends them late).
     row("attach",    UNFINISHED,         None,       SAME, [GRID_WORKER, *STAFF],       [r.reporter_or_grid_owner],                 ["attachments"],             variant="report"),
@@ -135,6 +153,22 @@ def allowed_events(case: r.CaseLike, actor: r.Actor) -> list[str]:
 def attach_stages(case: r.CaseLike, actor: r.Actor) -> list[str]:
     """The stages this actor may upload files for now."""
     return [stage for stage in STAGES if row_taken(case, "attach", actor, stage) is not None]
+
+
+# Guards that answer "who is this actor to this case" rather than "where does the case stand": a row
+# refused only by one of them is refused for good at the case's level (403), not for now (409).
+AUTHORITY_GUARDS: tuple[Guard, ...] = (r.supervises_from_above,)
+
+
+def refused_by_authority(case: r.CaseLike, event: str, actor: r.Actor) -> bool:
+    """The case is in a state `event` leaves from and the actor's role may send it, but an authority
+    guard refuses him (a supervisor of the case's own level or below urging it)."""
+    return any(
+        case.state in rw.source
+        and _who_ok(rw, actor)
+        and any(g in rw.guards and not g(case, actor) for g in AUTHORITY_GUARDS)
+        for rw in EVENTS.get(event, ())
+    )
 
 
 def optional_inputs(rw: Row) -> tuple[str, ...]:
@@ -197,13 +231,16 @@ def fire(case: r.CaseLike, event: str, **data: Any) -> bool:
     return bool(MACHINE.events[event].trigger(case, **data))
 
 
+LEVEL_LABELS = {SAME: "", UP: ", level +1", DOWN: ", level -1", ABOVE: ", to the actor's level"}
+
+
 def diagram(fmt: str = "mermaid") -> str:
     """The state diagram, drawn from the table (mermaid `stateDiagram-v2`)."""
     from transitions.extensions import GraphMachine
 
     labelled = [
         {
-            "trigger": f"{rw.event}{' ' + rw.variant if rw.variant else ''} ({'/'.join(rw.who)}{', level ' + ('+1' if rw.level == UP else '-1') if rw.level else ''})",
+            "trigger": f"{rw.event}{' ' + rw.variant if rw.variant else ''} ({'/'.join(rw.who)}{LEVEL_LABELS[rw.level]})",
             "source": list(rw.source),
             "dest": rw.dest or "=",
         }

@@ -267,3 +267,32 @@ def test_the_queue_and_the_case_file_fit_a_phone(page, api, screenshot):
     page.goto(f"/cases/{case['id']}")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
     screenshot("case")
+
+
+def test_a_street_supervisor_supervises_and_urges_a_community_case(page, api, screenshot):
+    case = api.report("gw1").json  # waiting at community level
+    log_in(page, "sup_street")
+    page.goto(f"/cases/{case['id']}")
+    page.get_by_role("link", name="督办").click()
+    page.fill("#note", "请于月底前化解并书面报告")
+    page.get_by_role("button", name="督办").click()
+    expect(page.locator("#due-error")).to_contain_text("需要填写办结时限")  # the due time is required
+    assert page.input_value("#note") == "请于月底前化解并书面报告"
+    page.fill("#due", IN_A_MONTH + "T17:00")
+    page.get_by_role("button", name="督办").click()
+    expect(page.locator(".case-header")).to_contain_text("街道级督办")
+    page.get_by_role("link", name="催办").click()
+    page.fill("#reason", "当事人多次来电")
+    assert_axe_clean(page)
+    screenshot("urge-form")
+    page.get_by_role("button", name="催办").click()
+    expect(page.locator(".case-header")).to_contain_text("已催办 1 次")
+    expect(page.locator(".summary-list")).to_contain_text("请于月底前化解并书面报告")
+    assert_axe_clean(page)
+    screenshot("supervised-case")
+    log_out(page)
+    log_in(page, "med_comm")
+    row = row_of(page, case["number"])
+    expect(row).to_contain_text("街道级督办")
+    expect(row).to_contain_text("已催办 1 次")
+    screenshot("queue-supervised")
