@@ -20,6 +20,7 @@ from gridflow.cases.policy import Policy
 from gridflow.db import Database
 from gridflow.models import Case
 from gridflow.models.cases import ACTIVE_SQL
+from gridflow.notifications.warnings import warn_due
 from gridflow.workflow.rules import SYSTEM_ACTOR
 
 BATCH = 500
@@ -31,9 +32,13 @@ class SweepReport:
     escalated: int = 0
     flagged: int = 0
     conflicts: int = 0
+    warned: int = 0
 
     def line(self) -> str:
-        return f"sweep: {self.escalated} escalated, {self.flagged} flagged overdue at city level"
+        return (
+            f"sweep: {self.escalated} escalated, {self.flagged} flagged overdue at city level, "
+            f"{self.warned} warned at 80 %"
+        )
 
 
 def _batch(db: Database, stmt, event: str, data: dict, now: datetime, policy: Policy) -> tuple[int, int]:
@@ -74,4 +79,5 @@ def sweep(db: Database, now: datetime, policy: Policy) -> SweepReport:
             report.conflicts += conflicts
             if not done and not conflicts:
                 break
+    report.warned = warn_due(db, now, policy)
     return report
