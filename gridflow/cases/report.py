@@ -28,8 +28,8 @@ from gridflow.errors import Conflict, Invalid
 from gridflow.hashchain import GENESIS, KeyRing
 from gridflow.hotpath import HotInsert, HotStatement, rows_of_each
 from gridflow.models import Case, CaseCounter, CaseEvent, CaseParty, Entity
-from gridflow.notifications.rules import for_event
 from gridflow.models.cases import CLIENT_ID_SQL, DUPLICATE_CANDIDATES_SQL
+from gridflow.notifications.rules import for_event
 from gridflow.people.access import can_see
 from gridflow.places import lookup as places
 from gridflow.schemas.cases import PossibleDuplicate, ReportedCase, ReportInput
