@@ -170,7 +170,7 @@ def notify(
             )
         )
     if channels.sms:
-        sms_wanted = func.coalesce(NotificationSettings.sms_on, true())
+        sms_wanted: ColumnElement[bool] = func.coalesce(NotificationSettings.sms_on, true())
         if not urgent:
             sms_wanted = and_(sms_wanted, func.coalesce(NotificationSettings.sms_all, false()))
         wanted.append(("sms", and_(User.phone.is_not(None), User.phone != "", sms_wanted)))
