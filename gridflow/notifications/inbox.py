@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from gridflow.db import Database
+from gridflow.errors import NotFound
 from gridflow.models import Case, Notification, NotificationSettings
 from gridflow.notifications.texts import notice_text
 from gridflow.schemas.notifications import CaseNumberRef, NotificationItem, NotificationList, ReadInput
@@ -30,11 +31,14 @@ def _unread(conn, actor: Actor) -> int:
     return conn.execute(mine.where(Notification.read_at.is_(None))).scalar_one()
 
 
-def list_for(db: Database, actor: Actor, unread_only: bool, page: int = 1, per_page: int = 20) -> NotificationList:
+def list_for(
+    db: Database, actor: Actor, unread_only: bool, page: int = 1, per_page: int = 20, lang: str | None = None
+) -> NotificationList:
+    """The caller's notifications, newest first, in `lang` (default: the language he chose)."""
     mine = Notification.user_id == actor.id
     cond = [mine, Notification.read_at.is_(None)] if unread_only else [mine]
     with db.lookup() as conn:
-        lang = language(conn, actor.id)
+        lang = lang or language(conn, actor.id)
         total = conn.execute(select(func.count()).select_from(Notification).where(*cond)).scalar_one()
         rows = conn.execute(
             select(Notification, Case.number)
@@ -67,3 +71,19 @@ def mark_read(db: Database, actor: Actor, inp: ReadInput, now: datetime) -> tupl
     with db.transaction(write=True) as conn:
         marked = conn.execute(update(Notification).where(*cond).values(read_at=now)).rowcount
         return marked, _unread(conn, actor)
+
+
+def open_one(db: Database, actor: Actor, notification_id: int, now: datetime) -> int:
+    """Mark one of the caller's notifications read; its case's id (404 for anyone else's)."""
+    with db.transaction(write=True) as conn:
+        case_id = conn.execute(
+            select(Notification.case_id).where(Notification.id == notification_id, Notification.user_id == actor.id)
+        ).scalar()
+        if case_id is None:
+            raise NotFound(f"no notification {notification_id}", field="id")
+        conn.execute(
+            update(Notification)
+            .where(Notification.id == notification_id, Notification.read_at.is_(None))
+            .values(read_at=now)
+        )
+        return case_id
