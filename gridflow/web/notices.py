@@ -33,9 +33,9 @@ def _lang() -> str:
     return get_locale().language if get_locale() else "zh"
 
 
-def _bell():
+def _bell(opened: bool = False):
     listed = inbox.list_for(get_db(), logged_in_actor(), True, 1, BELL_ITEMS, _lang())
-    return render_template("notifications/_bell.html", listed=listed)
+    return render_template("notifications/_bell.html", listed=listed, opened=opened)
 
 
 @bp.get("/notifications/bell")
@@ -70,7 +70,7 @@ def read_notifications():
     if inp is not None:
         inbox.mark_read(get_db(), logged_in_actor(), inp, utcnow())
     if request.headers.get("HX-Request") and request.form.get("from") == "bell":
-        return _bell()
+        return _bell(opened=True)  # the menu stays open, now saying that nothing is unread
     return redirect(url_for("web.notifications", unread=request.form.get("unread") or None))
 
 
@@ -104,7 +104,9 @@ def notification_settings():
             except ValidationError as exc:
                 first = exc.errors()[0]
                 field = str(first["loc"][0]) if first["loc"] else "quiet_end"
-                raise Invalid(gettext("Give both times of the quiet hours as HH:MM, or neither."), field=field) from None
+                raise Invalid(
+                    gettext("Give both times of the quiet hours as HH:MM, or neither."), field=field
+                ) from None
             preferences.put(get_db(), actor, inp)
             flash(gettext("Your notification settings have been saved."), "success")
             return redirect(url_for("web.notification_settings"))
