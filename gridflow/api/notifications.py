@@ -86,7 +86,7 @@ def add_webhook(body: WebhookInput):
     return webhooks.add(get_db(), caller(), body.url, body.events), 201
 
 
-@bp.delete("/webhooks/<int:webhook_id>")
+@bp.delete("/webhooks/<int(max=2147483647):webhook_id>")  # beyond the column: 404
 @admin_required
 @api_route(204, None, errors=(403, 404), tags=TAGS)
 def remove_webhook(webhook_id: int):

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from gridflow.schemas.cases import Paging
-from gridflow.schemas.common import Input, LocalTime, Output, Page, text
+from gridflow.schemas.common import DB_INT_MAX, Input, LocalTime, Output, Page, text
 
 HourMinute = text(5, r"^([01]\d|2[0-3]):[0-5]\d$", "must be a time of day HH:MM")
 EventName = text(40, r"^(case\.[a-z_]+|\*)$", "must be a case event such as case.created, or *")
@@ -39,7 +39,7 @@ class NotificationList(Page[NotificationItem]):
 class ReadInput(Input):
     """Mark some (`ids`) or all of the caller's notifications read."""
 
-    ids: Annotated[list[int], Field(max_length=500)] | None = None
+    ids: Annotated[list[Annotated[int, Field(ge=1, le=DB_INT_MAX)]], Field(max_length=500)] | None = None
     all: bool = False
 
     @model_validator(mode="after")

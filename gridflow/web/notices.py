@@ -13,6 +13,7 @@ from gridflow.clock import utcnow
 from gridflow.db import get_db
 from gridflow.errors import Invalid
 from gridflow.notifications import inbox, preferences
+from gridflow.schemas.common import DB_INT_MAX
 from gridflow.schemas.notifications import NotificationSettingsInput, ReadInput
 from gridflow.web import bp, nav
 from gridflow.web.auth import logged_in_actor, login_required
@@ -65,7 +66,7 @@ def notifications():
 def read_notifications():
     """Mark read (form: `all`=1, or one or more `id`); htmx gets the bell back, a plain form goes back
     to the list."""
-    ids = [int(i) for i in request.form.getlist("id") if i.isdigit()]
+    ids = [int(i) for i in request.form.getlist("id") if i.isdigit() and 0 < int(i) <= DB_INT_MAX][:500]
     inp = ReadInput(all=request.form.get("all") == "1", ids=ids or None) if ids or request.form.get("all") else None
     if inp is not None:
         inbox.mark_read(get_db(), logged_in_actor(), inp, utcnow())
@@ -74,7 +75,7 @@ def read_notifications():
     return redirect(url_for("web.notifications", unread=request.form.get("unread") or None))
 
 
-@bp.get("/notifications/<int:notification_id>")
+@bp.get("/notifications/<int(max=2147483647):notification_id>")
 @login_required
 def open_notification(notification_id: int):
     """Mark it read and go to its case."""
