@@ -4,6 +4,7 @@ webhooks), each on a free port of 127.0.0.1, recording what they got."""
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import threading
 import time
@@ -41,6 +42,7 @@ class SmtpSink:
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 
     def __enter__(self):
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP line at INFO
         self.controller.start()
         return self
 
