@@ -1,5 +1,5 @@
-"""The one scheduler: a periodic sweep (APScheduler 3, one interval job), and a daily check that next
-year's working calendar is confirmed (from 1 December, a warning in the log each day until it is).
+"""The one scheduler: a periodic sweep followed by the delivery of due notifications (APScheduler 3,
+one interval job), and a daily check that next year's working calendar is confirmed (from 1 December, a warning in the log each day until it is).
 
 Run it as its own process (`gridflow scheduler`), never inside web workers.  Two guards keep it to
 one however it is started: a file lock on this machine, and on PostgreSQL an advisory lock held for
@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import logging
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -24,6 +25,7 @@ from gridflow.cases.sweep import sweep
 from gridflow.clock import CST, utcnow
 from gridflow.db import get_db
 from gridflow.health import SWEEP, record_heartbeat
+from gridflow.notifications.deliver import DeliveryReport, Outbox, deliver
 
 log = logging.getLogger("gridflow.scheduler")
 ADVISORY_KEY = 0x6772_6964  # "grid"
@@ -66,6 +68,16 @@ def sweep_once(app: Flask):
     return report
 
 
+def deliver_once(app: Flask, now: datetime | None = None) -> DeliveryReport:
+    """Deliver the notifications due (safe beside another scheduler: each message is claimed)."""
+    report = deliver(get_db(app), Outbox.from_config(app.config), now or utcnow())
+    if report.failed:
+        log.warning(report.line())
+    elif report.sent or report.retrying:
+        log.info(report.line())
+    return report
+
+
 def calendar_check_once(app: Flask) -> str | None:
     """The calendar reminder as of now: logged as a warning (and returned) while it applies."""
     with get_db(app).lookup() as conn:
@@ -85,6 +97,7 @@ def run(app: Flask) -> None:
             report = sweep_once(app)
             if report:
                 log.warning(report.line()) if report.escalated or report.flagged else log.info(report.line())
+            deliver_once(app)  # what this sweep (and every request since the last one) wrote
 
         # coalesce: after downtime, one sweep catches up on everything (it is idempotent).
         scheduler.add_job(

@@ -90,6 +90,21 @@ class Config:
     # used); its origin is added to the pages' img-src.  Off (empty) by default: closed networks.
     MAP_TILE_URL = ""
     MAP_TILE_ATTRIBUTION = ""  # shown in the map's corner when tiles are on (their licence usually asks)
+    # Notifications (in-app always; e-mail when SMTP_HOST is set, SMS when SMS_URL is set).  Links in
+    # messages point at PUBLIC_URL (the address users open GridFlow at).
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    SMTP_HOST = ""
+    SMTP_PORT = 25
+    SMTP_FROM = "gridflow@localhost"
+    SMTP_USER = ""
+    SMTP_PASSWORD = ""
+    SMTP_STARTTLS = False
+    SMS_URL = ""  # an HTTP gateway taking a JSON POST {phone, text}
+    SMS_TOKEN = ""  # sent as Authorization: Bearer … when set
+    NOTIFY_BATCH = 100  # messages a sender claims at a time
+    NOTIFY_MAX_ATTEMPTS = 5  # then the message is marked failed (gridflow notifications failed)
+    NOTIFY_RETRY_SECONDS = 60.0  # the first retry's wait; doubled each time
+    NOTIFY_TIMEOUT_SECONDS = 10.0  # one SMTP conversation or HTTP request
     LOG_FORMAT = "text"  # text | json (one JSON object a line, with request id and user id)
     LOG_LEVEL = "INFO"
 
@@ -200,9 +215,17 @@ def check(values: dict) -> list[str]:
             problems.append(f"{name}={values[name]} must be at least 1")
     if values["SWEEP_INTERVAL_SECONDS"] <= 0:
         problems.append(f"SWEEP_INTERVAL_SECONDS={values['SWEEP_INTERVAL_SECONDS']} must be positive")
-    for name in ("ATTACHMENT_MAX_BYTES", "ATTACHMENT_MAX_FILES", "ATTACHMENT_MAX_PIXELS"):
+    for name in (
+        "ATTACHMENT_MAX_BYTES",
+        "ATTACHMENT_MAX_FILES",
+        "ATTACHMENT_MAX_PIXELS",
+        "NOTIFY_BATCH",
+        "NOTIFY_MAX_ATTEMPTS",
+    ):
         if values[name] < 1:
             problems.append(f"{name}={values[name]} must be positive")
+    if values["SMS_URL"] and not values["SMS_URL"].startswith(("http://", "https://")):
+        problems.append(f"SMS_URL={values['SMS_URL']!r} must be an http(s) URL")
     if values["STORAGE_URL"]:
         from gridflow.media.storage import parse_storage_url
 

@@ -9,7 +9,7 @@ from gridflow.schemas.common import DB_INT_MAX
 DOC_ROUTES = {"/api/v1/openapi.json", "/api/v1/docs"}
 # Actions that take no body (the path says everything), and answers without a body.
 BODILESS = {"/api/v1/auth/logout", "/api/v1/users/{user_id}/disable", "/api/v1/users/{user_id}/enable"}
-NO_CONTENT = {"/api/v1/auth/logout"}
+NO_CONTENT = {"/api/v1/auth/logout", "/api/v1/webhooks/{webhook_id}"}
 
 
 def api_routes(app) -> set[tuple[str, str]]:

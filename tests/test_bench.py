@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from bench import cases as bench_cases
 from bench import login_flood as bench_login_flood
+from bench import notify as bench_notify
 from bench import spatial as bench_spatial
 
 
@@ -38,6 +39,13 @@ def test_the_case_bench_runs_every_step(db_url, capsys):
         "POST /api/v1/cases",
         "ratio, best rounds",
     ):
+        assert step in out, out
+
+
+def test_the_notification_bench_runs_every_step(db_url, capsys):
+    bench_notify.run("test", db_url, free_port_pair(), sizes=replace(bench_notify.SMOKE, messages=20, reports=8))
+    out = capsys.readouterr().out
+    for step in ("1 sender(s)", "2 sender(s)", "reports/s alone", "with a sender delivering beside"):
         assert step in out, out
 
 

@@ -25,6 +25,7 @@ from gridflow.clock import parse_iso, utcnow
 from gridflow.db import Database
 from gridflow.errors import Conflict, Forbidden, Invalid
 from gridflow.models import Agreement, Case, FollowUp, MediationSession
+from gridflow.notifications.rules import for_event
 from gridflow.schemas.cases import AgreementView, CaseDetail, EventInput, SessionView, VisitView
 from gridflow.workflow import table
 from gridflow.workflow.rules import Actor, confirmation_deadline
@@ -102,6 +103,9 @@ def fire_event(
         raise Conflict(f"{event} is not allowed now", allowed_events=table.allowed_events(case, actor))
     reason = data.get("reason")
     append_event(s, case, actor, event, from_state, from_level, reason, record or {}, now, policy.keys(), client_id)
+    # Its notices and webhook deliveries: the outbox, in the same transaction.
+    unit = office.category_of(case).limit(case.level).unit
+    for_event(s.connection(), case, event, case.chain_length, actor, now, policy.channels, unit, reason)
 
 
 def _records(s: Session, case: Case, actor: Actor, event: str, data: dict, now: datetime) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from gridflow.chainkeys import chain_keys
 from gridflow.hashchain import KeyRing
+from gridflow.notifications.rules import Channels
 from gridflow.workflow.calendar import DEFAULT_OFFICE_HOURS, WorkCalendar
 from gridflow.workflow.categories import Category
 
@@ -20,6 +21,7 @@ class Policy:
     # database by the use case that needs them (gridflow.calendar.store).
     office_hours: tuple[tuple[int, int], ...] = DEFAULT_OFFICE_HOURS
     chain: KeyRing | None = None  # the timeline chain's keys (none: no event can be written)
+    channels: Channels = Channels()  # the notification channels set up besides the in-app list
 
     @classmethod
     def from_config(cls, config) -> Policy:
@@ -30,6 +32,7 @@ class Policy:
             config["MAX_EXTENSIONS_PER_LEVEL"],
             tuple(tuple(span) for span in config["OFFICE_HOURS"]),
             chain_keys(config),
+            Channels.from_config(config),
         )
 
     def keys(self) -> KeyRing:

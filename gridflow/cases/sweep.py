@@ -33,6 +33,7 @@ from gridflow.clock import iso_local, local_date
 from gridflow.db import Database
 from gridflow.models import Agreement, Case
 from gridflow.models.cases import ACTIVE_SQL, AWAITING_GRID_WORKER_SQL, states_sql
+from gridflow.notifications.warnings import warn_due
 from gridflow.workflow import table
 from gridflow.workflow.calendar import WorkCalendar
 from gridflow.workflow.rules import (
@@ -58,12 +59,13 @@ class SweepReport:
     verification_late: int = 0
     reminded: int = 0
     conflicts: int = 0
+    warned: int = 0
 
     def line(self) -> str:
         return (
             f"sweep: {self.escalated} escalated, {self.flagged} flagged overdue at city level, "
             f"{self.auto_filed} filed unchecked, {self.verification_late} late for verification, "
-            f"{self.reminded} reminders"
+            f"{self.reminded} reminders, {self.warned} warned at 80 %"
         )
 
 
@@ -203,4 +205,5 @@ def sweep(db: Database, now: datetime, policy: Policy) -> SweepReport:
         calendar = Office.load(s, db, policy, []).calendar
     for what, stmt in reminder_statements(calendar, today):
         _run(db, stmt, _remind(what, today), now, policy, report, "reminded")
+    report.warned = warn_due(db, now, policy)
     return report

@@ -32,9 +32,9 @@ def workflow_cmd(fmt: str) -> None:
 @click.option("--now", "now_text", help="ISO 8601 time to sweep as of (default: now; no offset = China time)")
 def sweep_cmd(now_text: str | None) -> None:
     """Run one sweep: escalate overdue cases, flag overdue ones at city level, file reports left
-    unfiled past their limit (unchecked), mark verifications past theirs, give agreement reminders.
-    Without --now it is a
-    sweep like the scheduler's (lock, heartbeat): cron may run it instead of `gridflow scheduler`."""
+    unfiled past their limit (unchecked), mark verifications past theirs, give agreement reminders,
+    warn at 80 %; then deliver the notifications due.  Without --now it is a sweep like the
+    scheduler's (lock, heartbeat): cron may run it instead of `gridflow scheduler`."""
     from flask import current_app
 
     from gridflow import scheduler
@@ -42,15 +42,18 @@ def sweep_cmd(now_text: str | None) -> None:
     from gridflow.cases.sweep import sweep
     from gridflow.clock import parse_iso
 
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's app
     if now_text is None:
-        report = scheduler.sweep_once(current_app._get_current_object())  # type: ignore[attr-defined]  # the proxy's app
+        report = scheduler.sweep_once(app)
         click.echo(report.line() if report else "sweep: another scheduler is sweeping; skipped")
+        click.echo(scheduler.deliver_once(app).line())
         return
     try:
         now = parse_iso(now_text)
     except ValueError:
         fail(f"--now {now_text!r} is not an ISO 8601 time")
     click.echo(sweep(get_db(), now, Policy.from_config(current_app.config)).line())
+    click.echo(scheduler.deliver_once(app, now).line())
 
 
 @cli.command("verify")

@@ -5,6 +5,7 @@ from gridflow.models.base import Base
 from gridflow.models.cases import Agreement, Case, CaseCounter, CaseEvent, CaseParty, FollowUp, MediationSession
 from gridflow.models.health import Heartbeat
 from gridflow.models.media import Attachment
+from gridflow.models.notifications import Delivery, Notification, NotificationSettings, Webhook
 from gridflow.models.office import CalendarOverride, CalendarYear, CategoryVersion, DataRevision
 from gridflow.models.patrols import Patrol, PatrolBatch, PatrolPoint, PatrolVisit
 from gridflow.models.people import LoginThrottle, User
@@ -31,6 +32,10 @@ __all__ = [
     "CaseParty",
     "FollowUp",
     "Heartbeat",
+    "Delivery",
+    "Notification",
+    "NotificationSettings",
+    "Webhook",
     "LoginThrottle",
     "MediationSession",
     "Patrol",
