@@ -26,6 +26,7 @@ from gridflow.db import Database
 from gridflow.errors import Conflict, Forbidden, Invalid
 from gridflow.models import Agreement, Case, FollowUp, MediationSession
 from gridflow.schemas.cases import AgreementView, CaseDetail, EventInput, SessionView, VisitView
+from gridflow.stats import upkeep
 from gridflow.workflow import table
 from gridflow.workflow.rules import Actor, confirmation_deadline
 
@@ -63,7 +64,7 @@ def mediation_record(s: Session, case: Case) -> dict:
             )
         ],
         "follow_ups": [
-            VisitView(visited_at=f.visited_at, notes=f.notes, performed=f.performed)
+            VisitView(visited_at=f.visited_at, notes=f.notes, performed=f.performed, satisfied=f.satisfied)
             for f in s.scalars(select(FollowUp).where(FollowUp.case_id == case.id).order_by(FollowUp.id))
         ],
     }
@@ -102,6 +103,7 @@ def fire_event(
         raise Conflict(f"{event} is not allowed now", allowed_events=table.allowed_events(case, actor))
     reason = data.get("reason")
     append_event(s, case, actor, event, from_state, from_level, reason, record or {}, now, policy.keys(), client_id)
+    upkeep.after_event(s, case, event, now, record or {}, office.category_of(case), office.calendar)
 
 
 def _records(s: Session, case: Case, actor: Actor, event: str, data: dict, now: datetime) -> None:

@@ -182,6 +182,9 @@ class SessionInput(Input):
 class VisitInput(Input):
     notes: Text
     performed: bool | None = None
+    satisfied: bool | None = Field(
+        None, description="whether the parties said they were satisfied (counted in the figures)"
+    )
 
 
 class EventInput(Input):
@@ -301,6 +304,7 @@ class VisitView(Output):
     visited_at: LocalTime
     notes: str
     performed: bool | None
+    satisfied: bool | None = None
 
 
 class CaseDetail(CaseSummary):

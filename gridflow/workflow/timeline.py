@@ -121,11 +121,12 @@ def _naive_utc(iso: str) -> datetime:
 
 
 def _same_visit(e: Any, told: dict[str, Any], row: Any) -> bool:
-    return (row.visited_at, row.visitor_id, row.notes, row.performed) == (
+    return (row.visited_at, row.visitor_id, row.notes, row.performed, getattr(row, "satisfied", None)) == (
         e.at,
         e.actor_id,
         told["notes"],
         told.get("performed"),
+        told.get("satisfied"),
     )
 
 
@@ -165,31 +166,44 @@ class Stay:
     deadline: datetime | None
 
 
+def deadlines(events: Sequence[Any], limit_at: Callable[[str], Limit], calendar: WorkCalendar) -> list[datetime | None]:
+    """The case's deadline after each event, as the workflow set it: the level's limit counted from
+    the moment the clock started there (filing, or arriving from another level), moved by each
+    extension there (`extend_by` in the level's own unit); None while no clock ran."""
+    out: list[datetime | None] = []
+    level: str | None = None
+    deadline: datetime | None = None
+    for e in events:
+        data = json.loads(e.data) if isinstance(e.data, str) else e.data
+        moved = e.to_level != level
+        if moved:
+            level, deadline = e.to_level, None
+        if (moved and e.from_state is not None) or e.event == "file":  # the level's clock starts
+            deadline = calendar.deadline(e.at, limit_at(e.to_level))
+        if e.event == "extend" and deadline is not None and data.get("extend_by"):
+            deadline = calendar.extend(deadline, float(data["extend_by"]), limit_at(e.to_level).unit)
+        out.append(deadline)
+    return out
+
+
 def level_stays(
     events: Sequence[Any],
     limit_at: Callable[[str], Limit],
     calendar: WorkCalendar,
     ended: bool,
 ) -> list[Stay]:
-    """The levels a case went through, in order, each with its deadline as the workflow set it: the
-    level's limit counted from the moment the clock started there (filing, or arriving from another
-    level), moved by each extension there (`extend_by` in the level's own unit).  `ended`: the last
-    event closed the case (its stay ends then)."""
+    """The levels a case went through, in order, each with its deadline as the workflow set it (see
+    `deadlines`).  `ended`: the last event closed the case (its stay ends then)."""
     stays: list[Stay] = []
     level: str | None = None
     entered: datetime | None = None
     deadline: datetime | None = None
-    for e in events:
-        data = json.loads(e.data) if isinstance(e.data, str) else e.data
-        moved = e.to_level != level
-        if moved and level is not None and entered is not None:
-            stays.append(Stay(level, entered, e.at, deadline))
-        if moved:
-            level, entered, deadline = e.to_level, e.at, None
-        if (moved and e.from_state is not None) or e.event == "file":  # the level's clock starts
-            deadline = calendar.deadline(e.at, limit_at(e.to_level))
-        if e.event == "extend" and deadline is not None and data.get("extend_by"):
-            deadline = calendar.extend(deadline, float(data["extend_by"]), limit_at(e.to_level).unit)
+    for e, after in zip(events, deadlines(events, limit_at, calendar)):
+        if e.to_level != level:
+            if level is not None and entered is not None:
+                stays.append(Stay(level, entered, e.at, deadline))
+            level, entered = e.to_level, e.at
+        deadline = after
     if level is not None and entered is not None:
         stays.append(Stay(level, entered, events[-1].at if ended else None, deadline))
     return stays
