@@ -121,6 +121,7 @@ ROWS = [
     Row("POST",  "/api/v1/cases/<case_id>/reveal",    LOGGED_IN, NOT_THERE, body=REASON),
     Row("GET",   "/api/v1/audit",                     ADMINS),
     Row("GET",   "/api/v1/stats",                     (401, 403, 200, 200, 200)),
+    Row("GET",   "/api/v1/stats.xlsx",                (401, 403, 200, 200, 200)),
     Row("GET",   "/api/v1/users",                     ADMINS),
     Row("POST",  "/api/v1/users",                     (401, 403, 403, 403, 201), body=new_user),
     Row("GET",   "/api/v1/users/<user_id>",           ADMINS),

@@ -217,3 +217,38 @@ def test_kept_facts_equal_a_recount_from_the_timelines(client, runner, tmp_path,
         again = json.loads(json.dumps(figures(recount(db, code, datetime.fromisoformat("2026-11-05T02:00")))))
         for name in again:
             assert kept[name] == pytest.approx(again[name]), (code, name)
+
+
+def test_the_sheet_and_the_command_say_what_the_api_says(client, runner, tmp_path, db):
+    import io
+
+    from openpyxl import load_workbook
+
+    setup_city(runner, tmp_path, db)
+    api = Api(client, {})
+    history(api)
+    answer = ask(api, query="?group_by=division,month")
+    with time_machine.travel(china(NOW), tick=False):
+        api.tokens.clear()
+        r = api.get("sup_city", "/api/v1/stats.xlsx?group_by=division,month")
+        en = api.get("sup_city", "/api/v1/stats.xlsx?lang=en")
+    assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
+    rows = list(load_workbook(io.BytesIO(r.data)).active.iter_rows(values_only=True))
+    assert "考核表" in rows[0][0] and answer["division"]["name"] in rows[0][0]
+    assert rows[1][:6] == ("区划", "月份", "上报数", "立案数", "应结案数", "结案数")
+    [group] = answer["groups"]
+    assert rows[2][:7] == ("410902 " + group["key"]["division"]["name"], "2026-11", 7, 6, 5, 4, pytest.approx(0.8))
+    assert rows[3][0] == "合计" and rows[3][2] == answer["totals"]["reported"]
+    en_rows = list(load_workbook(io.BytesIO(en.data)).active.iter_rows(values_only=True))
+    assert en_rows[1][:2] == ("reported", "filed") and en_rows[2][0] == 7
+
+    with time_machine.travel(china(NOW), tick=False):
+        out = runner.invoke(args=["gridflow", "stats", "--json"], catch_exceptions=False)
+        table = runner.invoke(args=["gridflow", "stats", "--group-by", "level"], catch_exceptions=False)
+        bad = runner.invoke(args=["gridflow", "stats", "--group-by", "colour"], catch_exceptions=False)
+        path = tmp_path / "kpi.xlsx"
+        sheet = runner.invoke(args=["gridflow", "stats", "--xlsx", str(path)], catch_exceptions=False)
+    assert json.loads(out.output)["totals"] == ask(api)["totals"]
+    assert "80.0%" in table.output and "street" in table.output
+    assert bad.exit_code == 1 and "group_by" in bad.output
+    assert sheet.exit_code == 0 and list(load_workbook(path).active.iter_rows(values_only=True))[2][0] == 7

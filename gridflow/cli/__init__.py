@@ -77,7 +77,7 @@ class _ProgressList:
 
 
 def init_app(app: Flask) -> None:
-    from gridflow.cli import audit, calendar, cases, categories, operations, people, spatial  # noqa: F401  (commands register on import)
+    from gridflow.cli import audit, calendar, cases, categories, operations, people, spatial, stats  # noqa: F401  (commands register on import)
     from gridflow.migrate import db_cli
 
     if "db" not in cli.commands:
