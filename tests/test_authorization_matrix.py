@@ -160,6 +160,8 @@ ROWS = [
     Row("GET",   "/geo/entities.geojson",             PAGE, query=f"bbox={BBOX}&zoom=16"),
     Row("GET",   "/geo/cases.geojson",                PAGE, query=f"bbox={BBOX}&zoom=14"),
     Row("GET",   "/queue",                            (302, 403, 200, 200, 200)),
+    Row("GET",   "/dashboard",                        (302, 403, 403, 200, 200)),
+    Row("GET",   "/dashboard.xlsx",                   (302, 403, 403, 200, 200)),
     Row("GET",   "/cases/<case_id>",                  PAGE, NOT_THERE),
     Row("GET",   "/cases/<case_id>/act/<event>",      (302, 409, 200, 200, 200), NOT_THERE, values={"event": "escalate"}),
     Row("GET",   "/cases/<case_id>/agreement",        (302, 404, 404, 404, 404), NOT_THERE),  # no agreement yet

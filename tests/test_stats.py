@@ -252,3 +252,38 @@ def test_the_sheet_and_the_command_say_what_the_api_says(client, runner, tmp_pat
     assert "80.0%" in table.output and "street" in table.output
     assert bad.exit_code == 1 and "group_by" in bad.output
     assert sheet.exit_code == 0 and list(load_workbook(path).active.iter_rows(values_only=True))[2][0] == 7
+
+
+def test_the_dashboard_shows_the_figures_and_drills_down(client, runner, tmp_path, db):
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.web_helpers import HTML, web_login
+
+    setup_city(runner, tmp_path, db)
+    api = Api(client, {})
+    history(api)
+    with time_machine.travel(china(NOW), tick=False):
+        web_login(client, "sup_city")
+        assert client.get("/start", headers=HTML).status_code == 200
+        page = client.get("/dashboard", headers=HTML)
+        assert page.status_code == 200
+        html = page.text
+        assert 'data-figure="closure_rate">80%' in html  # 4 of 5 due
+        assert 'data-figure="on_time_rate">60%' in html
+        assert 'data-figure="settled_locally_rate">50%' in html
+        assert 'data-figure="overdue_now">1' in html and 'data-figure="ever_overdue">2' in html
+        assert "410902-20261102" in html  # the overdue case C is listed
+        assert "/dashboard?division=410902" in html  # drill down to the county
+        county = client.get("/dashboard?division=410902", headers=HTML)
+        assert county.status_code == 200 and "/dashboard?division=410902001" in county.text
+        grids = client.get("/dashboard?division=410902001001", headers=HTML).text
+        assert "410902001001001" in grids  # a community's table lists its grids
+        later = client.get("/dashboard?from=2026-11-03", headers=HTML).text
+        assert 'data-figure="closure_rate">—' in later  # only D, not yet due
+        assert client.get("/dashboard?division=nowhere", headers=HTML).status_code == 404
+        sheet = client.get("/dashboard.xlsx?division=410902", headers=HTML)
+        assert sheet.status_code == 200
+        rows = list(load_workbook(io.BytesIO(sheet.data)).active.iter_rows(values_only=True))
+        assert rows[1][0] == "区划" and rows[-1][0] == "合计" and rows[-1][1] == 7

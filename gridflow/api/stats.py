@@ -27,7 +27,7 @@ def figures(query: StatsQuery):
     return stats(get_db(), g.actor, question(query))
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = sheet.XLSX
 
 
 @bp.get("/stats.xlsx")

@@ -65,3 +65,18 @@ def figures(c: Counts) -> dict[str, Any]:
         "handling_hours": {"median": c.hours_median, "mean": c.hours_mean},
         "satisfaction": rate(c.satisfied, c.satisfaction_told),
     }
+
+
+SUMMED = [n for n in COUNT_NAMES if not n.endswith(("_median", "_mean"))]
+
+
+def add(total: Counts, part: Counts) -> None:
+    """Add a group's counts into `total` (counts add up; medians and means do not, and stay as they are)."""
+    for name in SUMMED:
+        value = getattr(part, name)
+        if isinstance(value, dict):
+            kept = getattr(total, name)
+            for k, v in value.items():
+                kept[k] = kept.get(k, 0) + v
+        else:
+            setattr(total, name, getattr(total, name) + value)

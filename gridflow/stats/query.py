@@ -18,7 +18,7 @@ from gridflow.errors import Forbidden, NotFound, UnknownParameter
 from gridflow.models import CaseFacts, Division, Grid, Worker
 from gridflow.schemas.stats import GROUPS, DivisionName, Figures, Stats, StatsGroup
 from gridflow.stats.facts import ESCALATED, LEVEL_INDEX, level_bit
-from gridflow.stats.figures import COUNT_NAMES, Counts, figures
+from gridflow.stats.figures import COUNT_NAMES, Counts, add, figures
 from gridflow.workflow.rules import ADMIN, MEDIATOR, SUPERVISOR, SYSTEM, Actor
 from gridflow.workflow.table import ACTIVE
 
@@ -60,7 +60,7 @@ def _median(column, dialect: str) -> Any:
     return func.median(column)
 
 
-def _aggregates(dialect: str, now: datetime, due_by: datetime) -> list:
+def _aggregates(dialect: str, now: datetime, due_by: datetime, medians: bool = True) -> list:
     closed = F.state == "closed"
     active = F.state.in_(ACTIVE)
     overdue = and_(active, F.deadline < now)
@@ -78,11 +78,14 @@ def _aggregates(dialect: str, now: datetime, due_by: datetime) -> list:
         _sum(dispute_closed).label("disputes_closed"),
         _sum(F.satisfied.is_(True)).label("satisfied"),
         _sum(F.satisfied.is_not(None)).label("satisfaction_told"),
-        _median(F.handling_hours, dialect).label("hours_median"),
-        func.avg(F.handling_hours).label("hours_mean"),
-        _median(F.handling_days, dialect).label("days_median"),
-        func.avg(F.handling_days).label("days_mean"),
     ]
+    if medians:
+        cols += [
+            _median(F.handling_hours, dialect).label("hours_median"),
+            func.avg(F.handling_hours).label("hours_mean"),
+            _median(F.handling_days, dialect).label("days_median"),
+            func.avg(F.handling_days).label("days_mean"),
+        ]
     for lvl in LEVELS_BOTTOM_UP:
         cols.append(_sum(F.levels_reached.op("&")(level_bit(lvl)) != 0).label(f"handled_{lvl}"))
         cols.append(_sum(and_(dispute_closed, F.top_level <= LEVEL_INDEX[lvl])).label(f"settled_{lvl}"))
@@ -95,7 +98,7 @@ def _counts(row: Any) -> Counts:
     m = row._mapping
     values = {n: m[n] for n in COUNT_NAMES if n in m and n not in ("handled", "escalated", "settled")}
     for n in ("hours_median", "hours_mean", "days_median", "days_mean"):
-        values[n] = None if m[n] is None else float(m[n])
+        values[n] = None if m.get(n) is None else float(m[n])
     for n in COUNT_NAMES:
         if n not in ("hours_median", "hours_mean", "days_median", "days_mean", "handled", "escalated", "settled"):
             values[n] = int(values[n])
@@ -214,3 +217,66 @@ def _key_names(s: Session, groups: list[str], division: Division, rows: list) ->
         else:
             names[g] = {}
     return names
+
+
+@dataclass
+class Breakdown:
+    """One scan for a dashboard: the counts by the division's children, by report month, by the
+    cases' current level and state, and in total (no medians: they do not add up)."""
+
+    division: Division
+    children: dict[Any, Counts]  # child division (or grid) id -> counts
+    child_names: dict[Any, dict]
+    months: dict[str, Counts]
+    levels: dict[str, Counts]
+    states: dict[str, int]
+    totals: Counts
+
+
+def breakdown(db: Database, actor: Actor, q: Question, now: datetime | None = None) -> Breakdown:
+    now = now or utcnow()
+    with db.session() as s:
+        division = scope(s, actor, q.division)
+        dialect = s.get_bind().dialect.name
+        conditions, due_by = _period(q, now)
+        child = _group_column("division", division).label("key_division")
+        keys = [child, F.report_month.label("key_month"), F.level.label("key_level"), F.state.label("key_state")]
+        stmt = (
+            select(*keys, *_aggregates(dialect, now, due_by, medians=False))
+            .where(getattr(F, f"{division.level}_id") == division.id, *conditions)
+            .group_by(*keys)
+        )
+        rows = list(s.execute(stmt))
+        out = Breakdown(division, {}, _key_names(s, ["division"], division, rows)["division"], {}, {}, {}, _empty())
+        for r in rows:
+            m = r._mapping
+            c = _counts(r)
+            month = f"{m['key_month'] // 100:04d}-{m['key_month'] % 100:02d}"
+            for bucket, key in ((out.children, m["key_division"]), (out.months, month), (out.levels, m["key_level"])):
+                add(bucket.setdefault(key, _empty()), c)
+            out.states[m["key_state"]] = out.states.get(m["key_state"], 0) + c.reported
+            add(out.totals, c)
+        out.months = dict(sorted(out.months.items()))
+        return out
+
+
+def _empty() -> Counts:
+    return Counts(handled={}, escalated={}, settled={})
+
+
+def overdue_cases(db: Database, actor: Actor, q: Question, limit: int = 10, now: datetime | None = None) -> list:
+    """The cases of the division past their deadline now, longest overdue first: (id, number, level,
+    state, deadline, category)."""
+    from gridflow.models import Case
+    from gridflow.models.cases import ACTIVE_SQL
+
+    now = now or utcnow()
+    with db.session() as s:
+        division = scope(s, actor, q.division)
+        stmt = (
+            select(Case.id, Case.number, Case.level, Case.state, Case.deadline, Case.category)
+            .where(ACTIVE_SQL, Case.deadline < now, getattr(Case, f"{division.level}_id") == division.id)
+            .order_by(Case.deadline)
+            .limit(limit)
+        )
+        return list(s.execute(stmt))

@@ -72,6 +72,9 @@ def title(stats: Stats, en: bool) -> str:
     return f"{stats.division.name}（{stats.division.code}）考核表，上报日期 {period}"
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def workbook(stats: Stats, lang: str = "zh") -> bytes:
     en = lang == "en"
     book = Workbook(write_only=True)
