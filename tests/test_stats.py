@@ -287,3 +287,23 @@ def test_the_dashboard_shows_the_figures_and_drills_down(client, runner, tmp_pat
         assert sheet.status_code == 200
         rows = list(load_workbook(io.BytesIO(sheet.data)).active.iter_rows(values_only=True))
         assert rows[1][0] == "区划" and rows[-1][0] == "合计" and rows[-1][1] == 7
+
+
+def test_the_timeline_gives_working_time_beside_natural_time(client, runner, tmp_path, db):
+    from tests.web_helpers import HTML, web_login
+
+    setup_city(runner, tmp_path, db)
+    api = Api(client, {})
+    s = Script(api)
+    # Friday 16:00 → Monday 10:00: 66 natural hours, 1.5 + 1 = 2.5 office hours.
+    case = s.report("2026-11-06T16:00")
+    s.at("2026-11-09T10:00", "med_comm", case, "claim")
+    with time_machine.travel(china("2026-11-09T10:00"), tick=False):
+        api.tokens.clear()
+        d = api.get("sup_comm", f"/api/v1/cases/{case['id']}/timeline").json["durations"]
+        web_login(client, "sup_comm")
+        page = client.get(f"/cases/{case['id']}/timeline", headers=HTML).text
+    assert d["levels"]["community"] == 66 * 3600 and d["states"]["open"] == 66 * 3600  # today's keys stay
+    assert d["working_levels"]["community"] == 2.5 * 3600 and d["working_states"]["open"] == 2.5 * 3600
+    assert d["office_seconds_per_day"] == 7 * 3600
+    assert "data-working-levels" in page and "2 小时 30 分钟" in page

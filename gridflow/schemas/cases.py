@@ -361,8 +361,11 @@ class TimelineEvent(Output):
 
 
 class Durations(Output):
-    levels: dict[str, float]  # seconds per level
-    states: dict[str, float]  # seconds per state
+    levels: dict[str, float]  # seconds per level (natural time)
+    states: dict[str, float]  # seconds per state (natural time)
+    working_levels: dict[str, float] = Field(description="office seconds per level (working time, the stored calendar)")
+    working_states: dict[str, float] = Field(description="office seconds per state (working time)")
+    office_seconds_per_day: float = Field(description="the office hours of one working day, in seconds")
 
 
 class LevelStay(Output):

@@ -141,15 +141,22 @@ def _same_agreement(e: Any, told: dict[str, Any], row: Any) -> bool:
     )
 
 
-def durations(events: Sequence[Any], now: datetime, terminal: tuple[str, ...]) -> dict[str, dict[str, float]]:
-    """Seconds spent at each level and in each state, from the events (up to `now` if still running)."""
+def durations(
+    events: Sequence[Any],
+    now: datetime,
+    terminal: tuple[str, ...],
+    measure: Callable[[datetime, datetime], float] | None = None,
+) -> dict[str, dict[str, float]]:
+    """Seconds spent at each level and in each state, from the events (up to `now` if still running);
+    `measure(start, end)`: how a stretch is counted (default natural time; working time:
+    `WorkCalendar.office_seconds_between`)."""
     levels: dict[str, float] = {}
     states: dict[str, float] = {}
     for e, nxt in zip(events, list(events[1:]) + [None]):
         if nxt is None and e.to_state in terminal:
             break
         end = nxt.at if nxt is not None else now
-        seconds = max(0.0, (end - e.at).total_seconds())
+        seconds = max(0.0, measure(e.at, end) if measure and end > e.at else (end - e.at).total_seconds())
         levels[e.to_level] = levels.get(e.to_level, 0.0) + seconds
         states[e.to_state] = states.get(e.to_state, 0.0) + seconds
     return {"levels": levels, "states": states}
