@@ -22,6 +22,14 @@ class StatsQuery(Query):
     lang: text(5) | None = Field(None, description="headers of the spreadsheet: zh (default) or en")
 
 
+class DashboardQuery(Query):
+    """The dashboard's question: a division of the caller's area and a period of report dates."""
+
+    division: text(15) | None = None
+    from_: date | None = Field(None, alias="from")
+    to: date | None = None
+
+
 class Spread(Output):
     median: float | None
     mean: float | None

@@ -181,7 +181,7 @@ def stats(db: Database, actor: Actor, q: Question, now: datetime | None = None) 
                 rows.append((key, _counts(r)))
         return Stats(
             division=DivisionName(code=division.code, name=division.name, level=division.level),
-            from_=q.from_,
+            **{"from": q.from_},
             to=q.to,
             group_by=groups,
             totals=Figures(**figures(totals)),

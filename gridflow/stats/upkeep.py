@@ -5,11 +5,12 @@ timeline where a case has no facts yet (the migration's backfill, cases bulk-loa
 from __future__ import annotations
 
 import json
+import typing
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.orm import Session
 
 from geo.levels import LEVELS_BOTTOM_UP
@@ -77,7 +78,7 @@ def fold(case: Any, events: Sequence[Any], category: Category, worker_id: int | 
     return facts
 
 
-_CASE, _EVENT, _FACTS = Case.__table__, CaseEvent.__table__, CaseFacts.__table__
+_CASE, _EVENT, _FACTS = (typing.cast(Table, m.__table__) for m in (Case, CaseEvent, CaseFacts))
 # Only the columns the facts read: the backfill runs inside a migration, where later columns may not exist yet.
 _EVENTS = select(
     *(

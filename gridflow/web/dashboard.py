@@ -5,19 +5,16 @@ down to the grids), a map shaded by their overdue cases, and the table as a è€ƒæ
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from pydantic import Field
 from sqlalchemy import select
 
 from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.db import get_db
 from gridflow.models import Division
-from gridflow.schemas.common import Query, text
 from gridflow.schemas.parse import parse_query
+from gridflow.schemas.stats import DashboardQuery
 from gridflow.spatial import to_shape
 from gridflow.stats import sheet
 from gridflow.stats.figures import figures
@@ -46,12 +43,6 @@ HEADLINE = [
     ("settled_locally_rate", _l("Settled locally")),
 ]
 CHART_W, CHART_H, CHART_LEFT, CHART_BOTTOM = 640, 200, 40, 24
-
-
-class DashboardQuery(Query):
-    division: text(15) | None = None
-    from_: date | None = Field(None, alias="from")
-    to: date | None = None
 
 
 def _question() -> Question:
@@ -83,10 +74,11 @@ def trend(months: dict[str, dict]) -> dict | None:
         f = months[key]
         x = CHART_LEFT + i * step
         h = inner * f["reported"] / top
+        width = min(step * 0.7, 48)
         bars.append(
             {
-                "x": round(x + step * 0.15, 1),
-                "w": round(step * 0.7, 1),
+                "x": round(x + (step - width) / 2, 1),
+                "w": round(width, 1),
                 "y": round(10 + inner - h, 1),
                 "h": round(h, 1),
                 "month": key,
@@ -95,9 +87,9 @@ def trend(months: dict[str, dict]) -> dict | None:
         )
         cx = round(x + step / 2, 1)
         if (y := y_rate(f["closure_rate"])) is not None:
-            closure.append(f"{cx},{y}")
+            closure.append((cx, y))
         if (y := y_rate(f["on_time_rate"])) is not None:
-            on_time.append(f"{cx},{y}")
+            on_time.append((cx, y))
     return {
         "width": CHART_W,
         "height": CHART_H,
@@ -105,8 +97,10 @@ def trend(months: dict[str, dict]) -> dict | None:
         "base": 10 + inner,
         "top": top,
         "bars": bars,
-        "closure": " ".join(closure),
-        "on_time": " ".join(on_time),
+        "closure": " ".join(f"{x},{y}" for x, y in closure),
+        "on_time": " ".join(f"{x},{y}" for x, y in on_time),
+        "closure_points": closure,
+        "on_time_points": on_time,
         "label_every": max(1, len(keys) // 12),
     }
 
