@@ -143,6 +143,7 @@ def run(name: str, url: str, sizes: Sizes = FULL) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int)
+    parser.add_argument("--rounds", type=int, help="times each question is asked (default 5)")
     parser.add_argument("--skip-postgis", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--smoke", action="store_true", help="every step at toy size, on its own databases")
@@ -150,6 +151,8 @@ def main() -> None:
     sizes = SMOKE if args.smoke else FULL
     if args.cases:
         sizes = replace(sizes, cases=args.cases)
+    if args.rounds:
+        sizes = replace(sizes, rounds=args.rounds)
     names = ("stats_smoke.db", "gridflow_bench_stats_smoke") if args.smoke else ("stats.db", "gridflow_bench_stats")
     if not args.skip_sqlite:
         run("SpatiaLite", sqlite_url(names[0]), sizes)
