@@ -126,6 +126,8 @@ ROWS = [
     Row("GET",   "/api/v1/cases/<case_id>/timeline",  LOGGED_IN, NOT_THERE),
     Row("POST",  "/api/v1/cases/<case_id>/reveal",    LOGGED_IN, NOT_THERE, body=REASON),
     Row("GET",   "/api/v1/audit",                     ADMINS),
+    Row("GET",   "/api/v1/stats",                     (401, 403, 200, 200, 200)),
+    Row("GET",   "/api/v1/stats.xlsx",                (401, 403, 200, 200, 200)),
     Row("GET",   "/api/v1/users",                     ADMINS),
     Row("POST",  "/api/v1/users",                     (401, 403, 403, 403, 201), body=new_user),
     Row("GET",   "/api/v1/users/<user_id>",           ADMINS),
@@ -172,6 +174,8 @@ ROWS = [
     Row("GET",   "/geo/entities.geojson",             PAGE, query=f"bbox={BBOX}&zoom=16"),
     Row("GET",   "/geo/cases.geojson",                PAGE, query=f"bbox={BBOX}&zoom=14"),
     Row("GET",   "/queue",                            (302, 403, 200, 200, 200)),
+    Row("GET",   "/dashboard",                        (302, 403, 403, 200, 200)),
+    Row("GET",   "/dashboard.xlsx",                   (302, 403, 403, 200, 200)),
     Row("GET",   "/cases/<case_id>",                  PAGE, NOT_THERE),
     Row("GET",   "/cases/<case_id>/act/<event>",      (302, 409, 200, 200, 200), NOT_THERE, values={"event": "escalate"}),
     Row("GET",   "/cases/<case_id>/agreement",        (302, 404, 404, 404, 404), NOT_THERE),  # no agreement yet

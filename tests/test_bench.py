@@ -83,5 +83,15 @@ def test_the_pages_bench_runs_every_step(db_url, capsys):
         "a page from the middle",
         "words in no case",
         "GET /cases/<id>",
+        "GET /dashboard",
     ):
+        assert step in out, out
+
+
+def test_the_stats_bench_runs_every_step(db_url, capsys):
+    from bench import stats as bench_stats
+
+    bench_stats.run("test", db_url, replace(bench_stats.SMOKE, cases=400, rounds=1))
+    out = capsys.readouterr().out
+    for step in ("cases with facts", "the city, totals", "by division,month", "by division"):
         assert step in out, out

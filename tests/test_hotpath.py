@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Column, DateTime, Integer, MetaData, Table, bindparam, insert, select
+from sqlalchemy import Column, DateTime, Integer, MetaData, Table, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from gridflow import hotpath
@@ -14,7 +14,7 @@ from gridflow.audit.log import Caller
 from gridflow.calendar.changes import set_override
 from gridflow.chainkeys import chain_keys
 from gridflow.hotpath import HotInsert, HotStatement, NeedsResultConversion
-from gridflow.models import Case, CaseCounter, CaseEvent, CaseParty, User
+from gridflow.models import Case, CaseCounter, CaseEvent, CaseFacts, CaseParty, User
 from gridflow.schemas.calendar import OverrideInput
 from gridflow.workflow.rules import SYSTEM, Actor
 from tests.cases_helpers import WEST_NW, Api, setup_city
@@ -104,6 +104,11 @@ def _examples(api: Api, db, keys_config) -> dict:
     """Parameters for each registered statement, from a city with one report in it and a working
     calendar the office changed once."""
     case = api.report("gw1", client_id="0b8a4f5e-8c1d-4b9a-9f5e-2d7c1a3b4c5d").json
+    # A second case whose facts are taken away again: the example of writing them.
+    other = api.report("gw1").json["id"]
+    with db.engine.begin() as conn:
+        facts = dict(conn.execute(select(CaseFacts.__table__).where(CaseFacts.case_id == other)).mappings().one())
+        conn.execute(delete(CaseFacts.__table__).where(CaseFacts.case_id == other))
     override = OverrideInput(date=date(2027, 2, 20), kind="workday", name="春节调休")
     set_override(db, Caller(Actor(None, "console:test", SYSTEM), chain_keys(keys_config)), override)
     with db.lookup() as conn:
@@ -139,6 +144,7 @@ def _examples(api: Api, db, keys_config) -> dict:
         "report.insert_parties": [{k: v for k, v in p.items() if k != "id"} for p in parties],
         "report.insert_events": [{k: v for k, v in e.items() if k not in ("id", "client_id")} for e in events],
         "report.by_client_id": {"reporter": gw1, "client_id": "0b8a4f5e-8c1d-4b9a-9f5e-2d7c1a3b4c5d"},
+        "report.insert_facts": [facts],
         "report.anchor": {"case_id": case["id"], "length": 7, "head": "f" * 64, "seal": "e" * 64},
         "report.category_and_calendar": {"category": row["category"]},
     }

@@ -42,9 +42,9 @@ def test_an_empty_user_name_is_the_problem_named(client, city):
     assert page.status_code == 422 and '<a href="#username">请输入用户名</a>' in page.text
 
 
-def test_the_right_password_lands_on_the_start_page_with_name_role_and_area(client, city):
+def test_the_right_password_lands_by_role_and_the_start_page_shows_name_role_and_area(client, city):
     landed = web_login(client, "sup_street")
-    assert landed.headers["Location"] == "/start"
+    assert landed.headers["Location"] == "/dashboard"  # supervisors land on their dashboard
     page = client.get("/start", headers=HTML)
     assert page.status_code == 200
     assert "sup_street" in page.text and "督导员" in page.text and "中原路街道" in page.text

@@ -4,4 +4,17 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")
 
-from gridflow.api import audit, auth, calendar, cases, categories, docs, media, notifications, patrols, people, places  # noqa: E402,F401  (routes register on import)
+from gridflow.api import (  # noqa: E402,F401  (routes register on import)
+    audit,
+    auth,
+    calendar,
+    cases,
+    categories,
+    docs,
+    media,
+    notifications,
+    patrols,
+    people,
+    places,
+    stats,
+)

@@ -27,6 +27,7 @@ from gridflow.errors import Conflict, Forbidden, Invalid
 from gridflow.models import Agreement, Case, FollowUp, MediationSession
 from gridflow.notifications.rules import for_event
 from gridflow.schemas.cases import AgreementView, CaseDetail, EventInput, SessionView, VisitView
+from gridflow.stats import upkeep
 from gridflow.workflow import table
 from gridflow.workflow.rules import Actor, confirmation_deadline
 
@@ -64,7 +65,7 @@ def mediation_record(s: Session, case: Case) -> dict:
             )
         ],
         "follow_ups": [
-            VisitView(visited_at=f.visited_at, notes=f.notes, performed=f.performed)
+            VisitView(visited_at=f.visited_at, notes=f.notes, performed=f.performed, satisfied=f.satisfied)
             for f in s.scalars(select(FollowUp).where(FollowUp.case_id == case.id).order_by(FollowUp.id))
         ],
     }
@@ -106,6 +107,7 @@ def fire_event(
     # Its notices and webhook deliveries: the outbox, in the same transaction.
     unit = office.category_of(case).limit(case.level).unit
     for_event(s.connection(), case, event, case.chain_length, actor, now, policy.channels, unit, reason)
+    upkeep.after_event(s, case, event, now, record or {}, office.category_of(case), office.calendar)
 
 
 def _records(s: Session, case: Case, actor: Actor, event: str, data: dict, now: datetime) -> None:

@@ -168,6 +168,9 @@ def timeline(db: Database, actor: Actor, case_id: int, policy: Policy) -> Timeli
         case = load_visible(s, actor, case_id)
         events = list(s.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)))
         check = check_case(keys, case, events, *load_record(s, case.id))
+        office = Office.load(s, db, policy, [case])
+        natural = durations(events, now, table.TERMINAL)
+        working = durations(events, now, table.TERMINAL, office.calendar.office_seconds_between)
         return Timeline(
             case=TimelineCase(id=case.id, number=case.number, state=case.state, level=case.level),
             events=[
@@ -187,8 +190,13 @@ def timeline(db: Database, actor: Actor, case_id: int, policy: Policy) -> Timeli
                 )
                 for e in events
             ],
-            durations=Durations(**durations(events, now, table.TERMINAL)),
-            stays=_stays(case, events, Office.load(s, db, policy, [case]), now),
+            durations=Durations(
+                **natural,
+                working_levels=working["levels"],
+                working_states=working["states"],
+                office_seconds_per_day=office.calendar.office_seconds_per_day(),
+            ),
+            stays=_stays(case, events, office, now),
             chain_valid=check.valid,
             chain_broken_at=check.broken_at,
             chain_problem=check.reason,

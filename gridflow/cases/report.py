@@ -27,13 +27,14 @@ from gridflow.db import Database
 from gridflow.errors import Conflict, Invalid
 from gridflow.hashchain import GENESIS, KeyRing
 from gridflow.hotpath import HotInsert, HotStatement, rows_of_each
-from gridflow.models import Case, CaseCounter, CaseEvent, CaseParty, Entity
+from gridflow.models import Case, CaseCounter, CaseEvent, CaseFacts, CaseParty, Entity
 from gridflow.models.cases import CLIENT_ID_SQL, DUPLICATE_CANDIDATES_SQL
 from gridflow.notifications.rules import for_event
 from gridflow.people.access import can_see
 from gridflow.places import lookup as places
 from gridflow.schemas.cases import PossibleDuplicate, ReportedCase, ReportInput
 from gridflow.spatial import to_shape
+from gridflow.stats import upkeep
 from gridflow.workflow import table
 from gridflow.workflow.calendar import WorkCalendar
 from gridflow.workflow.categories import Category
@@ -89,6 +90,7 @@ _INSERT_EVENTS = HotInsert(
     [c.key for c in _EVENT.columns if c.key not in ("id", "client_id")],  # the report's is the case's
 )
 _CASE_COLUMNS = [c.key for c in _CASE.columns if c.key != "id"]
+_INSERT_FACTS = HotInsert("report.insert_facts", typing.cast(Table, CaseFacts.__table__), upkeep.COLUMNS)
 # The chain's anchor, known once the case has its id (its events' hashes cover the id): sent with the
 # events, it adds no round trip.
 _ANCHOR = HotStatement(
@@ -244,9 +246,11 @@ def report_once(
             raise Conflict("file is not allowed now")
     else:  # its grid worker's filing limit starts (the sweep files it when the limit passes)
         case.step_deadline = filing_deadline(calendar, category, now)
+    worker_id = found.worker.id if found.worker else None
+    facts = upkeep.facts_of_report(case, [(e[0], e[3]) for e in events], category, worker_id, calendar)
     try:
         with db.transaction(write=True, pipeline=True) as conn:
-            _insert_case(conn, case, county.code, actor, events, now, policy.keys())
+            _insert_case(conn, case, county.code, actor, events, now, policy.keys(), facts)
             unit = category.limit(case.level).unit
             for seq, (event, *_) in enumerate(events, start=1):  # the outbox, in the same transaction
                 for_event(conn, case, event, seq, actor, now, policy.channels, unit)
@@ -281,8 +285,9 @@ def _insert_case(
     events: list,
     now: datetime,
     keys: KeyRing,
+    facts: dict,
 ) -> None:
-    """Write a new case, its parties, its first timeline entries and their anchor: plain statements (a
+    """Write a new case, its parties, its first timeline entries, their anchor and the case's facts: plain statements (a
     report is the busiest write; the ORM's unit of work would cost more than the statements).  In a
     pipelined transaction on PostgreSQL, BEGIN travels with the numbered case, the parties, events and
     anchor with the COMMIT."""
@@ -307,6 +312,7 @@ def _insert_case(
     _ANCHOR.rows(
         conn, {"case_id": case.id, "length": case.chain_length, "head": case.chain_head, "seal": case.chain_seal}
     )
+    _INSERT_FACTS.rows(conn, [facts | {"case_id": case.id}])
 
 
 # The candidates' area columns too: the hint lists only cases the reporter may see.

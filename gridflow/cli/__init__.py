@@ -77,7 +77,17 @@ class _ProgressList:
 
 
 def init_app(app: Flask) -> None:
-    from gridflow.cli import audit, calendar, cases, categories, notifications, operations, people, spatial  # noqa: F401  (commands register on import)
+    from gridflow.cli import (  # noqa: F401  (commands register on import)
+        audit,
+        calendar,
+        cases,
+        categories,
+        notifications,
+        operations,
+        people,
+        spatial,
+        stats,
+    )
     from gridflow.migrate import db_cli
 
     if "db" not in cli.commands:

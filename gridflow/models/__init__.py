@@ -10,6 +10,7 @@ from gridflow.models.office import CalendarOverride, CalendarYear, CategoryVersi
 from gridflow.models.patrols import Patrol, PatrolBatch, PatrolPoint, PatrolVisit
 from gridflow.models.people import LoginThrottle, User
 from gridflow.models.spatial import Division, Entity, Grid, RoadStretch, Worker
+from gridflow.models.stats import CaseFacts
 
 __all__ = [
     "AuditAnchor",
@@ -29,6 +30,7 @@ __all__ = [
     "Case",
     "CaseCounter",
     "CaseEvent",
+    "CaseFacts",
     "CaseParty",
     "FollowUp",
     "Heartbeat",

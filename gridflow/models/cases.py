@@ -268,6 +268,7 @@ class FollowUp(Base):
     visitor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     notes: Mapped[str] = mapped_column(Text)
     performed: Mapped[bool | None] = mapped_column()  # agreement performed?
+    satisfied: Mapped[bool | None] = mapped_column()  # were the parties satisfied (the satisfaction figure)
 
 
 class CaseEvent(Base):

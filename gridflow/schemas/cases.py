@@ -183,6 +183,9 @@ class SessionInput(Input):
 class VisitInput(Input):
     notes: Text
     performed: bool | None = None
+    satisfied: bool | None = Field(
+        None, description="whether the parties said they were satisfied (counted in the figures)"
+    )
 
 
 class EventInput(Input):
@@ -327,6 +330,7 @@ class VisitView(Output):
     visited_at: LocalTime
     notes: str
     performed: bool | None
+    satisfied: bool | None = None
 
 
 class CaseDetail(CaseSummary):
@@ -383,8 +387,11 @@ class TimelineEvent(Output):
 
 
 class Durations(Output):
-    levels: dict[str, float]  # seconds per level
-    states: dict[str, float]  # seconds per state
+    levels: dict[str, float]  # seconds per level (natural time)
+    states: dict[str, float]  # seconds per state (natural time)
+    working_levels: dict[str, float] = Field(description="office seconds per level (working time, the stored calendar)")
+    working_states: dict[str, float] = Field(description="office seconds per state (working time)")
+    office_seconds_per_day: float = Field(description="the office hours of one working day, in seconds")
 
 
 class LevelStay(Output):

@@ -19,4 +19,16 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
-from gridflow.web import account, casefile, context, documents, labels, maps, notices, pages, queue, timeline  # noqa: E402,F401  (routes register on import)
+from gridflow.web import (  # noqa: E402,F401  (routes register on import)
+    account,
+    casefile,
+    context,
+    dashboard,
+    documents,
+    labels,
+    maps,
+    notices,
+    pages,
+    queue,
+    timeline,
+)

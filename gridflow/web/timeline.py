@@ -128,6 +128,23 @@ def duration(seconds: float) -> str:
     return " ".join(parts)
 
 
+@bp.app_template_filter("working_duration")
+def working_duration(seconds: float, per_day: float) -> str:
+    """Working time in working days (of `per_day` office seconds), hours and minutes."""
+    if seconds < 60:
+        return gettext("less than a minute")
+    days, rest = divmod(int(seconds // 60), max(int(per_day // 60), 1))
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(ngettext("%(num)d working day", "%(num)d working days", days))
+    if hours:
+        parts.append(ngettext("%(num)d hour", "%(num)d hours", hours))
+    if minutes or not parts:
+        parts.append(ngettext("%(num)d minute", "%(num)d minutes", minutes))
+    return " ".join(parts)
+
+
 @bp.get(f"/cases/{CASE_ID}/timeline")
 @login_required
 def case_timeline(case_id: int):
@@ -135,7 +152,6 @@ def case_timeline(case_id: int):
     timeline = chain.timeline(get_db(), logged_in_actor(), case_id, policy)
     now = utcnow()
     durations = timeline.durations
-    working = getattr(durations, "working_levels", None)  # office-time figures, when the service gives them
     return render_template(
         "cases/timeline.html",
         timeline=timeline,
@@ -147,7 +163,7 @@ def case_timeline(case_id: int):
         band=BAND,
         states=[s for s in table.STATES if s in durations.states],
         levels=[lvl for lvl in LEVELS_BOTTOM_UP if lvl in durations.levels],
-        working=working,
+        working=durations,
         stays=[
             (s, ((_naive(s.left_at) if s.left_at else now) - _naive(s.entered_at)).total_seconds())
             for s in timeline.stays

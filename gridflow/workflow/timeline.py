@@ -121,11 +121,12 @@ def _naive_utc(iso: str) -> datetime:
 
 
 def _same_visit(e: Any, told: dict[str, Any], row: Any) -> bool:
-    return (row.visited_at, row.visitor_id, row.notes, row.performed) == (
+    return (row.visited_at, row.visitor_id, row.notes, row.performed, getattr(row, "satisfied", None)) == (
         e.at,
         e.actor_id,
         told["notes"],
         told.get("performed"),
+        told.get("satisfied"),
     )
 
 
@@ -140,15 +141,22 @@ def _same_agreement(e: Any, told: dict[str, Any], row: Any) -> bool:
     )
 
 
-def durations(events: Sequence[Any], now: datetime, terminal: tuple[str, ...]) -> dict[str, dict[str, float]]:
-    """Seconds spent at each level and in each state, from the events (up to `now` if still running)."""
+def durations(
+    events: Sequence[Any],
+    now: datetime,
+    terminal: tuple[str, ...],
+    measure: Callable[[datetime, datetime], float] | None = None,
+) -> dict[str, dict[str, float]]:
+    """Seconds spent at each level and in each state, from the events (up to `now` if still running);
+    `measure(start, end)`: how a stretch is counted (default natural time; working time:
+    `WorkCalendar.office_seconds_between`)."""
     levels: dict[str, float] = {}
     states: dict[str, float] = {}
     for e, nxt in zip(events, list(events[1:]) + [None]):
         if nxt is None and e.to_state in terminal:
             break
         end = nxt.at if nxt is not None else now
-        seconds = max(0.0, (end - e.at).total_seconds())
+        seconds = max(0.0, measure(e.at, end) if measure and end > e.at else (end - e.at).total_seconds())
         levels[e.to_level] = levels.get(e.to_level, 0.0) + seconds
         states[e.to_state] = states.get(e.to_state, 0.0) + seconds
     return {"levels": levels, "states": states}
@@ -165,31 +173,44 @@ class Stay:
     deadline: datetime | None
 
 
+def deadlines(events: Sequence[Any], limit_at: Callable[[str], Limit], calendar: WorkCalendar) -> list[datetime | None]:
+    """The case's deadline after each event, as the workflow set it: the level's limit counted from
+    the moment the clock started there (filing, or arriving from another level), moved by each
+    extension there (`extend_by` in the level's own unit); None while no clock ran."""
+    out: list[datetime | None] = []
+    level: str | None = None
+    deadline: datetime | None = None
+    for e in events:
+        data = json.loads(e.data) if isinstance(e.data, str) else e.data
+        moved = e.to_level != level
+        if moved:
+            level, deadline = e.to_level, None
+        if (moved and e.from_state is not None) or e.event == "file":  # the level's clock starts
+            deadline = calendar.deadline(e.at, limit_at(e.to_level))
+        if e.event == "extend" and deadline is not None and data.get("extend_by"):
+            deadline = calendar.extend(deadline, float(data["extend_by"]), limit_at(e.to_level).unit)
+        out.append(deadline)
+    return out
+
+
 def level_stays(
     events: Sequence[Any],
     limit_at: Callable[[str], Limit],
     calendar: WorkCalendar,
     ended: bool,
 ) -> list[Stay]:
-    """The levels a case went through, in order, each with its deadline as the workflow set it: the
-    level's limit counted from the moment the clock started there (filing, or arriving from another
-    level), moved by each extension there (`extend_by` in the level's own unit).  `ended`: the last
-    event closed the case (its stay ends then)."""
+    """The levels a case went through, in order, each with its deadline as the workflow set it (see
+    `deadlines`).  `ended`: the last event closed the case (its stay ends then)."""
     stays: list[Stay] = []
     level: str | None = None
     entered: datetime | None = None
     deadline: datetime | None = None
-    for e in events:
-        data = json.loads(e.data) if isinstance(e.data, str) else e.data
-        moved = e.to_level != level
-        if moved and level is not None and entered is not None:
-            stays.append(Stay(level, entered, e.at, deadline))
-        if moved:
-            level, entered, deadline = e.to_level, e.at, None
-        if (moved and e.from_state is not None) or e.event == "file":  # the level's clock starts
-            deadline = calendar.deadline(e.at, limit_at(e.to_level))
-        if e.event == "extend" and deadline is not None and data.get("extend_by"):
-            deadline = calendar.extend(deadline, float(data["extend_by"]), limit_at(e.to_level).unit)
+    for e, after in zip(events, deadlines(events, limit_at, calendar)):
+        if e.to_level != level:
+            if level is not None and entered is not None:
+                stays.append(Stay(level, entered, e.at, deadline))
+            level, entered = e.to_level, e.at
+        deadline = after
     if level is not None and entered is not None:
         stays.append(Stay(level, entered, events[-1].at if ended else None, deadline))
     return stays

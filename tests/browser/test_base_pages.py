@@ -34,9 +34,10 @@ def test_a_wrong_password_is_shown_in_a_focused_summary_and_next_to_the_field(pa
     assert focused(page, "#password")  # the summary's link puts the cursor in its field
 
 
-def test_the_right_password_lands_on_the_start_page_with_name_role_and_area(page):
+def test_the_right_password_lands_by_role_and_the_start_page_shows_name_role_and_area(page):
     log_in(page, "sup_street")
-    assert page.url.endswith("/start")
+    assert page.url.endswith("/dashboard")  # supervisors land on their dashboard
+    page.goto("/start")
     header = page.locator("header").inner_text()
     assert "sup_street" in header and "督导员" in header and "中原路街道" in header
     assert page.locator("main h1").inner_text() == "欢迎，sup_street"
@@ -86,7 +87,8 @@ def test_the_language_switch_turns_pages_english_and_is_remembered(page, screens
         page.get_attribute("html", "lang") == "en" and page.locator("label[for=username]").inner_text() == "User name"
     )
     log_in(page, "sup_city")  # no ?lang= from here on: the choice is remembered
-    assert page.get_attribute("html", "lang") == "en"
+    assert page.get_attribute("html", "lang") == "en" and "Evaluation figures" in page.inner_text("main")
+    page.goto("/start")
     assert "Supervisor" in page.locator("header").inner_text() and "Welcome, sup_city" in page.inner_text("main")
     screenshot("start")
     page.get_by_role("link", name="中文").click()
