@@ -37,7 +37,7 @@ from gridflow.people.users import add_user
 from gridflow.schemas.cases import EventInput, ReportInput
 from gridflow.workflow.rules import MEDIATOR, Actor
 
-PASSWORD = "pages-bench-password"
+PASSWORD = "bench-password"  # the password rule: at least 10 characters
 MISSING_WORDS = "压测找不到的词"
 
 

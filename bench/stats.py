@@ -25,8 +25,6 @@ from gridflow.models import Case, CaseEvent, CaseFacts, Division
 from gridflow.stats.query import Question, stats
 from gridflow.workflow.rules import ADMIN, Actor
 
-PASSWORD = "bench-pw"
-
 
 @dataclass(frozen=True)
 class Sizes:
