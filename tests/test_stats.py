@@ -265,6 +265,11 @@ def test_the_dashboard_shows_the_figures_and_drills_down(client, runner, tmp_pat
     api = Api(client, {})
     history(api)
     with time_machine.travel(china(NOW), tick=False):
+        # The city supervises the overdue incident C (督办): counted and listed until it is closed.
+        items = api.get("admin", "/api/v1/cases?state=open&kind=incident").json["items"]
+        [c] = [case for case in items if "-20261102-" in case["number"]]
+        supervised = api.event("sup_city", c, "supervise", note="请尽快办结", due="2026-11-20T17:00")
+        assert supervised.status_code == 200, supervised.json
         web_login(client, "sup_city")
         assert client.get("/start", headers=HTML).status_code == 200
         page = client.get("/dashboard", headers=HTML)
@@ -275,6 +280,8 @@ def test_the_dashboard_shows_the_figures_and_drills_down(client, runner, tmp_pat
         assert 'data-figure="settled_locally_rate">50%' in html
         assert 'data-figure="overdue_now">1' in html and 'data-figure="ever_overdue">2' in html
         assert "410902-20261102" in html  # the overdue case C is listed
+        assert 'data-figure="supervised">1' in html and "请尽快办结" not in html  # counted; its note stays in the file
+        assert html.count(c["number"]) == 2  # among the most overdue and under supervision
         assert "/dashboard?division=410902" in html  # drill down to the county
         county = client.get("/dashboard?division=410902", headers=HTML)
         assert county.status_code == 200 and "/dashboard?division=410902001" in county.text

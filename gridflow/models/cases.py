@@ -47,6 +47,8 @@ AWAITING_GRID_WORKER_SQL = states_sql(("reported", "resolved"))
 
 
 CLIENT_ID_SQL = text("client_id IS NOT NULL")
+# Under supervision (督办) from above: few cases, counted and listed on the dashboard.
+SUPERVISED_SQL = text("supervised_level IS NOT NULL")
 
 
 def queue_predicate(level: str) -> TextClause:
@@ -166,6 +168,8 @@ class Case(Base):
             postgresql_where=AWAITING_GRID_WORKER_SQL,
             sqlite_where=AWAITING_GRID_WORKER_SQL,
         ),
+        # The dashboard's supervised cases (few): soonest due first.
+        Index("ix_case_supervised", "supervised_due", postgresql_where=SUPERVISED_SQL, sqlite_where=SUPERVISED_SQL),
         # Foreign keys pointing back at cases or entities (deleting one must not scan all cases); most
         # cases have neither, and NULLs need no entries.
         Index(

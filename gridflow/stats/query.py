@@ -287,3 +287,22 @@ def overdue_cases(db: Database, actor: Actor, q: Question, limit: int = 10, now:
             .limit(limit)
         )
         return list(s.execute(stmt))
+
+
+def supervised_cases(db: Database, actor: Actor, q: Question, limit: int = 10) -> tuple[int, list]:
+    """The open cases of the division under supervision (督办) now, soonest due first: how many, and
+    the first `limit` (id, number, level, state, supervised_level, supervised_due)."""
+    from gridflow.models import Case
+    from gridflow.models.cases import ACTIVE_SQL, SUPERVISED_SQL
+
+    with db.session() as s:
+        division = scope(s, actor, q.division)
+        where = (ACTIVE_SQL, SUPERVISED_SQL, getattr(Case, f"{division.level}_id") == division.id)
+        count = s.scalar(select(func.count()).select_from(Case).where(*where)) or 0
+        stmt = (
+            select(Case.id, Case.number, Case.level, Case.state, Case.supervised_level, Case.supervised_due)
+            .where(*where)
+            .order_by(Case.supervised_due, Case.id)
+            .limit(limit)
+        )
+        return count, list(s.execute(stmt))
