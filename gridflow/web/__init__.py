@@ -12,7 +12,8 @@ What every page stands on lives here, and later pages reuse it:
 - `deadlines`: the share of a case's time used (its time bar); templates/macros/cases.html: a case's
   deadline, marks, state, place and its action buttons;
 - `templates/base.html`: the layout (header with name, role, area, language switch, notification
-  bell slot, navigation; skip link; main landmark).
+  bell slot, navigation; skip link; main landmark); `notices` fills the bell (htmx) and serves the
+  notifications list and settings pages.
 """
 
 from flask import Blueprint

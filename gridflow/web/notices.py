@@ -105,9 +105,7 @@ def notification_settings():
             except ValidationError as exc:
                 first = exc.errors()[0]
                 field = str(first["loc"][0]) if first["loc"] else "quiet_end"
-                raise Invalid(
-                    gettext("Give both times of the quiet hours as HH:MM, or neither."), field=field
-                ) from None
+                raise Invalid(N_("Give both times of the quiet hours as HH:MM, or neither."), field=field) from None
             preferences.put(get_db(), actor, inp)
             flash(gettext("Your notification settings have been saved."), "success")
             return redirect(url_for("web.notification_settings"))
