@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from gridflow.clock import utcnow
 from gridflow.db import get_db
-from gridflow.errors import Invalid
+from gridflow.errors import N_, Invalid
 from gridflow.notifications import inbox, preferences
 from gridflow.schemas.common import DB_INT_MAX
 from gridflow.schemas.notifications import NotificationSettingsInput, ReadInput
