@@ -28,9 +28,7 @@ def xlsx_response(actor: Actor, query: CaseExport) -> Response:
     rows = export.case_rows(get_db(), actor, query, labels)
     workbook = export.write_xlsx(rows, labels.headers, labels.sheet)
     # The temporary file is read in blocks and closed (so deleted) when the answer is done.
-    response = current_app.response_class(
-        iter(lambda: workbook.read(64 * 1024), b""), mimetype=XLSX, direct_passthrough=True
-    )
+    response = current_app.response_class(iter(lambda: workbook.read(64 * 1024), b""), mimetype=XLSX)
     response.call_on_close(workbook.close)
     return _download(response, "xlsx")
 

@@ -67,7 +67,7 @@ def case_rows(db: Database, actor: Actor, filters: CaseFilters, labels: Labels) 
     read while the iterator is consumed, in one unit of work held open until it ends."""
     now = utcnow()
     unit = ExitStack()
-    s = unit.enter_context(db.session())
+    s = unit.enter_context(db.streaming_session())
     try:
         stmt, _ = search_statement(s, actor, filters, now)
     except BaseException:
