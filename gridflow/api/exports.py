@@ -3,6 +3,9 @@ the file named for the day, the workbook sent from its temporary file, the CSV s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import IO
+
 from flask import Response, current_app, stream_with_context
 
 from gridflow.cases import export
@@ -23,12 +26,17 @@ def _download(response: Response, suffix: str) -> Response:
     return response
 
 
+def _blocks(file: IO[bytes]) -> Iterator[bytes]:
+    with file:
+        yield from iter(lambda: file.read(64 * 1024), b"")
+
+
 def xlsx_response(actor: Actor, query: CaseExport) -> Response:
     labels = export_labels(query.lang)
     rows = export.case_rows(get_db(), actor, query, labels)
     workbook = export.write_xlsx(rows, labels.headers, labels.sheet)
-    # The temporary file is read in blocks and closed (so deleted) when the answer is done.
-    response = current_app.response_class(iter(lambda: workbook.read(64 * 1024), b""), mimetype=XLSX)
+    # The temporary file is read in blocks and closed (so deleted) once read, or when the answer ends.
+    response = current_app.response_class(_blocks(workbook), mimetype=XLSX)
     response.call_on_close(workbook.close)
     return _download(response, "xlsx")
 
