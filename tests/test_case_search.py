@@ -221,3 +221,13 @@ def test_unknown_query_parameters_are_400_on_every_get_route_of_the_api(api, app
         assert error["code"] == "unknown_parameter" and error["field"] == "bogus", path
         checked.append(path)
     assert len(checked) >= 15
+
+
+def test_the_queue_page_finds_by_the_same_search(api, client, texts):
+    from tests.web_helpers import web_login
+
+    web_login(client, "med_comm")
+    for q, found in (("幸福小区3号", True), ("幸福", True), ("邻里争执", True), ("东边漏水", False)):
+        page = client.get(f"/queue?q={q}").get_data(as_text=True)
+        assert (texts["leak"]["number"] in page) is found, q
+    assert texts["leak"]["number"][-8:] in client.get(f"/queue?q={texts['leak']['number'][-8:]}").get_data(as_text=True)
