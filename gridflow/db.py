@@ -187,8 +187,8 @@ class Database:
         pin = None if own else _pin.get()
         conn = pin.take(mode) if pin is not None and pin.db is self else None
         if conn is None:
-            with self.engines[mode].connect() as own:
-                yield own
+            with self.engines[mode].connect() as pooled:
+                yield pooled
             return
         try:
             yield conn

@@ -12,7 +12,7 @@ description or address, Chinese included (no word splitting: Chinese has no spac
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select, table
+from sqlalchemy import ColumnElement, Integer, Select, func, literal_column, or_, select, table
 from sqlalchemy.orm import Session
 
 from gridflow.models import Case
@@ -32,9 +32,8 @@ def indexed_match(dialect: str, q: str) -> ColumnElement[bool]:
     """`q` (three or more characters) in the description or the address, through the substring index."""
     if dialect == "sqlite":
         phrase = '"' + q.replace('"', '""') + '"'  # one FTS5 phrase: its trigrams in a row
-        hits = (
-            select(literal_column("rowid")).select_from(_FTS).where(literal_column("case_search").op("MATCH")(phrase))
-        )
+        match = literal_column("case_search").op("MATCH")(phrase)
+        hits: Select[int] = select(literal_column("rowid", Integer)).select_from(_FTS).where(match)
         return Case.id.in_(hits)
     pattern = _like_pattern(q)
     return or_(Case.description.ilike(pattern, escape="\\"), Case.address.ilike(pattern, escape="\\"))

@@ -90,15 +90,17 @@ def queue_export(fmt: str):
     actor = logged_in_actor()
     wanted = parse_query(QueueQuery, page_args())
     locale = get_locale()
-    query = CaseExport(
-        kind=wanted.kind,
-        category=wanted.category,
-        grid=wanted.grid,
-        q=wanted.q,
-        state=wanted.state or "open,handling",
-        level=actor.division_level if actor.role != ADMIN else None,
-        sort="deadline",
-        lang="en" if locale is not None and locale.language == "en" else "zh",
+    query = CaseExport.model_validate(
+        {
+            "kind": wanted.kind,
+            "category": wanted.category,
+            "grid": wanted.grid,
+            "q": wanted.q,
+            "state": wanted.state or "open,handling",
+            "level": actor.division_level if actor.role != ADMIN else None,
+            "sort": "deadline",
+            "lang": "en" if locale is not None and locale.language == "en" else "zh",
+        }
     )
     return exports.xlsx_response(actor, query) if fmt == "xlsx" else exports.csv_response(actor, query)
 
