@@ -8,14 +8,19 @@ address made of Chinese words (so that substrings repeat as they do in real text
 2. cases.xlsx of about 100 k rows (the cases reported in a period): seconds, and peak memory (Python's
    allocations, tracemalloc, in a second pass; and the process's maximum resident size); cases.csv
    seconds beside it.
+3. What the search indexes cost a report: reports through the service (`cases.report.report`, in
+   process) with the indexes, without them (SQLite: the triggers dropped; PostgreSQL: the GIN
+   indexes dropped) and with them again, at the loaded size; reports per second.
 Own databases (bench/out/search.db, gridflow_bench_search): other benches' are left alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import random
 import resource
+import statistics
 import time
 import tracemalloc
 from datetime import timedelta
@@ -150,7 +155,100 @@ def bench_export(app, db, rows_wanted: int) -> None:
     )
 
 
-def run(name: str, url: str, n_cases: int, n_queries: int, export_rows: int, scale: str = "full") -> None:
+def _migration():
+    """Migration 0015 (its statements make and drop the indexes here as there)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / "0015_case_search.py"
+    spec = importlib.util.spec_from_file_location("case_search_migration", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _indexes(db, present: bool) -> None:
+    """Drop or make again the search indexes (not the SQLite table: its entries stay as they are)."""
+    m = _migration()
+    if db.is_postgres:
+        statements = m.POSTGRES_UP[1:] if present else m.POSTGRES_DOWN
+    else:
+        statements = m.SQLITE_UP[1:4] if present else m.SQLITE_DOWN[:3]
+    with db.engine.begin() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+
+
+def reports_per_second(app, db, n: int) -> float:
+    """n reports through the service at places where cases are, then deleted again (their events too)."""
+    from gridflow.cases.policy import Policy
+    from gridflow.cases.report import report
+    from gridflow.models import User
+    from gridflow.people.users import add_user
+    from gridflow.schemas.cases import ReportInput
+
+    with db.session() as s:
+        user = s.scalars(select(User).where(User.username == "bench.search")).first()
+        if user is None:
+            user = add_user(s, "bench.search", "admin", None, None, "bench-password")
+        places = s.execute(select(Case.lon, Case.lat).limit(n)).all()
+        actor = Actor(user.id, "bench", ADMIN)
+        first_id = (s.scalar(select(func.max(Case.id))) or 0) + 1
+    policy = Policy.from_config(app.config)
+    rng = random.Random(n)
+    inputs = [
+        ReportInput.model_validate(
+            {
+                "kind": "incident",
+                "category": "G01",
+                "description": texts(rng)[0],
+                "address": texts(rng)[1],
+                "location": {"lon": lon, "lat": lat},
+            }
+        )
+        for lon, lat in places
+    ]
+    started = time.perf_counter()
+    for inp in inputs:
+        report(db, actor, inp, policy)
+    rate = len(inputs) / (time.perf_counter() - started)
+    with db.session() as s:
+        s.execute(delete(CaseEvent).where(CaseEvent.case_id >= first_id))
+        s.execute(delete(Case).where(Case.id >= first_id))
+    return rate
+
+
+def bench_report_cost(app, db, n: int, rounds: int = 3) -> None:
+    """Rounds of n reports with the indexes, then n without them, paired (noise on a shared machine
+    hits a round, not a side)."""
+    reports_per_second(app, db, max(10, n // 4))  # warm
+    with_, without = [], []
+    for _ in range(rounds):
+        with_.append(reports_per_second(app, db, n))
+        _indexes(db, present=False)
+        try:
+            without.append(reports_per_second(app, db, n))
+        finally:
+            _indexes(db, present=True)
+    paired = statistics.median(w / o for w, o in zip(with_, without))
+    print(
+        f"  reports through the service, {n} a round: with the search indexes "
+        f"{', '.join(f'{r:.0f}' for r in with_)}/s; without them {', '.join(f'{r:.0f}' for r in without)}/s; "
+        f"best with ÷ best without {max(with_) / max(without):.2f}, median of paired rounds {paired:.2f}"
+    )
+
+
+def run(
+    name: str,
+    url: str,
+    n_cases: int,
+    n_queries: int,
+    export_rows: int,
+    scale: str = "full",
+    reports: int = 300,
+    only_reports: bool = False,
+) -> None:
     print(f"== {name}")
     app = demo_city(url, scale=scale)
     db = get_db(app)
@@ -164,6 +262,10 @@ def run(name: str, url: str, n_cases: int, n_queries: int, export_rows: int, sca
     with db.session() as s:
         stored = s.scalar(select(func.count()).select_from(Case))
     print(f"  {stored:,} cases stored")
+    if only_reports:
+        bench_report_cost(app, db, reports)
+        db.dispose()
+        return
     rng = random.Random(5)
     wanted = queries(db, n_queries, rng)
     two = [q[:2] for q in wanted[: max(5, n_queries // 5)]]
@@ -182,23 +284,27 @@ def run(name: str, url: str, n_cases: int, n_queries: int, export_rows: int, sca
             f"texts (mean {matches:,.0f} matches among the newest cases)"
         )
     bench_export(app, db, export_rows)
+    bench_report_cost(app, db, reports)
     db.dispose()
 
 
 def main() -> None:
+    logging.getLogger("transitions").setLevel(logging.WARNING)  # a line per state change otherwise
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--export-rows", type=int, default=100_000)
+    parser.add_argument("--reports", type=int, default=300)
+    parser.add_argument("--reports-only", action="store_true", help="only what the indexes cost a report")
     parser.add_argument("--skip-postgis", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--smoke", action="store_true", help="every step at toy size, on its own databases")
     args = parser.parse_args()
     names = ("search.db", "gridflow_bench_search")
-    sizes = (args.cases, args.queries, args.export_rows, "full")
+    sizes = (args.cases, args.queries, args.export_rows, "full", args.reports, args.reports_only)
     if args.smoke:
         names = ("search_smoke.db", "gridflow_bench_search_smoke")
-        sizes = (3_000, 20, 1_000, "small")
+        sizes = (3_000, 20, 1_000, "small", 40, args.reports_only)
     if not args.skip_sqlite:
         run("SpatiaLite", sqlite_url(names[0]), *sizes)
     if not args.skip_postgis:
