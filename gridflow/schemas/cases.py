@@ -15,6 +15,7 @@ from gridflow.schemas.categories import CategoryCode  # its shape: the report ch
 from gridflow.schemas.common import (
     DB_INT_MAX,
     PATTERN_HINTS,
+    GridCode,
     Id,
     Input,
     LocalTime,
@@ -230,7 +231,6 @@ SearchText = Annotated[
     text(100),
     StringConstraints(min_length=SEARCH_MIN),
 ]
-GridCode = text(15, r"^\d{15}$", N_("must be a grid code (15 digits)"))
 CaseNumber = text(32, r"^[0-9A-Za-z-]+$", N_("must be a case number (such as 410902-20261126-00042)"))
 Sort = Literal["deadline", "reported", "risk"]
 

@@ -8,8 +8,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from gridflow.errors import N_
-from gridflow.schemas.cases import CaseSummary, CategoryCode, GridCode, Kind, Paging, SearchText
-from gridflow.schemas.common import Output, Page, text
+from gridflow.schemas.cases import CaseSummary, CategoryCode, Kind, Paging, SearchText
+from gridflow.schemas.common import GridCode, Output, Page, text
 from gridflow.schemas.errors import FieldError
 
 CURSOR_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?_\d{1,10}$"
