@@ -117,14 +117,17 @@ def test_the_index_follows_changes_of_the_texts(api, db, texts):
     assert numbers(api, "admin", "q=幸福小区") == [leak["number"]]  # the address kept its entry
 
 
-def test_a_two_character_search_reads_only_the_newest_cases_of_the_area(api, texts, monkeypatch):
-    monkeypatch.setattr(case_search, "SHORT_SCAN_ROWS", 2)
+def test_a_two_character_search_reads_only_the_newest_cases(api, texts, monkeypatch):
+    monkeypatch.setattr(case_search, "SHORT_SCAN_ROWS", 2)  # the lamp and the east case
     page = api.get("admin", "/api/v1/cases?q=漏水").json
     assert [c["number"] for c in page["items"]] == [texts["east"]["number"]] and page["partial"]
+    page = api.get("med_comm", "/api/v1/cases?q=漏水").json  # inside his area: none of the two
+    assert page["items"] == [] and page["partial"]
     page = api.get("admin", "/api/v1/cases?q=漏水了吗").json  # three or more: always everywhere
     assert page["partial"] is False
-    page = api.get("gw3", "/api/v1/cases?q=漏水").json  # gw3's area holds one case: all read
-    assert [c["number"] for c in page["items"]] == [texts["east"]["number"]] and not page["partial"]
+    monkeypatch.setattr(case_search, "SHORT_SCAN_ROWS", 4)
+    page = api.get("med_comm", "/api/v1/cases?q=漏水").json
+    assert [c["number"] for c in page["items"]] == [texts["leak"]["number"]] and not page["partial"]
 
 
 def test_number_finds_one_case_and_by_number_answers_it_inside_the_area_only(api, texts):
@@ -185,16 +188,17 @@ def test_ever_overdue_counts_what_the_sweep_found_and_what_is_late_now(api, runn
         assert numbers(api, "admin", "ever_overdue=false") == [fine["number"]]
 
 
-def test_sort_by_deadline_reported_or_risk(api):
+def test_sort_by_deadline_reported_or_risk(api, db):
     body = {"description": "邻里纠纷"}
-    with at(api, "2026-11-23T09:00"):
-        yellow = report(api, risk="yellow", **body)
-    with at(api, "2026-11-23T09:20"):
-        red = report(api, risk="red", **body)
-    with at(api, "2026-11-23T11:00"):
-        later = report(api, risk="red", **body)
-    for case in (yellow, red, later):
-        assert api.get("admin", f"/api/v1/cases/{case['id']}").json["deadline"]
+    yellow, red, later = (
+        report(api, risk="yellow", **body),
+        report(api, risk="red", **body),
+        report(api, risk="red", **body),
+    )
+    deadlines = {yellow["id"]: "2026-12-01 02:10", red["id"]: "2026-12-01 02:40", later["id"]: "2026-12-01 03:05"}
+    with db.session(write=True) as s:  # (UTC) yellow and red due in the same hour, later in the next
+        for case_id, deadline in deadlines.items():
+            s.execute(text("UPDATE case_file SET deadline = :d WHERE id = :id"), {"d": deadline, "id": case_id})
     newest = [later["number"], red["number"], yellow["number"]]
     assert numbers(api, "admin", "q=邻里纠纷") == newest
     assert numbers(api, "admin", "q=邻里纠纷&sort=reported") == newest

@@ -120,7 +120,7 @@ def search_statement(s: Session, actor: Actor, q: CaseFilters, now: datetime) ->
     if q.escalated is not None:
         stmt = stmt.where(Case.escalations > 0 if q.escalated else Case.escalations == 0)
     if q.q:
-        condition, partial = words_condition(s, q.q, area)
+        condition, partial = words_condition(s, q.q)
         stmt = stmt.where(condition)
     return _ordered(stmt, q.sort, s.get_bind().dialect.name), partial
 

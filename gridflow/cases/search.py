@@ -6,13 +6,13 @@ description or address, Chinese included (no word splitting: Chinese has no spac
   migration 0015), asked for the text as one phrase, which is a substring match.  PostgreSQL: `ILIKE`
   over GIN indexes with `pg_trgm`'s operator class (`ix_case_trgm_*`).  Both ignore letter case.
 - Two characters: no trigram index can answer them, so they are looked for by a bounded scan: the
-  newest `SHORT_SCAN_ROWS` cases inside the caller's area (an index walk down the primary key),
-  and the answer says when older cases were not looked at (`partial`).
+  newest `SHORT_SCAN_ROWS` cases (a range of the primary key), those of the caller's area among
+  them, and the answer says when older cases were not looked at (`partial`).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Integer, Select, func, literal_column, or_, select, table
+from sqlalchemy import ColumnElement, Integer, Select, and_, func, literal_column, or_, select, table
 from sqlalchemy.orm import Session
 
 from gridflow.models import Case
@@ -44,23 +44,17 @@ def scanned_match(q: str) -> ColumnElement[bool]:
     return or_(Case.description.icontains(q, autoescape=True), Case.address.icontains(q, autoescape=True))
 
 
-def newest_in_area(area: list) -> Select:
-    """The ids of the newest `SHORT_SCAN_ROWS` cases inside an area (`area`: its SQL conditions)."""
-    return select(Case.id).where(*area).order_by(Case.id.desc()).limit(SHORT_SCAN_ROWS)
-
-
 def words_in_queue(dialect: str, q: str) -> ColumnElement[bool]:
     """`q` in the description or the address of a work queue's cases (rows already bounded: a scan
     of them is fine for two characters)."""
     return indexed_match(dialect, q) if len(q) >= TRIGRAM else scanned_match(q)
 
 
-def words_condition(s: Session, q: str, area: list) -> tuple[ColumnElement[bool], bool]:
-    """(the SQL condition for `q` inside `area`, whether the scan was bounded short of the whole area)."""
-    dialect = s.get_bind().dialect.name
+def words_condition(s: Session, q: str) -> tuple[ColumnElement[bool], bool]:
+    """(the SQL condition for `q`, whether older cases were left unread).  A short text reads only
+    the newest `SHORT_SCAN_ROWS` cases of the table (a range of the primary key: ids grow with
+    report time), of which the caller's area conditions keep his own."""
     if len(q) >= TRIGRAM:
-        return indexed_match(dialect, q), False
-    bounded = newest_in_area(area)
-    beyond = select(Case.id).where(*area).order_by(Case.id.desc()).offset(SHORT_SCAN_ROWS).limit(1)
-    partial = s.scalar(select(func.count()).select_from(beyond.subquery())) == 1
-    return Case.id.in_(bounded) & scanned_match(q), partial
+        return indexed_match(s.get_bind().dialect.name, q), False
+    bound = (s.scalar(select(func.max(Case.id))) or 0) - SHORT_SCAN_ROWS
+    return and_(Case.id > bound, scanned_match(q)), bound > 0
