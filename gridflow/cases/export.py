@@ -80,9 +80,8 @@ def case_rows(db: Database, actor: Actor, filters: CaseFilters, labels: Labels) 
             # yield_per: a server-side cursor on PostgreSQL, batches of ORM rows everywhere.
             for case in s.scalars(stmt.execution_options(yield_per=BATCH)):
                 batch.append(case)
-                if len(batch) == BATCH:
+                if len(batch) == BATCH:  # the session's identity map holds them weakly: written, dropped
                     yield from _rows(s, db, batch, labels, now)
-                    s.expunge_all()  # nothing kept of the rows written
                     batch = []
             yield from _rows(s, db, batch, labels, now)
 
