@@ -195,14 +195,20 @@ class Database:
             return {"write": mode == "write"} | ({"isolation_level": isolation} if isolation else {})
         return {"write": mode == "write", "lookup": mode == "lookup"}
 
+    def streaming_session(self) -> AbstractContextManager[Session]:
+        """A read unit of work on a connection of its own, never the request's pinned one: for an
+        answer read from the database while it is sent, after the request's connection went back."""
+        return self._unit("read", own=True)
+
     @contextmanager
-    def _connection(self, mode: str) -> Iterator[Connection]:
-        """The request's pinned connection if free, else one from the pool, set up for `mode`."""
-        pin = _pin.get()
+    def _connection(self, mode: str, own: bool = False) -> Iterator[Connection]:
+        """The request's pinned connection if free (and not `own`), else one from the pool, set up
+        for `mode`."""
+        pin = None if own else _pin.get()
         conn = pin.take(mode) if pin is not None and pin.db is self else None
         if conn is None:
-            with self.engines[mode].connect() as own:
-                yield own
+            with self.engines[mode].connect() as pooled:
+                yield pooled
             return
         try:
             yield conn
@@ -212,8 +218,8 @@ class Database:
                 conn.rollback()
 
     @contextmanager
-    def _unit(self, mode: str) -> Iterator[Session]:
-        with self._connection(mode) as conn:
+    def _unit(self, mode: str, own: bool = False) -> Iterator[Session]:
+        with self._connection(mode, own) as conn:
             session = Session(bind=conn, expire_on_commit=False)
             try:
                 yield session

@@ -58,7 +58,25 @@ def test_the_document_describes_every_api_route_with_its_schemas_and_errors(app,
     case_id = next(p for p in doc["paths"]["/api/v1/cases/{case_id}"]["get"]["parameters"] if p["name"] == "case_id")
     assert case_id["schema"]["maximum"] == DB_INT_MAX
     search = {p["name"] for p in doc["paths"]["/api/v1/cases"]["get"]["parameters"]}
-    assert search == {"state", "level", "division", "category", "kind", "overdue", "supervised", "page", "per_page"}
+    filters = {
+        "state",
+        "level",
+        "division",
+        "category",
+        "kind",
+        "overdue",
+        "supervised",
+        "number",
+        "q",
+        "from",
+        "to",
+        "assignee",
+    }
+    filters |= {"grid", "risk", "ever_overdue", "escalated", "sort"}
+    assert search == filters | {"page", "per_page"}
+    exported = {p["name"] for p in doc["paths"]["/api/v1/cases.xlsx"]["get"]["parameters"]}
+    assert exported == filters | {"lang"}
+    assert set(doc["paths"]["/api/v1/cases.csv"]["get"]["responses"]["200"]["content"]) == {"text/csv"}
     assert set(schemas["PartyInput"]["required"]) == {"name", "role"}
     upload = doc["paths"]["/api/v1/cases/{case_id}/attachments"]["post"]
     form = upload["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[1]

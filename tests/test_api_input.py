@@ -134,7 +134,7 @@ def test_an_extension_of_ten_to_the_400_is_422(api):
 @pytest.mark.parametrize(
     "url",
     [
-        "/api/v1/cases?q=x&from=2026-01-01&number=1&assignee=2&grid=3&risk=red",
+        "/api/v1/cases?query=x&date_from=2026-01-01&case_number=1&owner=2",
         "/api/v1/queue?state=open",
         "/api/v1/categories?lang=en",
         "/api/v1/locate?lon=115&lat=35&srid=4326",

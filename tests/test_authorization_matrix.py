@@ -122,6 +122,9 @@ ROWS = [
     Row("GET",   "/api/v1/cases",                     LOGGED_IN),
     Row("POST",  "/api/v1/cases",                     (401, 201, 201, 201, 201), (201, 201, 201), body=report),
     Row("GET",   "/api/v1/cases/<case_id>",           LOGGED_IN, NOT_THERE),
+    Row("GET",   "/api/v1/cases/by-number/<number>",  LOGGED_IN, NOT_THERE),
+    Row("GET",   "/api/v1/cases.xlsx",                LOGGED_IN),
+    Row("GET",   "/api/v1/cases.csv",                 LOGGED_IN),
     Row("POST",  "/api/v1/cases/<case_id>/events",    (401, 403, 409, 409, 409), NOT_THERE, body=STALE_CLAIM),
     Row("GET",   "/api/v1/cases/<case_id>/timeline",  LOGGED_IN, NOT_THERE),
     Row("POST",  "/api/v1/cases/<case_id>/reveal",    LOGGED_IN, NOT_THERE, body=REASON),
@@ -176,6 +179,7 @@ ROWS = [
     Row("GET",   "/queue",                            (302, 403, 200, 200, 200)),
     Row("GET",   "/dashboard",                        (302, 403, 403, 200, 200)),
     Row("GET",   "/dashboard.xlsx",                   (302, 403, 403, 200, 200)),
+    Row("GET",   "/queue/export.<fmt>",               (302, 403, 200, 200, 200), values={"fmt": "xlsx"}),
     Row("GET",   "/cases/<case_id>",                  PAGE, NOT_THERE),
     Row("GET",   "/cases/<case_id>/act/<event>",      (302, 409, 200, 200, 200), NOT_THERE, values={"event": "escalate"}),
     Row("GET",   "/cases/<case_id>/agreement",        (302, 404, 404, 404, 404), NOT_THERE),  # no agreement yet
@@ -216,12 +220,14 @@ class World:
     app: Any
     db: Any
     cases: dict[str, int]
+    numbers: dict[str, str]
     attachments: dict[str, str]
     params: dict[str, str]
     serial: Any
 
     def path(self, row: Row, where: str) -> str:
         values = self.params | {"case_id": str(self.cases[where]), "attachment_id": self.attachments[where]}
+        values["number"] = self.numbers[where]
         values |= row.values or {}
         path = re.sub(r"<([^>]+)>", lambda m: values[m.group(1)], row.rule)
         query = re.sub(r"<([^>]+)>", lambda m: values[m.group(1)], row.query)
@@ -272,6 +278,7 @@ def build_world(app, client, runner, tmp_path, db) -> World:
         app,
         db,
         {"inside": inside.json["id"], "outside": outside.json["id"]},
+        {"inside": inside.json["number"], "outside": outside.json["number"]},
         {where: str(r.json["items"][0]["id"]) for where, r in files.items()},
         {
             "user_id": str(target.id),

@@ -95,3 +95,13 @@ def test_the_stats_bench_runs_every_step(db_url, capsys):
     out = capsys.readouterr().out
     for step in ("cases with facts", "the city, totals", "by division,month", "by division"):
         assert step in out, out
+
+
+def test_the_search_bench_runs_every_step(db_url, capsys):
+    from bench import search as bench_search
+
+    bench_search.run("test", db_url, n_cases=400, n_queries=5, export_rows=100, scale="small", reports=5)
+    out = capsys.readouterr().out
+    steps = ("q of 3-6 characters (admin", "q of 2 characters, bounded scan (street", "cases.xlsx of", "cases.csv")
+    for step in (*steps, "without them"):
+        assert step in out, out

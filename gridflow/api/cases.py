@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, g
 
-from gridflow.api import bp
+from gridflow.api import bp, exports
 from gridflow.api.auth import caller, login_required
+from gridflow.api.exports import CSV, XLSX
 from gridflow.api.spec import api_route
 from gridflow.cases import act as cases
 from gridflow.cases import chain as casechain
@@ -16,6 +17,7 @@ from gridflow.cases.reveal import reveal
 from gridflow.db import get_db
 from gridflow.schemas.cases import (
     CaseDetail,
+    CaseExport,
     CasePage,
     CaseSearch,
     EventInput,
@@ -50,6 +52,32 @@ def report_case(body: ReportInput):
 def list_cases(query: CaseSearch):
     """Search cases inside the caller's area."""
     return caselists.search(get_db(), g.actor, query)
+
+
+@bp.get("/cases/by-number/<string(maxlength=32):number>")
+@login_required
+@api_route(200, CaseDetail, errors=(404,), tags=("cases",))
+def get_case_by_number(number: str):
+    """The case with this number (a resident calling about his case), as `GET /cases/{id}` answers it;
+    404 outside the caller's area."""
+    return caselists.by_number(get_db(), g.actor, number)
+
+
+@bp.get("/cases.xlsx")
+@login_required
+@api_route(200, None, query=CaseExport, tags=("cases",), binary=("export_cases_xlsx", (XLSX,)))
+def export_cases_xlsx(query: CaseExport):
+    """Every case the search finds (same filters as `GET /cases`, no pages) as an Excel workbook: one
+    header row (Chinese; English with `lang=en`), one row per case."""
+    return exports.xlsx_response(g.actor, query)
+
+
+@bp.get("/cases.csv")
+@login_required
+@api_route(200, None, query=CaseExport, tags=("cases",), binary=("export_cases_csv", (CSV,)))
+def export_cases_csv(query: CaseExport):
+    """The same as cases.xlsx, as CSV (UTF-8 with a byte-order mark), streamed as it is read."""
+    return exports.csv_response(g.actor, query)
 
 
 @bp.get(f"/cases/{CASE_ID}")

@@ -2,58 +2,145 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from gridflow.cases.act import get_case
+from gridflow.cases.search import words_condition, words_in_queue
+from gridflow.cases.sweep import OVERDUE
 from gridflow.cases.view import case_summary, load_names
 from gridflow.categories import store as categories
-from gridflow.clock import utcnow
+from gridflow.clock import CST, utcnow
 from gridflow.db import Database
-from gridflow.errors import N_, Forbidden, Invalid
-from gridflow.models import Case, Division, Grid
+from gridflow.errors import N_, Forbidden, Invalid, NotFound
+from gridflow.models import Case, CaseEvent, Division, Grid
 from gridflow.models.cases import ACTIVE_SQL, AWAITING_GRID_WORKER_SQL, queue_predicate
 from gridflow.people.access import visible_conditions
-from gridflow.schemas.cases import CasePage, CaseSearch, CaseSummary, Paging
+from gridflow.schemas.cases import CaseDetail, CaseFilters, CasePage, CaseSearch, CaseSummary, Paging
 from gridflow.schemas.queue import QueueItem, QueuePage, QueueQuery, QueueSlice
 from gridflow.workflow import table
 from gridflow.workflow.rules import ADMIN, GRID_WORKER, Actor
 
 
-def _paginate(s: Session, db: Database, stmt: Select, paging: Paging, now: datetime) -> CasePage:
+def _paginate(s: Session, db: Database, stmt: Select, paging: Paging, now: datetime, partial: bool) -> CasePage:
     total = s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     cases = list(s.scalars(stmt.limit(paging.per_page).offset((paging.page - 1) * paging.per_page)))
     names = load_names(s, cases, db)
     return CasePage(
-        items=[case_summary(c, names, now) for c in cases], page=paging.page, per_page=paging.per_page, total=total
+        items=[case_summary(c, names, now) for c in cases],
+        page=paging.page,
+        per_page=paging.per_page,
+        total=total,
+        partial=partial,
     )
 
 
+def _day_start(day: date) -> datetime:
+    """The first moment of a day in China, as stored (naive UTC)."""
+    return datetime.combine(day, time(), CST).astimezone(UTC).replace(tzinfo=None)
+
+
+def _ever_overdue(now: datetime) -> ColumnElement[bool]:
+    """Past a deadline at some time: now (before the sweep has seen it), or as the sweep found it
+    (it escalates overdue cases and flags them at the top level, both with the reason "overdue")."""
+    swept = select(CaseEvent.id).where(
+        CaseEvent.case_id == Case.id,
+        CaseEvent.event.in_(("escalate", "flag_overdue")),
+        CaseEvent.actor_id.is_(None),
+        CaseEvent.reason == OVERDUE,
+    )
+    return or_(and_(ACTIVE_SQL, Case.deadline < now), Case.overdue_flagged_at.is_not(None), swept.exists())
+
+
+def _grid_id(s: Session, code: str) -> int:
+    grid_id = s.scalar(select(Grid.id).where(Grid.code == code))
+    if grid_id is None:
+        raise Invalid(N_("no grid with code %(code)s"), field="grid", params={"code": code})
+    return grid_id
+
+
+# Risk as a rank (red first), for `sort=risk`.
+_RISK_RANK = case({"red": 0, "orange": 1, "yellow": 2}, value=Case.risk, else_=3)
+
+
+def _deadline_hour(dialect: str) -> ColumnElement:
+    if dialect == "postgresql":
+        return func.date_trunc("hour", Case.deadline)
+    return func.strftime("%Y-%m-%d %H", Case.deadline)
+
+
+def _ordered(stmt: Select, sort: str | None, dialect: str) -> Select:
+    if sort == "deadline":
+        return stmt.order_by(Case.deadline.is_(None), Case.deadline, Case.id)
+    if sort == "risk":  # the queue by deadline hour, the riskiest first within each hour
+        hour = _deadline_hour(dialect)
+        return stmt.order_by(Case.deadline.is_(None), hour, _RISK_RANK, Case.deadline, Case.id)
+    return stmt.order_by(Case.id.desc())  # newest reported first (ids grow with report time)
+
+
+def search_statement(s: Session, actor: Actor, q: CaseFilters, now: datetime) -> tuple[Select, bool]:
+    """(the cases inside the caller's area matching every filter given, in the order asked for;
+    whether a two-character `q` was looked for in the newest cases only, see gridflow.cases.search)."""
+    area = visible_conditions(actor)
+    stmt = select(Case).where(*area)
+    partial = False
+    if q.number:
+        stmt = stmt.where(Case.number == q.number)
+    if q.state:
+        stmt = stmt.where(Case.state.in_(q.state.split(",")))
+    if q.level:
+        stmt = stmt.where(Case.level == q.level)
+    if q.category:
+        categories.require_known(s, q.category)
+        stmt = stmt.where(Case.category == q.category)
+    if q.kind:
+        stmt = stmt.where(Case.kind == q.kind)
+    if q.division:
+        division = s.scalars(select(Division).where(Division.code == q.division)).first()
+        if division is None:
+            raise Invalid(f"no division with code {q.division}", field="division")
+        stmt = stmt.where(getattr(Case, f"{division.level}_id") == division.id)
+    if q.grid:
+        stmt = stmt.where(Case.grid_id == _grid_id(s, q.grid))
+    if q.overdue is not None:
+        overdue = and_(ACTIVE_SQL, Case.deadline < now)
+        stmt = stmt.where(overdue if q.overdue else ~overdue)
+    if q.from_:
+        stmt = stmt.where(Case.created_at >= _day_start(q.from_))
+    if q.to:
+        stmt = stmt.where(Case.created_at < _day_start(q.to + timedelta(days=1)))
+    if q.assignee:
+        stmt = stmt.where(Case.assignee_id == q.assignee)
+    if q.risk:
+        stmt = stmt.where(Case.risk == q.risk)
+    if q.ever_overdue is not None:
+        stmt = stmt.where(_ever_overdue(now) if q.ever_overdue else ~_ever_overdue(now))
+    if q.escalated is not None:
+        stmt = stmt.where(Case.escalations > 0 if q.escalated else Case.escalations == 0)
+    if q.q:
+        condition, partial = words_condition(s, q.q)
+        stmt = stmt.where(condition)
+    stmt = _supervised(stmt, q.supervised)
+    return _ordered(stmt, q.sort, s.get_bind().dialect.name), partial
+
+
 def search(db: Database, actor: Actor, q: CaseSearch) -> CasePage:
-    """Cases inside the caller's area matching every filter given, newest first."""
+    """Cases inside the caller's area matching every filter given, newest first (or as `sort` says)."""
     now = utcnow()
     with db.session() as s:
-        stmt = select(Case).where(*visible_conditions(actor))
-        if q.state:
-            stmt = stmt.where(Case.state.in_(q.state.split(",")))
-        if q.level:
-            stmt = stmt.where(Case.level == q.level)
-        if q.category:
-            categories.require_known(s, q.category)
-            stmt = stmt.where(Case.category == q.category)
-        if q.kind:
-            stmt = stmt.where(Case.kind == q.kind)
-        if q.division:
-            division = s.scalars(select(Division).where(Division.code == q.division)).first()
-            if division is None:
-                raise Invalid(f"no division with code {q.division}", field="division")
-            stmt = stmt.where(getattr(Case, f"{division.level}_id") == division.id)
-        if q.overdue is not None:
-            overdue = and_(ACTIVE_SQL, Case.deadline < now)
-            stmt = stmt.where(overdue if q.overdue else ~overdue)
-        stmt = _supervised(stmt, q.supervised)
-        return _paginate(s, db, stmt.order_by(Case.id.desc()), q, now)
+        stmt, partial = search_statement(s, actor, q, now)
+        return _paginate(s, db, stmt, q, now, partial)
+
+
+def by_number(db: Database, actor: Actor, number: str) -> CaseDetail:
+    """The case with this number, as `GET /cases/{id}` answers it (404 outside the caller's area)."""
+    with db.session() as s:
+        case_id = s.scalar(select(Case.id).where(Case.number == number))
+    if case_id is None:
+        raise NotFound("no such case", field="number")
+    return get_case(db, actor, case_id)
 
 
 def queue_statement(actor: Actor) -> Select:
@@ -108,15 +195,12 @@ def _filtered(s: Session, stmt: Select, q: QueueQuery) -> Select:
     if q.state:
         stmt = stmt.where(Case.state == q.state)
     if q.grid:
-        grid_id = s.scalar(select(Grid.id).where(Grid.code == q.grid))
-        if grid_id is None:
-            raise Invalid(N_("no grid with code %(code)s"), field="grid", params={"code": q.grid})
-        stmt = stmt.where(Case.grid_id == grid_id)
+        stmt = stmt.where(Case.grid_id == _grid_id(s, q.grid))
     if q.q:
-        # A bounded scan: the queue's own rows (one level of one division) are read, never the table.
-        stmt = stmt.where(
-            or_(Case.number.contains(q.q, autoescape=True), Case.description.icontains(q.q, autoescape=True))
-        )
+        # The case search's words (a short text is scanned in the queue's own rows: one level of one
+        # division, never the table), or part of the number.
+        words = words_in_queue(s.get_bind().dialect.name, q.q)
+        stmt = stmt.where(or_(Case.number.contains(q.q, autoescape=True), words))
     return stmt
 
 

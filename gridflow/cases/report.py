@@ -138,11 +138,14 @@ def _where(
     calendar's revision."""
     with db.lookup() as conn:
         if "entity" in data:
-            entity = conn.execute(select(Entity.id, Entity.geom).where(Entity.ref == data["entity"])).first()
+            entity = conn.execute(
+                select(Entity.id, Entity.geom, Entity.name, Entity.address).where(Entity.ref == data["entity"])
+            ).first()
             if entity is None:
                 raise Invalid(f"no entity with ref {data['entity']!r}", field="entity")
             point = to_shape(entity.geom).representative_point()
             data["lon"], data["lat"], data["entity_id"] = point.x, point.y, entity.id
+            data["entity_address"] = " ".join(filter(None, (entity.name, entity.address)))[:300]
         # The look-ups do not depend on each other: one round trip on PostgreSQL.
         calls = [
             places.responsible_query(data["lon"], data["lat"]),
@@ -206,6 +209,7 @@ def report_once(
         category=category.code,
         category_version=category.version,
         description=inp.description,
+        address=inp.address or data.get("entity_address"),
         source=source,
         risk=inp.risk,
         lon=data["lon"],

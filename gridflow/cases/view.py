@@ -112,6 +112,7 @@ def case_detail(
     return model(
         **_summary_fields(case, names, now),
         description=case.description,
+        address=case.address,
         reporter=case.reporter_name,
         outcome=case.outcome,
         merged_into=case.merged_into_id,

@@ -70,6 +70,8 @@ class Case(Base):
     # filing and verification limits, come from that version whatever the office changes later.
     category_version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     description: Mapped[str] = mapped_column(Text)
+    # Where, in words: given with the report, or the entity's name and address (searched with `q`).
+    address: Mapped[str | None] = mapped_column(String(300))
     source: Mapped[str] = mapped_column(String(10), default="field")  # field|public
     risk: Mapped[str | None] = mapped_column(String(8))  # red|orange|yellow (disputes)
     lon: Mapped[float] = mapped_column(Float)

@@ -15,6 +15,7 @@ from gridflow.schemas.categories import CategoryCode  # its shape: the report ch
 from gridflow.schemas.common import (
     DB_INT_MAX,
     PATTERN_HINTS,
+    GridCode,
     Id,
     Input,
     LocalTime,
@@ -128,6 +129,7 @@ class ReportInput(Input):
     description: Text
     location: LocationInput | None = None
     entity: optional(text(64)) = None
+    address: optional(text(300)) = Field(None, description="where, in words (default: the entity's name and address)")
     parties: Annotated[list[PartyInput], Field(max_length=MAX_PARTIES)] | None = None
     risk: optional(Risk) = None
     client_id: ClientId | None = None
@@ -230,16 +232,58 @@ class Paging(Query):
     per_page: Annotated[int, Field(ge=1, le=100)] = 20
 
 
-class CaseSearch(Paging):
-    """Search inside the caller's area; every filter optional."""
+SEARCH_MIN = 2  # the shortest text `q` finds (see gridflow.cases.search)
+SearchText = Annotated[
+    text(100),
+    StringConstraints(min_length=SEARCH_MIN),
+]
+CaseNumber = text(32, r"^[0-9A-Za-z-]+$", N_("must be a case number (such as 410902-20261126-00042)"))
+Sort = Literal["deadline", "reported", "risk"]
+
+
+class CaseFilters(Query):
+    """The case search's filters (the list, its exports, the desk): every one optional, all of them
+    applied together, inside the caller's area."""
 
     state: StateList | None = Field(None, description="one state, or several separated by commas")
     level: Level | None = None
     division: text(15) | None = Field(None, description="a division code: cases inside it")
     category: CategoryCode | None = None
     kind: Kind | None = None
-    overdue: bool | None = None
+    overdue: bool | None = Field(None, description="active and past its deadline now")
     supervised: bool | None = Field(None, description="under supervision (督办) from an upper level, or not")
+    number: CaseNumber | None = Field(None, description="a case number, exactly")
+    q: SearchText | None = Field(
+        None, description="two or more characters found anywhere in the description or the address"
+    )
+    from_: date | None = Field(None, alias="from", description="reported on or after this day (China time)")
+    to: date | None = Field(None, description="reported on or before this day (China time)")
+    assignee: Id | None = Field(None, description="the assignee's user id")
+    grid: GridCode | None = Field(None, description="a grid code")
+    risk: Risk | None = None
+    ever_overdue: bool | None = Field(None, description="past a deadline at some time (now, or found by the sweep)")
+    escalated: bool | None = Field(None, description="escalated at least once")
+    sort: Sort | None = Field(
+        None,
+        description="deadline (soonest first), reported (newest first, the default) or risk (by deadline "
+        "hour, then red, orange, yellow)",
+    )
+
+    @model_validator(mode="after")
+    def _period(self) -> CaseFilters:
+        if self.from_ and self.to and self.from_ > self.to:
+            raise FieldError("to", N_("must not be before from"))
+        return self
+
+
+class CaseSearch(CaseFilters, Paging):
+    """Search inside the caller's area; every filter optional."""
+
+
+class CaseExport(CaseFilters):
+    """The case search's filters, for a file of every matching case (no pages); `lang=en`: English headers."""
+
+    lang: Literal["zh", "en"] = "zh"
 
 
 # -- outputs ----------------------------------------------------------------------------------------
@@ -335,6 +379,7 @@ class VisitView(Output):
 
 class CaseDetail(CaseSummary):
     description: str
+    address: str | None
     reporter: str | None
     outcome: str | None
     merged_into: int | None
@@ -361,7 +406,9 @@ class ReportedCase(CaseDetail):
 
 
 class CasePage(Page[CaseSummary]):
-    pass
+    # A two-character `q` is looked for in the newest cases of the area only: true when older ones
+    # were left unread (three or more characters are always looked for everywhere).
+    partial: bool
 
 
 class TimelineCase(Output):

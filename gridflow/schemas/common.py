@@ -63,6 +63,8 @@ def optional(kind):
 
 
 Text = text()
+# One pattern, one hint (PATTERN_HINTS is keyed by pattern: a second wording would replace the first).
+GridCode = text(15, r"^\d{15}$", N_("must be a grid code (15 digits)"))
 Name = text(100)
 Code = text(32)
 Id = Annotated[int, Field(ge=1, le=DB_INT_MAX)]

@@ -8,14 +8,13 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from gridflow.schemas.cases import Paging, Phone
-from gridflow.schemas.common import Input, Name, Output, Page, Ref, optional, text
+from gridflow.schemas.common import GridCode, Input, Name, Output, Page, Ref, optional, text
 
 USERNAME_PATTERN = r"^[\w.@-]+$"
 Username = text(64, USERNAME_PATTERN, "may hold letters, digits and . _ @ - only")
 RoleName = Literal["grid_worker", "mediator", "supervisor", "admin"]
 Email = text(254, r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "must be an e-mail address (name@example.cn)")
 StaffNo = text(32)
-GridCode = text(15, r"^\d{15}$", "must be a 15-digit grid code")
 DivisionCode = text(12, r"^\d{6}(\d{3}(\d{3})?)?$", "must be a division code (6, 9 or 12 digits)")
 # Taken as typed (never trimmed); the rule (length, not the user name) is the service's.
 Password = Annotated[str, StringConstraints(min_length=1, max_length=200)]

@@ -8,11 +8,10 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from gridflow.errors import N_
-from gridflow.schemas.cases import CaseSummary, CategoryCode, Kind, Paging
-from gridflow.schemas.common import Output, Page, text
+from gridflow.schemas.cases import CaseSummary, CategoryCode, Kind, Paging, SearchText
+from gridflow.schemas.common import GridCode, Output, Page, text
 from gridflow.schemas.errors import FieldError
 
-GridCode = text(15, r"^\d{15}$", N_("must be a grid code (15 digits)"))
 CURSOR_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?_\d{1,10}$"
 Cursor = text(40, CURSOR_PATTERN, N_("must be a cursor of this list (from its next or previous link)"))
 
@@ -25,7 +24,9 @@ class QueueQuery(Paging):
     category: CategoryCode | None = None
     state: Literal["open", "handling"] | None = None
     grid: GridCode | None = Field(None, description="a grid code")
-    q: text(100) | None = Field(None, description="part of the case number or of its description")
+    q: SearchText | None = Field(
+        None, description="part of the case number, or two or more characters of its description or address"
+    )
     supervised: bool | None = Field(None, description="under supervision (督办) from an upper level, or not")
     after: Cursor | None = None
     before: Cursor | None = None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from openpyxl import Workbook  # type: ignore[import-untyped]
+from openpyxl import Workbook
 
 from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.schemas.stats import Stats

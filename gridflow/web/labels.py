@@ -6,12 +6,14 @@ Templates: `{{ case.state|label("state") }}`, `{{ row.who|labels("role", "or") }
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from babel.lists import format_list
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
+from gridflow.cases.export import COLUMNS, Labels
 from gridflow.web import bp
 
 LABELS = {
@@ -91,6 +93,41 @@ LABELS = {
     "reminder": {"performance": _l("performance deadline"), "confirmation": _l("judicial confirmation window ends")},
     "entity": {"residence": _l("residence"), "shop": _l("shop"), "unit": _l("stationed unit"), "road": _l("road")},
 }
+
+
+EXPORT_HEADERS = {
+    "number": _l("Case number"),
+    "kind": _l("Kind"),
+    "category": _l("Category"),
+    "grid": _l("Grid"),
+    "divisions": _l("Divisions"),
+    "state": _l("State"),
+    "level": _l("Level"),
+    "reported_at": _l("Reported"),
+    "closed_at": _l("Closed"),
+    "deadline": _l("Deadline"),
+    "overdue": _l("Overdue"),
+    "escalations": _l("Escalations"),
+    "assignee": _l("Assignee"),
+}
+
+
+def export_labels(lang: str) -> Labels:
+    """How a case export names things in `lang` ("zh" or "en"), whatever the request's language."""
+    with force_locale(lang):
+        return Labels(
+            headers=[str(EXPORT_HEADERS[key]) for key in COLUMNS],
+            code=_frozen_codes(),
+            yes=gettext("yes"),
+            no=gettext("no"),
+            sheet=gettext("Cases"),
+        )
+
+
+def _frozen_codes() -> Callable[[str, str], str]:
+    """The codes' names in the current language, read now (the file is written after it)."""
+    names = {kind: {code: str(name) for code, name in LABELS[kind].items()} for kind in ("kind", "state", "level")}
+    return lambda kind, code: names[kind].get(code, code)
 
 
 @bp.app_template_filter("label")

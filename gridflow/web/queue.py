@@ -8,10 +8,12 @@ from flask import render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from gridflow.api import exports
 from gridflow.cases import lists
 from gridflow.categories.store import list_current
 from gridflow.db import get_db
 from gridflow.places.lookup import grids_in_area
+from gridflow.schemas.cases import CaseExport
 from gridflow.schemas.parse import parse_query
 from gridflow.schemas.queue import QueueQuery
 from gridflow.web import bp, nav
@@ -73,7 +75,35 @@ def queue():
         category_options=category_options(),
         filtered=any(args.get(k) for k in ("kind", "category", "state", "grid", "q", "supervised")),
         page_url=lambda **cursor: _page_url(args, **cursor),
+        export_url=lambda fmt: url_for(
+            "web.queue_export",
+            fmt=fmt,
+            **{k: v for k, v in args.items() if k not in ("after", "before", "per_page") and v},
+        ),
     ), form.status
+
+
+@bp.get("/queue/export.<any(xlsx, csv):fmt>")
+@role_required(MEDIATOR, SUPERVISOR, ADMIN)
+def queue_export(fmt: str):
+    """The queue as the filters show it, every page of it, as a file (the case search's export, in
+    the page's language)."""
+    actor = logged_in_actor()
+    wanted = parse_query(QueueQuery, page_args())
+    locale = get_locale()
+    query = CaseExport.model_validate(
+        {
+            "kind": wanted.kind,
+            "category": wanted.category,
+            "grid": wanted.grid,
+            "q": wanted.q,
+            "state": wanted.state or "open,handling",
+            "level": actor.division_level if actor.role != ADMIN else None,
+            "sort": "deadline",
+            "lang": "en" if locale is not None and locale.language == "en" else "zh",
+        }
+    )
+    return exports.xlsx_response(actor, query) if fmt == "xlsx" else exports.csv_response(actor, query)
 
 
 def _page_url(args, **cursor: str) -> str:

@@ -221,6 +221,21 @@ def test_the_queue_filters_pages_and_marks_overdue_cases_in_words(page, api, liv
     expect(page.locator("#queue-count")).to_have_text("共 1 件")
     assert_axe_clean(page)
     screenshot("filtered")
+    with page.expect_download() as download:  # the export follows the filters
+        page.get_by_role("link", name="Excel 工作簿").click()
+    import io
+    from pathlib import Path
+
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()), read_only=True)
+    assert download.value.suggested_filename.endswith(".xlsx")
+    rows = list(workbook.active.iter_rows(values_only=True))
+    assert (
+        rows[0][0] == "案件编号"
+        and len(rows) == 2
+        and rows[1][0] == api.get("admin", f"/api/v1/cases/{ids[7]}").json["number"]
+    )
     page.goto("/queue?grid=123")
     expect(page.locator("[data-error-summary]")).to_contain_text("网格须为网格编码")
 
