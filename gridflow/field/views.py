@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flask import current_app, jsonify, redirect, render_template, request, send_file, session, url_for
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 
@@ -94,9 +94,9 @@ def token():
 def service_worker():
     """The service worker, from /m/ so that its scope is the app (a file under /static/ could only
     govern /static/).  Revalidated on every load: a new version takes over at once."""
-    answer = send_file(STATIC / "sw.js", mimetype="text/javascript", max_age=0)
-    answer.headers["Service-Worker-Allowed"] = url_for("field.home")
-    return answer
+    script = (STATIC / "sw.js").read_bytes()
+    headers = {"Service-Worker-Allowed": url_for("field.home")}
+    return current_app.response_class(script, mimetype="text/javascript", headers=headers)
 
 
 @bp.get("/manifest.webmanifest")
