@@ -814,7 +814,11 @@
       return navigator.serviceWorker.ready;
     }).then(function (reg) {
       // Keep this page (the shell) for offline use; the worker caches the files as they load.
-      if (reg.active) reg.active.postMessage({ keep: [location.pathname] });
+      // Keep the shell and the files it loaded before the worker took over (the first load).
+      var files = performance.getEntriesByType("resource").map(function (r) { return new URL(r.name); })
+        .filter(function (u) { return u.origin === location.origin && u.pathname.indexOf("/static/") === 0; })
+        .map(function (u) { return u.pathname; });
+      if (reg.active) reg.active.postMessage({ keep: [HOME].concat(files) });
       root.dataset.offlineReady = "yes";
     }).catch(function () { return null; });
   }

@@ -60,6 +60,11 @@ self.addEventListener("fetch", function (event) {
 self.addEventListener("message", function (event) {
   var keep = (event.data && event.data.keep) || [];
   caches.open(CACHE).then(function (cache) {
-    keep.forEach(function (path) { fetch(path, { credentials: "same-origin" }).then(function (a) { if (keepShell(a)) cache.put("/m/", a); }); });
+    keep.forEach(function (path) {
+      if (typeof path !== "string" || path.charAt(0) !== "/") return;
+      fetch(path, { credentials: "same-origin" }).then(function (a) {
+        if (keepShell(a)) cache.put(path.indexOf("/m") === 0 ? "/m/" : path, a);
+      });
+    });
   });
 });
