@@ -15,6 +15,8 @@ from tests.browser.helpers import assert_axe_clean
 from tests.cases_helpers import PASSWORD, WEST_NW, Api
 from tests.media_helpers import photo, png_bomb
 
+VERIFY = "核查结案"  # the verify event's name on the page
+
 pytestmark = [pytest.mark.viewport(360, 740), pytest.mark.phone(WEST_NW["lon"], WEST_NW["lat"])]
 
 
@@ -41,7 +43,9 @@ def files(tmp_path: Path, *named: tuple[str, bytes]) -> list[str]:
     return paths
 
 
-def report(page, kind: str, category: str, text: str, photos: list[str] = (), parties: list[str] = ()) -> None:
+def report(page, kind, category, text, photos=(), parties=(), same_as: str | None = None) -> None:
+    """Report through the form from GPS; possible duplicates: "it is a new case", or "it's the same" as
+    the case numbered `same_as`."""
     page.click("a[data-tab=report]")
     page.check(f"input[name=kind][value={kind}]")
     page.select_option("#category", category)
@@ -54,6 +58,12 @@ def report(page, kind: str, category: str, text: str, photos: list[str] = (), pa
     for i, name in enumerate(parties, start=1):
         page.fill(f"#party-{i}-name", name)
     page.click("#send-report")
+    page.wait_for_selector("#gps-status:has-text('上报已保存'), #duplicates:not([hidden])")
+    if page.locator("#duplicates").is_visible():
+        if same_as is None:
+            page.click("#send-anyway")
+        else:
+            page.locator("#duplicate-list li", has_text=same_as).get_by_role("button").click()
     page.wait_for_selector("#gps-status:has-text('上报已保存')")
 
 
@@ -114,3 +124,67 @@ def test_a_grid_worker_reports_with_photos_offline_and_online_and_verifies_on_si
     wait_all_sent(page)
     assert case_count(app) == before + 3
     screenshot("sent")
+
+    # The same again, online: the possible duplicates come before sending; "it's the same" merges it.
+    older = max(api.get("gw1", "/api/v1/cases?category=G02").json["items"], key=lambda c: c["id"])
+    page.click("a[data-tab=report]")
+    report(page, "incident", "G02", "井盖缺失（重复）", same_as=older["number"])
+    wait_all_sent(page)
+    merged = max(api.get("gw1", "/api/v1/cases?category=G02").json["items"], key=lambda c: c["id"])
+    assert merged["state"] == "merged"
+    assert api.get("gw1", f"/api/v1/cases/{merged['id']}").json["merged_into"] == older["id"]
+    before += 1
+
+    # The same client_id twice: one case (201, then 200 with the same case).
+    twice = page.evaluate(
+        """async () => {
+          const csrf = document.getElementById('app').dataset.csrf;
+          const t = await (await fetch('/m/token', {method: 'POST', headers: {'X-CSRFToken': csrf}})).json();
+          const body = JSON.stringify({kind: 'incident', category: 'G02', description: '同一个上报',
+            location: {lon: %f, lat: %f}, client_id: crypto.randomUUID()});
+          const send = () => fetch('/api/v1/cases', {method: 'POST', body,
+            headers: {'Authorization': 'Bearer ' + t.token, 'Content-Type': 'application/json'}});
+          const a = await send(), b = await send();
+          return [a.status, (await a.json()).id, b.status, (await b.json()).id];
+        }"""
+        % (WEST_NW["lon"], WEST_NW["lat"])
+    )
+    assert twice[0] == 201 and twice[2] == 200 and twice[1] == twice[3]
+    assert case_count(app) == before + 4
+
+    # A resolved case is verified on site with a photo (and the phone's position).
+    case = api.report().json
+    case = api.event("med_comm", case, "claim").json
+    case = api.event("med_comm", case, "resolve", outcome="调解成功", agreement={"form": "oral", "terms": "和解"}).json
+    page.click("a[data-tab=work]")
+    row = page.locator("#work-verify li", has_text=case["number"])
+    row.get_by_role("button", name=VERIFY, exact=True).click()
+    page.wait_for_selector("#act-position:has-text('精度')")
+    page.set_input_files("#act-photos", files(tmp_path, ("site.jpg", photo(size=(2000, 1500)))))
+    page.wait_for_timeout(500)  # the photo is made smaller first
+    assert_axe_clean(page)
+    screenshot("verify")
+    page.click("#act-send")
+    wait_all_sent(page)
+    closed = api.get("gw1", f"/api/v1/cases/{case['id']}").json
+    assert closed["state"] == "closed"
+    stages = [a["stage"] for a in api.get("gw1", f"/api/v1/cases/{case['id']}/attachments").json["items"]]
+    assert "verification" in stages
+
+    # Files that are no photo, too large, or a decompression bomb: refused, and the outbox says why.
+    bad = [
+        ("page.jpg", b"<!doctype html><html><body><script>alert(1)</script></body></html>" * 10),
+        ("huge.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * (50 * 1000 * 1000)),
+        ("bomb.png", png_bomb()),
+    ]
+    for name, content in bad:
+        report(page, "incident", "G02", f"照片有问题：{name}", files(tmp_path, (name, content)))
+    items = wait_all_sent(page, timeout_s=120)
+    failed = [text for status, text in items if status == "failed"]
+    assert len(failed) == 3, items
+    by_name = {name: next(t for t in failed if name in t) for name, _ in bad}
+    assert "该文件不是系统接受的照片" in by_name["page.jpg"]
+    assert "文件太大" in by_name["huge.jpg"]
+    assert "pixels" in by_name["bomb.png"] or "像素" in by_name["bomb.png"]
+    assert_axe_clean(page)
+    screenshot("refused")
