@@ -53,7 +53,7 @@ def report(page, kind, category, text, photos=(), parties=(), same_as: str | Non
     page.click("#use-gps")
     page.wait_for_selector("#gps-status:has-text('精度')")
     if photos:
-        page.set_input_files("#photos", photos)
+        page.set_input_files("#photos", photos, timeout=90_000)  # 50 MB through the DevTools protocol
         page.locator("#photo-list li").nth(len(photos) - 1).wait_for()
     for i, name in enumerate(parties, start=1):
         page.fill(f"#party-{i}-name", name)
@@ -177,9 +177,10 @@ def test_a_grid_worker_reports_with_photos_offline_and_online_and_verifies_on_si
         ("huge.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * (50 * 1000 * 1000)),
         ("bomb.png", png_bomb()),
     ]
+    page.set_default_timeout(30_000)  # 50 MB go through the phone: a busy machine takes its time
     for name, content in bad:
         report(page, "incident", "G02", f"照片有问题：{name}", files(tmp_path, (name, content)))
-    items = wait_all_sent(page, timeout_s=120)
+        items = wait_all_sent(page, timeout_s=120)
     failed = [text for status, text in items if status == "failed"]
     assert len(failed) == 3, items
     by_name = {name: next(t for t in failed if name in t) for name, _ in bad}

@@ -828,5 +828,12 @@
   show(location.hash.slice(1) || "grids");
   if (!shown.report) { shown.report = true; setUpReport(); }
   renderOutbox().then(sync);
-  window.GridflowField = { sync: sync, queueItems: queueItems, purge: purge };
+  // For scripts driving the app (bench/field.py, the browser tests): the queue as the forms use it.
+  window.GridflowField = {
+    sync: sync, queueItems: queueItems, purge: purge, uuid: uuid,
+    queueReport: function (body, blobs) {
+      return enqueue({ type: "report", body: body, photoClientId: uuid(), label: body.description,
+        photos: (blobs || []).map(function (b, i) { return { blob: b, name: "photo-" + (i + 1) + ".jpg" }; }) });
+    }
+  };
 })();
