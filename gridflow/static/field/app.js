@@ -295,7 +295,10 @@
       .then(function (r) { if (!r.ok) throw new Failure(r.status); return r.json(); });
   }
   function categories() {
-    return cached("categories", function () { return getJSON(API + "/categories"); })
+    // The kept list at once (the form is usable without waiting for the network), refreshed behind it.
+    var fresh = cached("categories", function () { return getJSON(API + "/categories"); });
+    fresh.catch(function () { return null; });  // offline: the kept list serves
+    return kv.get("categories", dataStore).then(function (kept) { return kept === undefined ? fresh : kept; })
       .then(function (b) { return Array.isArray(b) ? b : b.items; });
   }
   function bboxOf(collections) {
