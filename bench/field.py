@@ -111,8 +111,12 @@ def shell_size(browser, base_url: str, phone: Phone) -> tuple[int, int, int]:
 def form_ready_ms(browser, base_url: str, phone: Phone) -> tuple[float, float]:
     """Time from navigation to a usable report form, throttled: first load, then a later load."""
     context = browser.new_context(
-        base_url=base_url, viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
-        geolocation={"longitude": phone.lon, "latitude": phone.lat, "accuracy": 8}, permissions=["geolocation"],
+        base_url=base_url,
+        viewport={"width": 360, "height": 740},
+        is_mobile=True,
+        has_touch=True,
+        geolocation={"longitude": phone.lon, "latitude": phone.lat, "accuracy": 8},
+        permissions=["geolocation"],
     )
     page = context.new_page()
     log_in(page, phone)  # unthrottled: logging in (a password hash) is not the figure
@@ -142,8 +146,10 @@ def form_ready_ms(browser, base_url: str, phone: Phone) -> tuple[float, float]:
 
 def offline_sync(browser, base_url: str, phone: Phone, app, reports: int) -> dict:
     context = browser.new_context(
-        base_url=base_url, viewport={"width": 360, "height": 740},
-        geolocation={"longitude": phone.lon, "latitude": phone.lat, "accuracy": 8}, permissions=["geolocation"],
+        base_url=base_url,
+        viewport={"width": 360, "height": 740},
+        geolocation={"longitude": phone.lon, "latitude": phone.lat, "accuracy": 8},
+        permissions=["geolocation"],
     )
     page = context.new_page()
     log_in(page, phone)
@@ -171,7 +177,9 @@ def offline_sync(browser, base_url: str, phone: Phone, app, reports: int) -> dic
     started = time.perf_counter()
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
     while True:
-        left = page.evaluate("() => GridflowField.queueItems().then(q => q.filter(i => i.status !== 'sent').map(i => i.status))")
+        left = page.evaluate(
+            "() => GridflowField.queueItems().then(q => q.filter(i => i.status !== 'sent').map(i => i.status))"
+        )
         if not left:
             break
         if "failed" in left or time.perf_counter() - started > 600:
@@ -195,7 +203,9 @@ def offline_sync(browser, base_url: str, phone: Phone, app, reports: int) -> dic
 
 def measure(browser, base_url: str, phone: Phone, app, reports: int) -> dict:
     files, raw, packed = shell_size(browser, base_url, phone)
-    print(f"app shell on first load: {files} files, {raw / 1000:.0f} kB, {packed / 1000:.0f} kB gzip-compressed (goal ≤ 250 kB)")
+    print(
+        f"app shell on first load: {files} files, {raw / 1000:.0f} kB, {packed / 1000:.0f} kB gzip-compressed (goal ≤ 250 kB)"
+    )
     first, later = form_ready_ms(browser, base_url, phone)
     print(
         f"report form usable, throttled mid-range phone (CPU {CPU_SLOWDOWN}× slower, 1.6 Mbit/s, 150 ms): "
@@ -215,7 +225,9 @@ def compressed_like_nginx(app):
 
     def wsgi(environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if not (path.startswith("/static/") or path == "/m/sw.js") or "gzip" not in environ.get("HTTP_ACCEPT_ENCODING", ""):
+        if not (path.startswith("/static/") or path == "/m/sw.js") or "gzip" not in environ.get(
+            "HTTP_ACCEPT_ENCODING", ""
+        ):
             return app(environ, start_response)
         captured = {}
 
@@ -243,7 +255,9 @@ def demo_phone(app) -> Phone:
     with get_db(app).session() as s:
         for _ in demo_users(s):  # the demo accounts (idempotent)
             pass
-        geom = s.scalar(select(Grid.boundary).join(User, User.worker_id == Grid.worker_id).where(User.username == "grid"))
+        geom = s.scalar(
+            select(Grid.boundary).join(User, User.worker_id == Grid.worker_id).where(User.username == "grid")
+        )
         point = to_shape(geom).representative_point()
     return Phone("grid", "gridflow-demo", point.x, point.y)
 
@@ -263,7 +277,13 @@ def main() -> None:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-            measure(browser, f"http://127.0.0.1:{server.server_port}", demo_phone(app), app, 5 if args.smoke else args.reports)
+            measure(
+                browser,
+                f"http://127.0.0.1:{server.server_port}",
+                demo_phone(app),
+                app,
+                5 if args.smoke else args.reports,
+            )
             browser.close()
     finally:
         server.shutdown()

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from tests.cases_helpers import WEST_NW, WEST_SW, Api, setup_city
-from tests.web_helpers import HTML, csrf_token, post_form
+from tests.web_helpers import HTML, post_form
 
 
 @pytest.fixture

@@ -335,7 +335,9 @@ def possible_duplicates(
     """What a report of `category` at this point would list as possible duplicates, before it is sent
     (the field app shows them, with "it's the same", before a new case is made)."""
     with db.lookup() as conn:
-        (rows,) = rows_of_each(conn, [_duplicates_query({"category": category, "lon": lon, "lat": lat}, policy, utcnow())])
+        (rows,) = rows_of_each(
+            conn, [_duplicates_query({"category": category, "lon": lon, "lat": lat}, policy, utcnow())]
+        )
     return _possible_duplicates(rows, lon, lat, actor, policy)
 
 

@@ -69,9 +69,7 @@ def report(page, kind, category, text, photos=(), parties=(), same_as: str | Non
 
 def outbox(page) -> list[tuple[str, str]]:
     page.click("a[data-tab=outbox]")
-    return page.eval_on_selector_all(
-        "#outbox-list li", "items => items.map(i => [i.dataset.status, i.textContent])"
-    )
+    return page.eval_on_selector_all("#outbox-list li", "items => items.map(i => [i.dataset.status, i.textContent])")
 
 
 def wait_all_sent(page, timeout_s: float = 60) -> list[tuple[str, str]]:
@@ -87,14 +85,18 @@ def wait_all_sent(page, timeout_s: float = 60) -> list[tuple[str, str]]:
         page.wait_for_timeout(250)
 
 
-def test_a_grid_worker_reports_with_photos_offline_and_online_and_verifies_on_site(page, live_server, screenshot, tmp_path):
+def test_a_grid_worker_reports_with_photos_offline_and_online_and_verifies_on_site(
+    page, live_server, screenshot, tmp_path
+):
     app = live_server.app
     field_login(page)
     assert_axe_clean(page)
     screenshot("grids")
 
     # A dispute with two photos, from GPS.
-    shots = files(tmp_path, ("a.jpg", photo(size=(3000, 2000))), ("b.jpg", photo(size=(1200, 1600), color=(200, 80, 20))))
+    shots = files(
+        tmp_path, ("a.jpg", photo(size=(3000, 2000))), ("b.jpg", photo(size=(1200, 1600), color=(200, 80, 20)))
+    )
     before = case_count(app)
     report(page, "dispute", "D02", "楼道堆物引发邻里纠纷", shots, parties=["王五", "赵六"])
     assert_axe_clean(page)
@@ -106,7 +108,10 @@ def test_a_grid_worker_reports_with_photos_offline_and_online_and_verifies_on_si
     dispute = max(mine, key=lambda c: c["id"])
     stored = api.get("gw1", f"/api/v1/cases/{dispute['id']}/attachments").json["items"]
     assert len(stored) == 2 and all(a["size"] <= 500_000 for a in stored)
-    assert sorted(p["name"] for p in api.get("gw1", f"/api/v1/cases/{dispute['id']}").json["parties"]) == ["王五", "赵六"]
+    assert sorted(p["name"] for p in api.get("gw1", f"/api/v1/cases/{dispute['id']}").json["parties"]) == [
+        "王五",
+        "赵六",
+    ]
 
     # Offline: two incidents wait on the phone, a reload keeps them, the signal brings exactly two cases.
     page.context.set_offline(True)
@@ -137,17 +142,17 @@ def test_a_grid_worker_reports_with_photos_offline_and_online_and_verifies_on_si
 
     # The same client_id twice: one case (201, then 200 with the same case).
     twice = page.evaluate(
-        """async () => {
+        """async ([lon, lat]) => {
           const csrf = document.getElementById('app').dataset.csrf;
           const t = await (await fetch('/m/token', {method: 'POST', headers: {'X-CSRFToken': csrf}})).json();
           const body = JSON.stringify({kind: 'incident', category: 'G02', description: '同一个上报',
-            location: {lon: %f, lat: %f}, client_id: crypto.randomUUID()});
+            location: {lon, lat}, client_id: crypto.randomUUID()});
           const send = () => fetch('/api/v1/cases', {method: 'POST', body,
             headers: {'Authorization': 'Bearer ' + t.token, 'Content-Type': 'application/json'}});
           const a = await send(), b = await send();
           return [a.status, (await a.json()).id, b.status, (await b.json()).id];
-        }"""
-        % (WEST_NW["lon"], WEST_NW["lat"])
+        }""",
+        [WEST_NW["lon"], WEST_NW["lat"]],
     )
     assert twice[0] == 201 and twice[2] == 200 and twice[1] == twice[3]
     assert case_count(app) == before + 4

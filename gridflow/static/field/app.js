@@ -381,7 +381,6 @@
   var place = null;     // {lon, lat, accuracy_m?, how}
   var photos = [];      // [{blob, name}]
   var entities = {};    // label -> ref
-  var reportReady = false;
 
   function fillEntities(collection) {
     var list = $("entity-list"); list.textContent = "";
@@ -531,6 +530,8 @@
 
   function setUpReport() {
     var form = $("report-form");
+    // The form first (usable as soon as the categories are in), the map after it.
+    fillCategories().then(function () { root.dataset.reportReady = "yes"; });
     Array.prototype.forEach.call(form.querySelectorAll("input[name=kind]"), function (r) {
       r.addEventListener("change", function () {
         var dispute = r.value === "dispute" && r.checked;
@@ -557,7 +558,6 @@
     reportMap.view.map.on("click", function (ev) {
       setPlace({ lon: ev.latlng.lng, lat: ev.latlng.lat, how: "map" });
     });
-    fillCategories().then(function () { reportReady = true; root.dataset.reportReady = "yes"; });
   }
   function reportBody() {
     var kind = document.querySelector("input[name=kind]:checked").value;
