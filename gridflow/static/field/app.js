@@ -531,7 +531,7 @@
   function setUpReport() {
     var form = $("report-form");
     // The form first (usable as soon as the categories are in), the map after it.
-    fillCategories().then(function () { root.dataset.reportReady = "yes"; });
+    fillCategories().then(function () { root.dataset.reportReady = "yes"; setTimeout(reportMapNow, 0); });
     Array.prototype.forEach.call(form.querySelectorAll("input[name=kind]"), function (r) {
       r.addEventListener("change", function () {
         var dispute = r.value === "dispute" && r.checked;
@@ -553,8 +553,12 @@
     });
     form.addEventListener("submit", function (e) { e.preventDefault(); checkThenSend(); });
     $("send-anyway").addEventListener("click", function () { queueReport(null); });
+  }
+  function reportMapNow() {
     reportMap.view = baseMap("report-map", "grids");
-    myGrids().then(function (data) { drawMine(reportMap.view, data); fillEntities(data.entities); }).catch(function () { return null; });
+    myGrids().then(function (data) {
+      drawMine(reportMap.view, data); fillEntities(data.entities);
+    }).catch(function () { return null; });
     reportMap.view.map.on("click", function (ev) {
       setPlace({ lon: ev.latlng.lng, lat: ev.latlng.lat, how: "map" });
     });
