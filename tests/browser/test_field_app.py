@@ -194,3 +194,50 @@ def test_a_grid_worker_reports_with_photos_offline_and_online_and_verifies_on_si
     assert "pixels" in by_name["bomb.png"] or "像素" in by_name["bomb.png"]
     assert_axe_clean(page)
     screenshot("refused")
+
+
+KEPT = """async () => {
+  const dbs = (await indexedDB.databases()).map(d => d.name).filter(n => n.startsWith('gridflow-field'));
+  const entries = [];
+  for (const name of await caches.keys()) {
+    for (const r of await (await caches.open(name)).keys()) entries.push(new URL(r.url).pathname);
+  }
+  return {dbs, entries};
+}"""
+
+
+def kept(page) -> dict:
+    """What the app keeps on the phone: its IndexedDB databases and the paths in its caches, except the
+    program's own files (a page still loading may bring them back; they hold nobody's data)."""
+    found = page.evaluate(KEPT)
+    found["entries"] = [p for p in found["entries"] if not p.startswith("/static/")]
+    return found
+
+
+def test_logging_out_or_a_revoked_session_clears_what_the_phone_kept(page, live_server, screenshot):
+    field_login(page)
+    report(page, "dispute", "D02", "离开前的上报", parties=["王五"])
+    wait_all_sent(page)
+    page.wait_for_selector("#app[data-offline-ready=yes]")
+    page.wait_for_timeout(500)
+    before = kept(page)
+    assert "gridflow-field-queue" in before["dbs"] and "/m/" in before["entries"], before
+    with page.expect_navigation():
+        page.click("#logout-form button")
+    page.wait_for_selector("html[data-purged=yes]")
+    assert "/m/?ended=1" in page.url and page.locator("[data-ended]").is_visible()
+    assert kept(page) == {"dbs": [], "entries": []}
+    assert_axe_clean(page)
+    screenshot("logged-out")
+
+    # A session revoked elsewhere (here: every token and session of gw1 ended through the API).
+    field_login(page)
+    page.click("a[data-tab=work]")
+    page.locator("#work-mine li").first.wait_for()  # my work loaded (and kept)
+    assert kept(page)["dbs"]
+    api = Api(live_server.app.test_client(), {})
+    assert api.post("gw1", "/api/v1/auth/logout").status_code == 204
+    with page.expect_navigation():  # the app's next call finds the session ended: it clears all, then logs in
+        page.click("#work-refresh")
+    page.wait_for_selector("html[data-purged=yes]")
+    assert kept(page) == {"dbs": [], "entries": []}

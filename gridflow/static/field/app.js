@@ -707,6 +707,7 @@
     $("act-title").focus();
   }
   function setUpAct() {
+    $("work-refresh").addEventListener("click", loadWork);
     $("act-photos").addEventListener("change", function (e) { addPhotos(e.target.files, actPhotos, null); });
     $("act-cancel").addEventListener("click", function () { $("act").hidden = true; acting = null; });
     $("act-form").addEventListener("submit", function (e) {

@@ -6,8 +6,16 @@
   ["gridflow-field-queue", "gridflow-field-data"].forEach(function (name) {
     try { indexedDB.deleteDatabase(name); } catch (e) { /* no IndexedDB: nothing kept */ }
   });
+  var steps = [];
   if (window.caches) {
-    caches.keys().then(function (names) { names.forEach(function (n) { caches.delete(n); }); });
+    steps.push(caches.keys().then(function (names) { return Promise.all(names.map(function (n) { return caches.delete(n); })); }));
   }
-  document.documentElement.dataset.purged = "yes";
+  if (navigator.serviceWorker) {  // the next login registers it again
+    steps.push(navigator.serviceWorker.getRegistrations().then(function (regs) {
+      return Promise.all(regs.map(function (r) { return r.unregister(); }));
+    }));
+  }
+  Promise.all(steps).catch(function () { return null; }).then(function () {
+    document.documentElement.dataset.purged = "yes";
+  });
 })();
