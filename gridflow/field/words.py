@@ -15,6 +15,7 @@ WORDS = {
     "tooLarge": _l("The file is too large."),
     "notAPicture": _l("This file is not a photo GridFlow takes."),
     "storageDown": _l("GridFlow cannot store files just now."),
+    "photoRefused": _l("The photo was refused."),
     "status_waiting": _l("waiting to send"),
     "status_sending": _l("sending"),
     "status_sent": _l("sent"),

@@ -109,7 +109,8 @@
     if (err && err.offline) return t("noSignal");
     if (!(err instanceof Failure)) return String(err && err.message || err);
     var known = { too_large: "tooLarge", unsupported_file: "notAPicture", storage_unavailable: "storageDown" };
-    var lead = known[err.code] ? t(known[err.code]) + " " : "";
+    var photo = err.code === "invalid" && /^file/.test(err.field || "");
+    var lead = known[err.code] ? t(known[err.code]) + " " : (photo ? t("photoRefused") + " " : "");
     return lead + err.message + (err.field ? " (" + err.field + ")" : "");
   }
 
