@@ -91,7 +91,8 @@ def offered(case: CaseDetail) -> list[tuple[str, bool]]:
     with whether it asks for input."""
     order = [e for e in EVENT_ORDER if e in case.allowed_events]
     order += [e for e in case.allowed_events if e not in EVENT_ORDER]
-    return [(e, bool(table.needs(e))) for e in order]
+    # Optional inputs ("position?": verify, taken on site by the field app) do not make a form page.
+    return [(e, any(not n.endswith("?") for n in table.needs(e))) for e in order]
 
 
 def event_body(data: MultiDict, event: str) -> dict:
