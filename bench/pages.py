@@ -31,11 +31,12 @@ from gridflow.cases.lists import cursor_of, queue_statement
 from gridflow.cases.policy import Policy
 from gridflow.db import get_db
 from gridflow.models import Case, CaseEvent, Division, User
-from gridflow.people.users import actor_for_token, add_user, make_token
+from gridflow.people.tokens import actor_for_token, make_token
+from gridflow.people.users import add_user
 from gridflow.schemas.cases import EventInput, ReportInput
 from gridflow.workflow.rules import MEDIATOR, Actor
 
-PASSWORD = "bench-pw"
+PASSWORD = "bench-password"  # the password rule: at least 10 characters
 MISSING_WORDS = "压测找不到的词"
 
 
