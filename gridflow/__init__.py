@@ -38,10 +38,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     cli.init_app(app)
     from gridflow.api import bp as api_bp
     from gridflow.api.health import bp as health_bp
+    from gridflow.field import bp as field_bp
     from gridflow.web import bp as web_bp
 
     security.csrf.exempt(api_bp)  # bearer tokens, never sent by a browser on its own: no CSRF to fear
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(field_bp)
     return app

@@ -16,11 +16,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
+from itsdangerous import BadSignature
 
 CSP: dict[str, str] = {
     "default-src": "'self'",
@@ -78,8 +80,41 @@ def content_security_policy(app: Flask) -> str:
     return "; ".join(f"{name} {value}" for name, value in policy.items())
 
 
+FIELD_SESSION = "field"  # a session key: this login was made in the field app (/m/), it lasts longer
+
+
+def session_lifetime(app: Flask, data) -> timedelta:
+    """How long a session lasts after its last request: the field app's logins longer (FIELD_SESSION_LIFETIME)."""
+    if data.get(FIELD_SESSION):
+        return timedelta(seconds=app.config["FIELD_SESSION_LIFETIME"])
+    return app.permanent_session_lifetime
+
+
 class SessionCookie(SecureCookieSessionInterface):
-    """Flask's signed-cookie session, Secure whenever this request came over https."""
+    """Flask's signed-cookie session, Secure whenever this request came over https.  A field-app login
+    (`session[FIELD_SESSION]`) lasts FIELD_SESSION_LIFETIME, every other PERMANENT_SESSION_LIFETIME: the
+    cookie's signed date is checked against the lifetime of the kind of session it holds."""
+
+    def open_session(self, app: Flask, request):
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        longest = max(app.permanent_session_lifetime, timedelta(seconds=app.config["FIELD_SESSION_LIFETIME"]))
+        try:
+            data, signed_at = serializer.loads(value, max_age=int(longest.total_seconds()), return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if datetime.now(UTC) - signed_at > session_lifetime(app, data):
+            return self.session_class()
+        return self.session_class(data)
+
+    def get_expiration_time(self, app: Flask, session):
+        if session.permanent:
+            return datetime.now(UTC) + session_lifetime(app, session)
+        return None
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure

@@ -83,6 +83,9 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"  # dates on pages
     # Pages: a login lasts this long after the last request (seconds); the cookie is signed and dated.
     PERMANENT_SESSION_LIFETIME = 12 * 3600
+    # The field app (/m/): a login on the phone lasts this long after the last request (seconds), so a
+    # grid worker logs in once; revocable like every session (logging out, a new password, disabling).
+    FIELD_SESSION_LIFETIME = 30 * 24 * 3600
     # Proxies in front of GridFlow whose X-Forwarded-For/-Proto/-Host it trusts (nginx: 1); 0 = none.
     PROXY_HOPS = 0
     # Maps: GridFlow's own GeoJSON on a plain background.  An optional raster tile layer beneath, e.g.

@@ -103,6 +103,12 @@ ROWS = [
     Row("POST",  "/login",                            (302, 302, 302, 302, 302), body=LOGIN),
     Row("POST",  "/logout",                           (302, 302, 302, 302, 302)),
     Row("GET",   "/start",                            PAGE),
+    Row("GET",   "/m/",                               OPEN),  # the field app: its login form, or its shell
+    Row("POST",  "/m/",                               (302, 302, 302, 302, 302), body=LOGIN),
+    Row("POST",  "/m/logout",                         (302, 302, 302, 302, 302)),
+    Row("POST",  "/m/token",                          LOGGED_IN),  # a bearer token for the page session
+    Row("GET",   "/m/sw.js",                          OPEN),
+    Row("GET",   "/m/manifest.webmanifest",           OPEN),
     Row("GET",   "/account/password",                 PAGE),
     Row("POST",  "/account/password",                 (302, 422, 422, 422, 422), body=WRONG_OLD),
     Row("GET",   "/notifications",                    PAGE),
@@ -121,6 +127,7 @@ ROWS = [
     Row("GET",   "/api/v1/queue",                     LOGGED_IN),
     Row("GET",   "/api/v1/cases",                     LOGGED_IN),
     Row("POST",  "/api/v1/cases",                     (401, 201, 201, 201, 201), (201, 201, 201), body=report),
+    Row("GET",   "/api/v1/cases/duplicates",          LOGGED_IN, query="category=G01&lon=114.96&lat=35.7"),
     Row("GET",   "/api/v1/cases/<case_id>",           LOGGED_IN, NOT_THERE),
     Row("GET",   "/api/v1/cases/by-number/<number>",  LOGGED_IN, NOT_THERE),
     Row("GET",   "/api/v1/cases.xlsx",                LOGGED_IN),

@@ -20,6 +20,8 @@ from gridflow.schemas.cases import (
     CaseExport,
     CasePage,
     CaseSearch,
+    DuplicateList,
+    DuplicateQuery,
     EventInput,
     Paging,
     ReportedCase,
@@ -44,6 +46,16 @@ def report_case(body: ReportInput):
     `client_id` again (from the same user): 200 with the case made the first time."""
     case, created = reporting.report_once(get_db(), g.actor, body, policy())
     return case, 201 if created else 200
+
+
+@bp.get("/cases/duplicates")
+@login_required
+@api_route(200, DuplicateList, query=DuplicateQuery, tags=("cases",))
+def case_duplicates(query: DuplicateQuery):
+    """The possible duplicates a report of this category at this point would have (same category within
+    DUPLICATE_RADIUS_M and DUPLICATE_WINDOW_HOURS, only cases the caller may see), before it is sent."""
+    found = reporting.possible_duplicates(get_db(), g.actor, query.category, query.lon, query.lat, policy())
+    return DuplicateList(items=found)
 
 
 @bp.get("/cases")

@@ -347,6 +347,18 @@ def _duplicates_query(data: dict, policy: Policy, now: datetime) -> tuple[HotSta
     }
 
 
+def possible_duplicates(
+    db: Database, actor: Actor, category: str, lon: float, lat: float, policy: Policy
+) -> list[PossibleDuplicate]:
+    """What a report of `category` at this point would list as possible duplicates, before it is sent
+    (the field app shows them, with "it's the same", before a new case is made)."""
+    with db.lookup() as conn:
+        (rows,) = rows_of_each(
+            conn, [_duplicates_query({"category": category, "lon": lon, "lat": lat}, policy, utcnow())]
+        )
+    return _possible_duplicates(rows, lon, lat, actor, policy)
+
+
 def _possible_duplicates(
     rows: list[tuple], lon: float, lat: float, actor: Actor, policy: Policy, limit: int = 20
 ) -> list[PossibleDuplicate]:

@@ -401,6 +401,18 @@ class PossibleDuplicate(Output):
     distance_m: float
 
 
+class DuplicateQuery(Query):
+    """A report not yet sent: its category and point (the field app asks before sending)."""
+
+    category: CategoryCode
+    lon: Annotated[float, Field(ge=-180, le=180)]
+    lat: Annotated[float, Field(ge=-90, le=90)]
+
+
+class DuplicateList(Output):
+    items: list[PossibleDuplicate]
+
+
 class ReportedCase(CaseDetail):
     possible_duplicates: list[PossibleDuplicate]  # same category nearby lately, that the caller may see
 

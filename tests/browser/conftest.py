@@ -5,7 +5,8 @@ Fixtures (each browser test runs on both back ends, like the rest of the suite):
   loaded with the fixture city and the users of tests/cases_helpers.py (password `PASSWORD`);
   `live_server.url`, `live_server.app`, `live_server.backend`.
 - `page`: a fresh browser context (Chinese, 1280×800; ask for another size with
-  `@pytest.mark.viewport(360, 740)`) whose relative `page.goto("/login")` goes to the live server.
+  `@pytest.mark.viewport(360, 740)`; a phone with touch and geolocation granted and set with
+  `@pytest.mark.phone(lon, lat)`, `page.context.set_geolocation(...)` to move) whose relative `page.goto("/login")` goes to the live server.
   Any request to a host other than 127.0.0.1 is refused and recorded (`network_guard.left`), and the
   test fails if there was one; it fails too on a Content-Security-Policy violation, an uncaught
   script error, or a script, style sheet, image or font of the page that does not load.  A screenshot of the last state is saved as
@@ -178,7 +179,14 @@ def _shot_path(request, backend: str, name: str | None = None) -> Path:
 def page(browser, live_server, network_guard, request):
     marker = request.node.get_closest_marker("viewport")
     width, height = marker.args if marker else (1280, 800)
+    phone = request.node.get_closest_marker("phone")
+    as_phone = {}
+    if phone:
+        lon, lat = phone.args
+        where = {"longitude": lon, "latitude": lat, "accuracy": phone.kwargs.get("accuracy", 8)}
+        as_phone = {"geolocation": where, "permissions": ["geolocation"], "has_touch": True, "is_mobile": True}
     context = browser.new_context(
+        **as_phone,
         base_url=live_server.url,
         locale="zh-CN",
         timezone_id="Asia/Shanghai",
