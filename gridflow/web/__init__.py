@@ -19,4 +19,4 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
-from gridflow.web import account, casefile, context, documents, labels, maps, pages, queue, timeline  # noqa: E402,F401  (routes register on import)  # noqa: E402,F401
+from gridflow.web import account, admin, casefile, context, documents, labels, maps, pages, queue, timeline  # noqa: E402,F401  (routes register on import)
