@@ -33,7 +33,7 @@ LABELS = {
     **{f"limits.{level}.amount": NAMES["level"][level] for level in LEVELS_BOTTOM_UP},
     "filing_limit.amount": _l("Filing limit"),
     "verification_limit.amount": _l("Verification limit"),
-    "name": _l("Name"),
+    "name": _l("Category name"),
     "name_en": _l("English name"),
     "note": _l("Why (the notice or decision)"),
     "based_on": _l("Version"),
