@@ -77,3 +77,11 @@ def test_the_pages_bench_runs_every_step(db_url, capsys):
         "GET /cases/<id>",
     ):
         assert step in out, out
+
+
+def test_the_admin_bench_runs_every_step(db_url, capsys):
+    from bench import admin as bench_admin
+
+    bench_admin.run("test", db_url, 30, 2, fresh=False)  # the test database, migrated
+    out = capsys.readouterr().out
+    assert "GET /admin/audit?verify=1" in out and "chain verification alone" in out

@@ -145,7 +145,10 @@ def test_an_admin_hands_a_grid_over_adds_and_disables_a_user_and_changes_a_categ
 
     page.goto("/admin/audit?kind=grid")
     expect(page.locator("main table")).to_contain_text("grid:410902001001001")
+    with page.expect_navigation():
+        page.get_by_role("button", name="立即验证链条").click()
     expect(page.get_by_role("status").first).to_contain_text("链条验证通过")
+    expect(page.locator("main table")).to_contain_text("grid:410902001001001")  # the filter kept
 
 
 ADMIN_PAGES = [
