@@ -86,19 +86,29 @@ def _policy() -> Policy:
     return Policy.from_config(current_app.config)
 
 
+# Optional inputs only a phone on site can give (the field app sends them); a desk form leaves them out.
+PHONE_ONLY = frozenset({"position"})
+
+
+def desk_needs(event: str) -> tuple[str, ...]:
+    """The inputs a desk form of `event` asks for: the table's, less the optional ones of the phone
+    (so verifying, which may carry the worker's position, is one click at a desk)."""
+    return tuple(n for n in table.needs(event) if not (n.endswith("?") and n[:-1] in PHONE_ONLY))
+
+
 def offered(case: CaseDetail) -> list[tuple[str, bool]]:
     """The actions allowed now, in a sensible order (events the table gains later come last), each
     with whether it asks for input."""
     order = [e for e in EVENT_ORDER if e in case.allowed_events]
     order += [e for e in case.allowed_events if e not in EVENT_ORDER]
-    return [(e, bool(table.needs(e))) for e in order]
+    return [(e, bool(desk_needs(e))) for e in order]
 
 
 def event_body(data: MultiDict, event: str) -> dict:
     """The API's event body from a submitted form: the inputs the event needs, blank fields left out
     (the schema then names what is missing)."""
     body: dict = {"event": event, "version": data.get("version", "")}
-    for need in table.needs(event):
+    for need in desk_needs(event):
         if need == "settlement":
             if any(k.startswith("agreement.") for k in data):  # disputes; incidents need none
                 body["agreement"] = _group(data, "agreement")
@@ -124,7 +134,7 @@ def _form_page(case: CaseDetail, event: str, form: Form, notice: str | None = No
         "cases/act.html",
         case=case,
         event=event,
-        needs=table.needs(event),
+        needs=desk_needs(event),
         allowed=event in case.allowed_events,
         form=form,
         notice=notice,
@@ -159,7 +169,7 @@ def case_file(case_id: int):
 @bp.get(f"/cases/{CASE_ID}/act/<event>")
 @login_required
 def act_form(case_id: int, event: str):
-    if event not in table.EVENTS or not table.needs(event):
+    if event not in table.EVENTS or not desk_needs(event):
         abort(404)
     case = cases.get_case(get_db(), logged_in_actor(), case_id)
     if event not in case.allowed_events:
@@ -209,7 +219,7 @@ def case_event(case_id: int):
         if origin == "queue":
             flash(notice, "warning")
             return redirect(url_for("web.queue"))
-        if table.needs(event):
+        if desk_needs(event):
             typed = MultiDict(request.form)
             typed["version"] = str(fresh.version)  # a resubmit acts on the case as it is now
             fresh_form = Form(typed, INPUT_LABELS)
@@ -219,7 +229,7 @@ def case_event(case_id: int):
         # A hidden field at fault (a tampered version or action) has nothing to point at on the page.
         form.add_error(None if exc.field in ("version", "event") else exc.field, translated(exc, INPUT_LABELS))
         case = cases.get_case(db, actor, case_id)
-        if table.needs(event):
+        if desk_needs(event):
             return _form_page(case, event, form), 422
         return _case_page(case, form=form), 422
     if in_row:
