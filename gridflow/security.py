@@ -48,6 +48,8 @@ HEADERS = {
 STATIC_ENDPOINTS = ("static",)
 
 csrf = CSRFProtect()
+# Page routes whose body may exceed MAX_CONTENT_LENGTH: endpoint -> the setting of their own limit.
+LARGE_BODIES = {"web.admin_imports": "IMPORT_MAX_BYTES"}
 
 
 def relax_csp(**directives: str) -> Callable:
@@ -136,6 +138,15 @@ def init_app(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.session_interface = SessionCookie()
+
+    @app.before_request
+    def _body_limit():
+        """Routes that take large files raise the body limit for themselves, before the CSRF check
+        reads the form (registered before it: hooks run in order)."""
+        setting = LARGE_BODIES.get(request.endpoint or "")
+        if setting and request.method == "POST":
+            request.max_content_length = app.config[setting]
+
     csrf.init_app(app)
 
     @app.after_request

@@ -75,6 +75,7 @@ class Config:
     ATTACHMENT_MAX_PIXELS = 50_000_000
     # Where attachment bytes live: empty for <instance>/attachments, or s3://bucket/prefix?endpoint=…
     STORAGE_URL = ""
+    IMPORT_MAX_BYTES = 50 * 1000 * 1000  # a GeoJSON file uploaded on the import page (the page's body limit)
     SCHEDULER_LOCK: str | None = None  # default: <instance>/scheduler.lock
     # SQLite: how long a write waits for the one write lock before it gives up (a web request then
     # answers 503 "busy" with Retry-After, a command says so).

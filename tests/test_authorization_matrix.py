@@ -38,7 +38,14 @@ OPEN = (200, 200, 200, 200, 200)
 LOGGED_IN = (401, 200, 200, 200, 200)
 PAGE = (302, 200, 200, 200, 200)  # anonymous: to the login page
 ADMINS = (401, 403, 403, 403, 200)
-NOT_THERE = (404, 404, 404)  # outside his area a case does not exist for him
+NOT_THERE = (404, 404, 404)
+ADMIN_PAGE = (302, 403, 403, 403, 200)  # administration pages: anonymous to the login page
+
+
+def admin_post(admin: int) -> tuple[int, int, int, int, int]:
+    """A form of an administration page: anonymous to the login page, others 403, admins `admin`."""
+    return (302, 403, 403, 403, admin)  # outside his area a case does not exist for him
+
 
 Body = dict | Callable[[str, int], dict] | None
 
@@ -62,6 +69,10 @@ def report(where: str, _n: int) -> dict:
 
 def new_user(_where: str, n: int) -> dict:
     return {"username": f"made{n}", "role": "admin", "password": "made-password"}
+
+
+def new_page_user(_where: str, n: int) -> dict:
+    return {"username": f"page{n}", "role": "admin", "password": "made-password"}
 
 
 def new_worker(_where: str, n: int) -> dict:
@@ -194,6 +205,37 @@ ROWS = [
     # to the case file, whatever the id (the redirect says nothing of whether the case exists)
     Row("GET",   "/cases/<case_id>/events",           (302, 302, 302, 302, 302), (302, 302, 302)),
     Row("POST",  "/cases/<case_id>/events",           (302, 403, 409, 409, 409), NOT_THERE, body=STALE_CLAIM),
+    Row("GET",   "/admin",                            ADMIN_PAGE),
+    Row("GET",   "/admin/imports",                    ADMIN_PAGE),
+    Row("POST",  "/admin/imports",                    admin_post(422), body={}),  # no file
+    Row("GET",   "/admin/imports/<token>",            admin_post(404)),  # an upload that is not his
+    Row("POST",  "/admin/imports/<token>",            admin_post(404), body={}),
+    Row("GET",   "/admin/imports/<token>/map.geojson", admin_post(404)),
+    Row("GET",   "/admin/coverage",                   ADMIN_PAGE, query="code=410902001001"),
+    Row("GET",   "/admin/coverage/map.geojson",       ADMIN_PAGE, query="code=410902001001"),
+    Row("GET",   "/admin/users",                      ADMIN_PAGE),
+    Row("GET",   "/admin/users/new",                  ADMIN_PAGE),
+    Row("POST",  "/admin/users/new",                  admin_post(302), body=new_page_user),
+    Row("GET",   "/admin/users/<user_id>",            ADMIN_PAGE),
+    Row("POST",  "/admin/users/<user_id>",            admin_post(302), body={"role": "grid_worker", "email": "t@example.cn"}),
+    Row("POST",  "/admin/users/<user_id>/password",   admin_post(302), body={"password": "reset-password"}),
+    Row("POST",  "/admin/users/<user_id>/active",     admin_post(302), body={"active": "1"}),
+    Row("GET",   "/admin/workers",                    ADMIN_PAGE),
+    Row("POST",  "/admin/workers",                    admin_post(302), body=new_worker),
+    Row("GET",   "/admin/grids",                      admin_post(302)),  # to the grid's page
+    Row("GET",   "/admin/grids/<code>/worker",        ADMIN_PAGE),
+    Row("POST",  "/admin/grids/<code>/worker",        admin_post(302), body={"staff_no": ""}),
+    Row("GET",   "/admin/categories",                 ADMIN_PAGE),
+    Row("GET",   "/admin/categories/<code>",          ADMIN_PAGE, values=CATEGORY),
+    Row("POST",  "/admin/categories/<code>",          admin_post(422), body={"based_on": "1"}, values=CATEGORY),
+    Row("POST",  "/admin/categories/<code>/active",   admin_post(422), body={"active": "1"}, values=CATEGORY),  # in use
+    Row("GET",   "/admin/calendar",                   admin_post(302)),  # to this year's
+    Row("GET",   "/admin/calendar/<year>",            ADMIN_PAGE),
+    Row("POST",  "/admin/calendar/<year>/overrides",  admin_post(302), body={"date": "2027-03-01", "kind": "holiday"}),
+    Row("POST",  "/admin/calendar/<year>/overrides/<day>/remove", admin_post(422)),  # none declared that day
+    Row("POST",  "/admin/calendar/<year>/import",     admin_post(302), body={"csv": "2027-02-22,workday,调休\n"}),
+    Row("POST",  "/admin/calendar/<year>/confirm",    admin_post(302), body={}),
+    Row("GET",   "/admin/audit",                      ADMIN_PAGE),
 ]
 # fmt: on
 
@@ -295,6 +337,7 @@ def build_world(app, client, runner, tmp_path, db) -> World:
             "day": "2027-01-09",
             "patrol_id": str(patrol.json["id"]),
             "gw1": str(gw1),
+            "token": "A" * 24,  # an upload nobody made
         },
         count(1),
     )

@@ -105,3 +105,11 @@ def test_the_search_bench_runs_every_step(db_url, capsys):
     steps = ("q of 3-6 characters (admin", "q of 2 characters, bounded scan (street", "cases.xlsx of", "cases.csv")
     for step in (*steps, "without them"):
         assert step in out, out
+
+
+def test_the_admin_bench_runs_every_step(db_url, capsys):
+    from bench import admin as bench_admin
+
+    bench_admin.run("test", db_url, 30, 2, fresh=False)  # the test database, migrated
+    out = capsys.readouterr().out
+    assert "GET /admin/audit?verify=1" in out and "chain verification alone" in out

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from functools import partial
 from pathlib import Path
 
 import click
@@ -13,14 +12,13 @@ from flask import current_app
 from sqlalchemy.exc import OperationalError
 
 from geo.crs import CRS_NAMES
-from geo.features import InvalidFeatures, parse_divisions, parse_entities, parse_grids
+from geo.features import InvalidFeatures
 from gridflow.cli import PROGRESS_MIN, _ProgressList, cli, fail, print_json, progress
 from gridflow.db import get_db
 from gridflow.errors import GridflowError
-from gridflow.places import imports
 from gridflow.places import lookup as places
+from gridflow.places import uploads
 from gridflow.places.gridcheck import OverlappingGrids
-from gridflow.places.stepped import import_entities_in_steps
 from gridflow.schemas.parse import parse_data
 from gridflow.schemas.places import LocateQuery
 
@@ -38,33 +36,26 @@ def _load_json(path: str) -> tuple[object, str]:
         raise  # unreachable: fail() exits
 
 
-def _audit_import(session, label: str, path: str, sha256: str, records: list, summary) -> None:
-    """The import in the audit log (in its transaction, where there is one): file, hash, counts."""
-    from gridflow.audit.log import record
+def _run_import(path: str, crs: str, kind: str, allow_overlaps: bool = False) -> None:
     from gridflow.cli import console_caller
 
-    caller = console_caller()
-    counts = {"features": len(records), "created": summary.created, "updated": summary.updated}
-    record(session, caller, f"import.{label}", f"file:{Path(path).name}", {"path": path, "sha256": sha256} | counts)
-    for code, previous, owner in summary.owners_changed:
-        record(session, caller, "grid.owner", f"grid:{code}", {"from": previous, "to": owner, "import": sha256})
-
-
-def _run_import(path: str, crs: str, parse, service, label: str) -> None:
     data, sha256 = _load_json(path)
     db = get_db()
+    source = {"name": Path(path).name, "path": path, "sha256": sha256}
     try:
-        records = parse(data, crs)
-        if service is imports.import_entities and not db.is_postgres:
-            # SQLite: written in steps, so that reports get the one write lock between them.
-            steps_bar = (lambda steps: _ProgressList(list(steps), label)) if len(records) >= PROGRESS_MIN else None
-            summary = import_entities_in_steps(db, records, steps_bar)
-            with db.session(write=True) as session:
-                _audit_import(session, label, path, sha256, records, summary)
-        else:
-            with db.session(write=True) as session:  # on SQLite the write lock from the start: never lost half-way
-                summary = service(session, records, progress(label))
-                _audit_import(session, label, path, sha256, records, summary)
+        records = uploads.parse(kind, data, crs)
+        steps_bar = (lambda steps: _ProgressList(list(steps), kind)) if len(records) >= PROGRESS_MIN else None
+        summary = uploads.run_import(
+            db,
+            console_caller(),
+            kind,
+            records,
+            source,
+            tolerance_m2=current_app.config["COVERAGE_TOLERANCE_M2"],
+            allow_overlaps=allow_overlaps,
+            progress=progress(kind),
+            steps_bar=steps_bar,
+        )
     except OperationalError as exc:
         if db.is_postgres or "locked" not in str(exc.orig):
             raise
@@ -103,32 +94,22 @@ crs_option = click.option(
 )
 
 
-IMPORTS = [  # command, parser, service, help (grids: below, they take options of their own)
-    (
-        "divisions",
-        parse_divisions,
-        imports.import_divisions,
-        "Import divisions (properties: code, name, level, parent_code).",
-    ),
-    (
-        "entities",
-        parse_entities,
-        imports.import_entities,
-        "Import entities (properties: kind, ref, name, address?, households?, residents?).",
-    ),
-]
+IMPORTS = {  # command: help (grids: below, they take options of their own)
+    "divisions": "Import divisions (properties: code, name, level, parent_code).",
+    "entities": "Import entities (properties: kind, ref, name, address?, households?, residents?).",
+}
 
 
-def _import_command(what: str, parse, service, help_text: str) -> None:
+def _import_command(what: str, help_text: str) -> None:
     @cli.command(f"import-{what}", help=help_text)
     @click.argument("file", type=click.Path(dir_okay=False))
     @crs_option
     def command(file: str, crs: str) -> None:
-        _run_import(file, crs, parse, service, what)
+        _run_import(file, crs, what)
 
 
-for _what, _parse, _service, _help in IMPORTS:
-    _import_command(_what, _parse, _service, _help)
+for _what, _help in IMPORTS.items():
+    _import_command(_what, _help)
 
 
 @cli.command("import-grids")
@@ -140,14 +121,7 @@ def import_grids_cmd(file: str, crs: str, allow_overlaps: bool) -> None:
 
     Grids must tile their community: overlaps with each other or with stored grids, and parts outside
     the community, refuse the import (each named, with its area); gaps are warnings."""
-    from flask import current_app
-
-    service = partial(
-        imports.import_grids,
-        tolerance_m2=current_app.config["COVERAGE_TOLERANCE_M2"],
-        allow_overlaps=allow_overlaps,
-    )
-    _run_import(file, crs, parse_grids, service, "grids")
+    _run_import(file, crs, "grids", allow_overlaps)
 
 
 @cli.command("reassign")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from gridflow.audit.log import Caller, record
 from gridflow.db import Database
-from gridflow.errors import Forbidden
+from gridflow.errors import N_, Forbidden
 from gridflow.models import Grid, User
 from gridflow.people.access import require_admin
 from gridflow.people.passwords import check_password_rule, hash_password
@@ -119,7 +119,7 @@ def update_user(db: Database, caller: Caller, ref: int | str, patch: UserPatch) 
         before = user_detail(s, user)
         role = patch.role if "role" in given and patch.role else user.role
         if user.id == caller.actor.id and role != ADMIN:
-            raise Forbidden("you cannot take away your own administrator role", field="role")
+            raise Forbidden(N_("you cannot take away your own administrator role"), field="role")
         division = find_division(s, patch.division) if "division" in given else user.division
         grids = find_grids(s, list(patch.grids)) if "grids" in given and patch.grids is not None else None
         check_role(role, division, bool(grids))
@@ -166,7 +166,7 @@ def set_active(db: Database, caller: Caller, ref: int | str, active: bool) -> Us
     with db.session(write=True) as s:
         user = find_user(s, ref)
         if not active and user.id == caller.actor.id:
-            raise Forbidden("you cannot disable your own account", field="user")
+            raise Forbidden(N_("you cannot disable your own account"), field="user")
         if user.active != active:
             user.active = active
             user.token_version += 1

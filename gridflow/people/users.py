@@ -12,7 +12,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridflow.errors import Conflict, Invalid, NotFound
+from gridflow.errors import N_, Conflict, Invalid, NotFound
 from gridflow.models import Division, Grid, User, Worker
 from gridflow.people.passwords import check_password_rule, hash_password
 from gridflow.people.workers import OwnerChange, find_grids, find_worker, set_grids
@@ -28,7 +28,7 @@ def find_user(session: Session, ref: int | str) -> User:
     else:
         user = session.scalars(select(User).where(User.username == ref)).first()
     if user is None:
-        raise NotFound(f"no user {ref}", field="user")
+        raise NotFound(N_("no user %(ref)s"), field="user", params={"ref": ref})
     return user
 
 
@@ -37,18 +37,18 @@ def find_division(session: Session, code: str | None) -> Division | None:
         return None
     division = session.scalars(select(Division).where(Division.code == code)).first()
     if division is None:
-        raise NotFound(f"no division with code {code}", field="division")
+        raise NotFound(N_("no division with code %(code)s"), field="division", params={"code": code})
     return division
 
 
 def check_role(role: str, division: Division | None, has_grids: bool) -> None:
     """What a role needs: mediators and supervisors act for a division; only grid workers own grids."""
     if role not in ROLES:
-        raise Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
+        raise Invalid(N_("role must be one of %(roles)s"), field="role", params={"roles": ", ".join(ROLES)})
     if role in (MEDIATOR, SUPERVISOR) and division is None:
-        raise Invalid(f"a {role} acts for a division: give --division", field="division")
+        raise Invalid(N_("a %(role)s acts for a division: give --division"), field="division", params={"role": role})
     if has_grids and role != GRID_WORKER:
-        raise Invalid("only a grid worker owns grids", field="grids")
+        raise Invalid(N_("only a grid worker owns grids"), field="grids")
 
 
 def worker_for(session: Session, user: User, staff_no: str | None = None) -> Worker:
@@ -69,7 +69,11 @@ def worker_for(session: Session, user: User, staff_no: str | None = None) -> Wor
         worker = same_name
     other = session.scalars(select(User.username).where(User.worker_id == worker.id, User.id != user.id)).first()
     if other is not None:
-        raise Conflict(f"worker {worker.staff_no} is already the account {other}", field="staff_no")
+        raise Conflict(
+            N_("worker %(no)s is already the account %(other)s"),
+            field="staff_no",
+            params={"no": worker.staff_no, "other": other},
+        )
     return worker
 
 
@@ -88,15 +92,17 @@ def create_account(
 ) -> tuple[User, list[OwnerChange]]:
     """A new account (refused if the name exists) and the grid ownership it changed."""
     if not username or len(username) > 64 or not re.fullmatch(USERNAME_PATTERN, username):
-        raise Invalid("username: 1 to 64 letters, digits and . _ @ - only", field="username")
+        raise Invalid(N_("username: 1 to 64 letters, digits and . _ @ - only"), field="username")
     if session.scalars(select(User.id).where(User.username == username)).first() is not None:
-        raise Conflict(f"user {username} exists (change it with `gridflow user set`)", field="username")
+        raise Conflict(
+            N_("user %(name)s exists (change it with `gridflow user set`)"), field="username", params={"name": username}
+        )
     check_password_rule(username, password)
     division = find_division(session, division_code)
     grids = find_grids(session, grid_codes or [])
     check_role(role, division, bool(grids))
     if staff_no and role != GRID_WORKER:
-        raise Invalid("only a grid worker stands for a worker record", field="staff_no")
+        raise Invalid(N_("only a grid worker stands for a worker record"), field="staff_no")
     user = User(
         username=username,
         display_name=display_name or username,
@@ -138,7 +144,7 @@ def add_user(
     """Create an account inside the caller's transaction, without an audit entry: for the demo, the
     tests and benchmarks.  Everything a person does goes through `people.accounts` (audited)."""
     if password is None:
-        raise Invalid("a password is required", field="password")
+        raise Invalid(N_("a password is required"), field="password")
     user, _ = create_account(
         session,
         username,

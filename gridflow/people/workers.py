@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from gridflow.audit.log import Caller, record
 from gridflow.db import Database
-from gridflow.errors import Conflict, NotFound
+from gridflow.errors import N_, Conflict, NotFound
 from gridflow.models import Division, Grid, User, Worker
 from gridflow.people.access import require_admin
 from gridflow.schemas.common import Ref
@@ -44,7 +44,7 @@ def worker_ref(worker: Worker | None) -> WorkerRef | None:
 def find_worker(session: Session, staff_no: str, field: str = "staff_no") -> Worker:
     worker = session.scalars(select(Worker).where(Worker.staff_no == staff_no)).first()
     if worker is None:
-        raise NotFound(f"no worker with staff number {staff_no}", field=field)
+        raise NotFound(N_("no worker with staff number %(no)s"), field=field, params={"no": staff_no})
     return worker
 
 
@@ -52,7 +52,7 @@ def find_grids(session: Session, codes: list[str], field: str = "grids") -> list
     found = {g.code: g for g in session.scalars(select(Grid).where(Grid.code.in_(codes)))} if codes else {}
     for code in codes:
         if code not in found:
-            raise NotFound(f"no grid with code {code}", field=field)
+            raise NotFound(N_("no grid with code %(code)s"), field=field, params={"code": code})
     return [found[c] for c in dict.fromkeys(codes)]
 
 
@@ -101,7 +101,7 @@ def divisions_under(session: Session, code: str, field: str = "division") -> lis
     """The ids of division `code` and every division below it."""
     division = session.scalars(select(Division).where(Division.code == code)).first()
     if division is None:
-        raise NotFound(f"no division with code {code}", field=field)
+        raise NotFound(N_("no division with code %(code)s"), field=field, params={"code": code})
     ids, frontier = [division.id], [division.id]
     while frontier:
         frontier = list(session.scalars(select(Division.id).where(Division.parent_id.in_(frontier))))
@@ -156,7 +156,9 @@ def create_worker(db: Database, caller: Caller, inp: WorkerCreate) -> WorkerView
     require_admin(caller.actor)
     with db.session(write=True) as s:
         if s.scalars(select(Worker).where(Worker.staff_no == inp.staff_no)).first() is not None:
-            raise Conflict(f"a worker with staff number {inp.staff_no} exists", field="staff_no")
+            raise Conflict(
+                N_("a worker with staff number %(no)s exists"), field="staff_no", params={"no": inp.staff_no}
+            )
         worker = Worker(staff_no=inp.staff_no, name=inp.name, phone=inp.phone)
         s.add(worker)
         s.flush()
@@ -170,9 +172,19 @@ def change_grid_owner(db: Database, caller: Caller, grid_code: str, inp: GridOwn
     with db.session(write=True) as s:
         grid = s.scalars(select(Grid).where(Grid.code == grid_code)).first()
         if grid is None:
-            raise NotFound(f"no grid with code {grid_code}", field="code")
+            raise NotFound(N_("no grid with code %(code)s"), field="code", params={"code": grid_code})
         previous = worker_ref(grid.worker)
         worker = find_worker(s, inp.staff_no) if inp.staff_no else None
         change = set_owner(s, grid, worker)
         record_owner_changes(s, caller, [change] if change else [])
         return GridOwnerView(grid=Ref(code=grid.code, name=grid.name), worker=worker_ref(worker), previous=previous)
+
+
+def grid_owner(db: Database, caller: Caller, grid_code: str) -> GridOwnerView:
+    """Grid `grid_code` and who owns it now (`previous`: none)."""
+    require_admin(caller.actor)
+    with db.session() as s:
+        grid = s.scalars(select(Grid).where(Grid.code == grid_code)).first()
+        if grid is None:
+            raise NotFound(N_("no grid with code %(code)s"), field="code", params={"code": grid_code})
+        return GridOwnerView(grid=Ref(code=grid.code, name=grid.name), worker=worker_ref(grid.worker), previous=None)

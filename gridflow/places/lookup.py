@@ -140,6 +140,35 @@ def coverage(session: Session, code: str, tolerance_m2: float = 1.0, children: s
     return check_coverage(code, parent, list(zip([r[0] for r in rows], shapes([r[1] for r in rows]))), tolerance_m2)
 
 
+def coverage_layer(session: Session, report: CoverageReport) -> dict:
+    """A coverage report on a map: the division's outline (`area`), then its gaps, overlaps and parts
+    outside, each with its codes and m² (GeoJSON, WGS-84)."""
+    division = get_division(session, report.division)
+    outline = {"code": division.code, "name": division.name}
+    features = [
+        {"type": "Feature", "geometry": mapping(to_shape(division.boundary)), "properties": {"role": "area"} | outline}
+    ]
+    features += [_finding("gap", [report.division], g.area_m2, g.geometry) for g in report.gaps]
+    features += [_finding("overlap", o.children, o.area_m2, o.geometry) for o in report.overlaps]
+    features += [_finding("outside", [o.child], o.area_m2, o.geometry) for o in report.outside]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _finding(role: str, codes: list[str], area_m2: float, geometry: dict) -> dict:
+    return {"type": "Feature", "geometry": geometry, "properties": {"role": role, "codes": codes, "area_m2": area_m2}}
+
+
+def children_of(session: Session, code: str | None) -> list[tuple[str, str, str]]:
+    """(code, name, level) of the divisions right below division `code` (None: the top ones), by code."""
+    parent = None if code is None else get_division(session, code).id
+    rows = session.execute(
+        select(Division.code, Division.name, Division.level)
+        .where(Division.parent_id == parent if parent is not None else Division.parent_id.is_(None))
+        .order_by(Division.code)
+    )
+    return [(r.code, r.name, r.level) for r in rows]
+
+
 def grids_in_area(conn: Connection, division_id: int | None, limit: int = 300) -> list[tuple[str, str]] | None:
     """(code, name) of the grids under a division (every grid for None), in code order; None when
     there are more than `limit` (a list too long to choose from).  One statement: a grid's code

@@ -8,7 +8,8 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from geo.levels import LEVELS_TOP_DOWN
 from geo.mapview import MAX_ZOOM, MIN_ZOOM, BBox
-from gridflow.schemas.common import Output, Query, Ref
+from gridflow.errors import N_
+from gridflow.schemas.common import Output, Query, Ref, text
 from gridflow.schemas.errors import FieldError
 
 
@@ -90,3 +91,10 @@ class FeatureCollection(Output):
     detail: Literal["features", "grid_counts", "community_counts", "hidden"]
     truncated: bool
     min_zoom: int | None = None  # with `hidden`: the zoom from which this layer shows
+
+
+class CoverageQuery(Query):
+    """A coverage check (the administration page): which division, against which children."""
+
+    code: text(12, r"^[0-9]{6,12}$", N_("must be a division code (6 to 12 digits)")) | None = None
+    children: Literal["direct", "grids"] = "direct"

@@ -22,6 +22,7 @@ bp = Blueprint("web", __name__, template_folder="templates")
 
 from gridflow.web import (  # noqa: E402,F401  (routes register on import)
     account,
+    admin,
     casefile,
     context,
     dashboard,

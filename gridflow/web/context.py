@@ -11,7 +11,7 @@ from gridflow.web import bp, nav
 from gridflow.web.auth import current_actor
 from gridflow.web.deadlines import time_left
 from gridflow.web.labels import label
-from gridflow.web.maps import map_labels
+from gridflow.web.maps import map_labels, overlay_labels
 
 
 def switch_language_url(lang: str) -> str:
@@ -38,3 +38,4 @@ bp.add_app_template_filter(iso_local, "iso_local")  # <time datetime="…">: ISO
 
 bp.add_app_template_global(time_left, "time_left")  # the time bar of a case read model (web.deadlines)
 bp.add_app_template_global(map_labels, "map_labels")  # what map.js writes, in the page's language
+bp.add_app_template_global(overlay_labels, "overlay_labels")  # what admin-map.js writes on a page's own overlay

@@ -87,3 +87,18 @@ def map_labels() -> str:
     for kind in ("level", "state", "entity"):
         words.update({code: text for code, text in LABELS[kind].items()})
     return json.dumps({k: str(v) for k, v in words.items()}, ensure_ascii=False)
+
+
+def overlay_labels() -> str:
+    """What static/js/admin-map.js writes on a page's own overlay (findings of a check, an uploaded
+    file), as the JSON of its `data-overlay-i18n` attribute."""
+    words = {
+        "feature": _l("In the file:"),
+        "area": _l("Division"),
+        "overlap": _l("Overlap"),
+        "outside": _l("Outside:"),
+        "gap": _l("Gap in"),
+        "m2": _l("m²"),
+        "truncated": _l("Only the first 3,000 features of the file are drawn"),
+    }
+    return json.dumps({k: str(v) for k, v in words.items()}, ensure_ascii=False)
