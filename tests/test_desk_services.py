@@ -90,7 +90,10 @@ def test_the_desk_queue_filters_by_the_case_searchs_names(api, db):
     assert ids(q=incident["number"][-5:]) == {incident["id"]}
     assert ids(q="井盖") == {incident["id"]}
     assert ids(q="100%") == {dispute["id"]}  # a wildcard character is just a character
-    assert ids(q="_") == set()
+    assert ids(q="__") == set()
+    with pytest.raises(Invalid) as short:  # one character finds too much to mean anything
+        desk_queue(api, "med_comm", q="漏")
+    assert short.value.field == "q"
     with pytest.raises(Invalid) as unknown:
         desk_queue(api, "med_comm", grid="410902001001009")
     assert unknown.value.field == "grid"
