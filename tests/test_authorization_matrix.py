@@ -236,6 +236,7 @@ ROWS = [
     Row("POST",  "/admin/calendar/<year>/import",     admin_post(302), body={"csv": "2027-02-22,workday,调休\n"}),
     Row("POST",  "/admin/calendar/<year>/confirm",    admin_post(302), body={}),
     Row("GET",   "/admin/audit",                      ADMIN_PAGE),
+    Row("GET",   "/admin/notifications",              ADMIN_PAGE),
 ]
 # fmt: on
 

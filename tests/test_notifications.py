@@ -254,6 +254,13 @@ def test_a_failing_receiver_is_retried_then_marked_failed(wired, api, runner, ht
     assert api.get("med_comm", "/api/v1/notifications/failed").status_code == 403
     out = invoke(runner, "notifications", "failed").output
     assert "8 failed" in out and "HTTP 500" in out
+    # The admin's page lists the same, with the case and why.
+    from tests.web_helpers import HTML, web_login
+
+    web_login(api.client, "admin")
+    page = api.client.get("/admin/notifications", headers=HTML)
+    assert page.status_code == 200 and "8 条" in page.text and f"HTTP 500 from {http.url}/sms" in page.text
+    assert case["number"] in page.text
 
 
 def _many(api, n):

@@ -20,4 +20,13 @@ def admin():
     return render_template("admin/index.html", items=[i for i in nav.NAV if i.endpoint.startswith("web.admin_")])
 
 
-from gridflow.web.admin import audit, calendar, categories, coverage, imports, users, workers  # noqa: E402,F401
+from gridflow.web.admin import (  # noqa: E402,F401
+    audit,
+    calendar,
+    categories,
+    coverage,
+    imports,
+    notifications,
+    users,
+    workers,
+)
