@@ -85,6 +85,8 @@ def dict_config(fmt: str, level: str) -> dict:
             "alembic": {"level": "WARNING"},
             "apscheduler": {"level": "WARNING"},
             "werkzeug": {"level": "WARNING"},
+            # transitions logs every callback of every trigger at INFO: three lines a report.
+            "transitions": {"level": "WARNING"},
         },
     }
 

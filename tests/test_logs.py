@@ -70,3 +70,19 @@ def test_json_logs_are_one_object_a_line_with_request_and_user_ids(app, db, db_u
 def test_each_answer_carries_its_request_id(client):
     assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
     assert len(client.get("/healthz").headers["X-Request-ID"]) == 32
+
+
+def test_library_chatter_stays_out_of_the_log_at_info():
+    """transitions logs three lines of callbacks for every trigger at INFO: a report would write four
+    lines instead of one (and spend measurable time on them)."""
+    import logging
+
+    from gridflow.logs import configure
+
+    configure("text", "INFO")
+    try:
+        assert not logging.getLogger("transitions.core").isEnabledFor(logging.INFO)
+        assert logging.getLogger("transitions.core").isEnabledFor(logging.WARNING)
+        assert logging.getLogger("gridflow.request").isEnabledFor(logging.INFO)
+    finally:
+        logging.getLogger("transitions").setLevel(logging.NOTSET)
