@@ -157,11 +157,11 @@ def bench_export(app, db, rows_wanted: int) -> None:
 
 
 def _migration():
-    """Migration 0015 (its statements make and drop the indexes here as there)."""
+    """The case-search migration (its statements make and drop the indexes here as there)."""
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / "0015_case_search.py"
+    [path] = (Path(__file__).resolve().parent.parent / "migrations" / "versions").glob("*_case_search.py")
     spec = importlib.util.spec_from_file_location("case_search_migration", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
