@@ -101,7 +101,10 @@ def test_each_levels_queue_uses_its_own_index(db, level):
 
 def test_the_grid_workers_queue_uses_its_index(db):
     text_ = plan(db, queue_statement(Actor(1, "g", GRID_WORKER, grid_ids=frozenset({1, 2}))))
-    assert uses(text_, "ix_case_grid_waiting"), text_
+    # The sweep's step-limit index holds exactly the same cases (same predicate): on the suite's nearly
+    # empty table PostgreSQL may price either the cheaper; what matters is that the predicate matched.
+    assert uses(text_, "ix_case_grid_waiting") or uses(text_, "ix_case_step_deadline"), text_
+    assert "Seq Scan" not in text_ and "SCAN case_file" not in text_, text_
 
 
 def test_the_admins_queue_and_the_sweep_use_the_active_deadline_index(db):
