@@ -15,14 +15,16 @@ from geo.levels import LEVELS_BOTTOM_UP, LEVELS_TOP_DOWN
 from gridflow.clock import CST, utcnow
 from gridflow.db import Database
 from gridflow.errors import Forbidden, NotFound, UnknownParameter
-from gridflow.models import CaseFacts, Division, Grid, Worker
+from gridflow.models import CaseFacts, CaseTally, Division, Grid, Worker
+from gridflow.models.stats import LIVE_SQL
 from gridflow.schemas.stats import GROUPS, DivisionName, Figures, Stats, StatsGroup
+from gridflow.stats import tally
 from gridflow.stats.facts import ESCALATED, LEVEL_INDEX, level_bit
 from gridflow.stats.figures import COUNT_NAMES, Counts, add, figures
 from gridflow.workflow.rules import ADMIN, MEDIATOR, SUPERVISOR, SYSTEM, Actor
 from gridflow.workflow.table import ACTIVE
 
-F = CaseFacts
+F, T = CaseFacts, CaseTally
 # The level below each division's, whose divisions (grids below a community) a `division` group names.
 CHILD = {"city": "county", "county": "street", "street": "community", "community": "grid"}
 UNFINISHED_BUT_DUE = ("open", "handling", "resolved")
@@ -60,7 +62,9 @@ def _median(column, dialect: str) -> Any:
     return func.median(column).filter(column.is_not(None))  # SQLite calls the Python step only for values
 
 
-def _aggregates(dialect: str, now: datetime, due_by: datetime, medians: bool = True) -> list:
+def _aggregates(now: datetime, due_by: datetime) -> list:
+    """The counts over `case_facts` rows (the same definitions as `tally.counts_of`, plus what depends
+    on the time of the question: overdue now, due by the period's end)."""
     closed = F.state == "closed"
     active = F.state.in_(ACTIVE)
     overdue = and_(active, F.deadline < now)
@@ -78,13 +82,10 @@ def _aggregates(dialect: str, now: datetime, due_by: datetime, medians: bool = T
         _sum(dispute_closed).label("disputes_closed"),
         _sum(F.satisfied.is_(True)).label("satisfied"),
         _sum(F.satisfied.is_not(None)).label("satisfaction_told"),
+        _sum(F.handling_hours.is_not(None)).label("hours_n"),
+        func.coalesce(func.sum(F.handling_hours), 0.0).label("hours_sum"),
+        func.coalesce(func.sum(F.handling_days), 0.0).label("days_sum"),
     ]
-    if medians:
-        cols += [
-            _median(F.handling_hours, dialect).label("hours_median"),
-            func.avg(F.handling_hours).label("hours_mean"),
-            func.avg(F.handling_days).label("days_mean"),
-        ]
     for lvl in LEVELS_BOTTOM_UP:
         cols.append(_sum(F.levels_reached.op("&")(level_bit(lvl)) != 0).label(f"handled_{lvl}"))
         cols.append(_sum(and_(dispute_closed, F.top_level <= LEVEL_INDEX[lvl])).label(f"settled_{lvl}"))
@@ -93,22 +94,19 @@ def _aggregates(dialect: str, now: datetime, due_by: datetime, medians: bool = T
     return cols
 
 
+_TALLY_SUMS = [func.coalesce(func.sum(getattr(T, c)), 0).label(c) for c in tally.COUNTERS]
+_BY_LEVEL = ("handled", "escalated", "settled")
+_FLOATS = ("hours_sum", "days_sum")
+
+
 def _counts(row: Any) -> Counts:
+    """A result row's counts (a tally's sums or a scan's counts; what a row lacks is 0)."""
     m = row._mapping
-    values = {n: m[n] for n in COUNT_NAMES if n in m and n not in ("handled", "escalated", "settled")}
-    for n in ("hours_median", "hours_mean", "days_mean"):
-        values[n] = None if m.get(n) is None else float(m[n])
-    # One median is computed (the costly aggregate); in days it is the same case's time: the hours
-    # scaled by the office day, read off the means (exact while the office hours stay as they are).
-    hours_mean, days_mean = values["hours_mean"], values["days_mean"]
-    values["days_median"] = (
-        values["hours_median"] * days_mean / hours_mean
-        if values["hours_median"] is not None and hours_mean and days_mean is not None
-        else (0.0 if values["hours_median"] == 0 else None)
-    )
-    for n in COUNT_NAMES:
-        if n not in ("hours_median", "hours_mean", "days_median", "days_mean", "handled", "escalated", "settled"):
-            values[n] = int(values[n])
+    values: dict[str, Any] = {
+        n: (float(m[n]) if n in _FLOATS else int(m[n]))
+        for n in COUNT_NAMES
+        if n in m and n not in _BY_LEVEL and not n.endswith("_median")
+    }
     return Counts(
         **values,
         handled={lvl: int(m[f"handled_{lvl}"]) for lvl in LEVELS_BOTTOM_UP},
@@ -158,12 +156,108 @@ def _period(q: Question, now: datetime) -> tuple[list, datetime]:
     return conditions, now
 
 
-def _group_column(name: str, division: Division) -> Any:
+def _full_months(q: Question) -> tuple[int | None, int | None]:
+    """The first and last whole months (YYYYMM) of the period (None: unbounded); the first may come
+    after the last (a period inside one month)."""
+    lo = hi = None
+    if q.from_ is not None:
+        first = q.from_ if q.from_.day == 1 else (q.from_.replace(day=28) + timedelta(days=4)).replace(day=1)
+        lo = first.year * 100 + first.month
+    if q.to is not None:
+        last = q.to if (q.to + timedelta(days=1)).day == 1 else q.to.replace(day=1) - timedelta(days=1)
+        hi = last.year * 100 + last.month
+    return lo, hi
+
+
+def _ancestry(s: Session, division: Division) -> dict[str, int]:
+    """The division's id and its ancestors', by level (every level's column is stored with a case,
+    so the conditions on all of them lead the indexes that start with the city)."""
+    ids: dict[str, int] = {}
+    node: Division | None = division
+    while node is not None:
+        ids[node.level] = node.id
+        node = s.get(Division, node.parent_id) if node.parent_id else None
+    return ids
+
+
+def _inside(table: Any, ids: dict[str, int]) -> list:
+    return [getattr(table, f"{level}_id") == i for level, i in ids.items()]
+
+
+def _column(table: Any, name: str, division: Division) -> Any:
     if name == "division":
-        return getattr(F, f"{CHILD[division.level]}_id")
-    return {"level": F.level, "category": F.category, "duty": F.duty, "worker": F.worker_id, "month": F.report_month}[
-        name
-    ]
+        return getattr(table, f"{CHILD[division.level]}_id")
+    return getattr(table, {"worker": "worker_id", "month": "report_month"}.get(name, name))
+
+
+# Groups the tally answers (it keeps communities, months, levels and states); a community's grids,
+# categories, duties and workers are counted from the cases' facts.
+TALLIED = {"division", "month", "level", "state"}
+
+
+def tally_answers(groups: list[str], division: Division) -> bool:
+    return set(groups) <= TALLIED and not ("division" in groups and CHILD[division.level] == "grid")
+
+
+def _grouped(table: Any, groups: list[str], division: Division, columns: list, where: list) -> Any:
+    keys = [_column(table, g, division).label(f"key_{g}") for g in groups]
+    return select(*keys, *columns).where(*where).group_by(*keys)
+
+
+def _count(s: Session, division: Division, q: Question, groups: list[str], now: datetime) -> dict[tuple, Counts]:
+    """The counts of the cases reported in the period inside `division`, per group (a tuple of the
+    groups' keys): from the tally where it can answer, plus the cases it does not keep (the live ones,
+    and those of a month the period covers only in part), else from every case's facts."""
+    ids = _ancestry(s, division)
+    conditions, due_by = _period(q, now)
+    aggregates = _aggregates(now, due_by)
+    out: dict[tuple, Counts] = {}
+
+    def take(stmt: Any) -> None:
+        for r in s.execute(stmt):
+            add(out.setdefault(tuple(r._mapping[f"key_{g}"] for g in groups), _empty()), _counts(r))
+
+    if not tally_answers(groups, division):
+        take(_grouped(F, groups, division, aggregates, [*_inside(F, ids), *conditions]))
+        return out
+    lo, hi = _full_months(q)
+    months = [T.report_month >= lo] if lo is not None else []
+    months += [T.report_month <= hi] if hi is not None else []
+    take(_grouped(T, groups, division, _TALLY_SUMS, [*_inside(T, ids), *months]))
+    edges = [F.report_month < lo] if lo is not None else []
+    edges += [F.report_month > hi] if hi is not None else []
+    if edges:  # the settled cases of the months the period covers only in part
+        where = [*_inside(F, ids), *conditions, F.state.not_in(tally.LIVE), or_(*edges)]
+        take(_grouped(F, groups, division, aggregates, where))
+    take(_grouped(F, groups, division, aggregates, [*_inside(F, ids), *conditions, LIVE_SQL]))
+    return out
+
+
+def _medians(s: Session, division: Division, q: Question, groups: list[str]) -> dict[tuple, float | None]:
+    """The median handling time in office hours per group, over the closed cases (read off the
+    index of handling times, which leads with the divisions)."""
+    conditions, _ = _period(q, utcnow())
+    median = _median(F.handling_hours, s.get_bind().dialect.name).label("median")
+    where = [*_inside(F, _ancestry(s, division)), *conditions, F.handling_hours.is_not(None)]
+    return {
+        tuple(r._mapping[f"key_{g}"] for g in groups): r.median
+        for r in s.execute(_grouped(F, groups, division, [median], where))
+    }
+
+
+def _with_median(c: Counts, hours_median: float | None) -> Counts:
+    """In working days the median is the same case's time: the hours scaled by the office day, read
+    off the sums (exact while the office hours stay as they are)."""
+    c.hours_median = None if hours_median is None else float(hours_median)
+    if c.hours_median is not None and c.hours_sum:
+        c.days_median = c.hours_median * c.days_sum / c.hours_sum
+    else:
+        c.days_median = 0.0 if c.hours_median == 0 else None
+    return c
+
+
+def _in_order(keys: Any) -> list:
+    return sorted(keys, key=lambda k: tuple((v is None, v) for v in k))
 
 
 def stats(db: Database, actor: Actor, q: Question, now: datetime | None = None) -> Stats:
@@ -172,20 +266,18 @@ def stats(db: Database, actor: Actor, q: Question, now: datetime | None = None) 
     now = now or utcnow()
     with db.session() as s:
         division = scope(s, actor, q.division)
-        dialect = s.get_bind().dialect.name
-        conditions, due_by = _period(q, now)
-        where = [getattr(F, f"{division.level}_id") == division.id, *conditions]
-        aggregates = _aggregates(dialect, now, due_by)
-        totals = _counts(s.execute(select(*aggregates).where(*where)).one())
+        counted = _count(s, division, q, groups, now)
+        totals = _empty()
+        for c in counted.values():
+            add(totals, c)
+        _with_median(totals, _medians(s, division, q, []).get(()))
         rows: list[tuple[dict, Counts]] = []
         if groups:
-            keys = [_group_column(g, division).label(f"key_{g}") for g in groups]
-            stmt = select(*keys, *aggregates).where(*where).group_by(*keys).order_by(*keys)
-            raw = list(s.execute(stmt))
-            names = _key_names(s, groups, division, raw)
-            for r in raw:
-                key = {g: names[g].get(r._mapping[f"key_{g}"], r._mapping[f"key_{g}"]) for g in groups}
-                rows.append((key, _counts(r)))
+            medians = _medians(s, division, q, groups)
+            names = _key_names(s, groups, division, counted)
+            for k in _in_order(counted):
+                key = {g: names[g].get(v, v) for g, v in zip(groups, k)}
+                rows.append((key, _with_median(counted[k], medians.get(k))))
         return Stats(
             division=DivisionName(code=division.code, name=division.name, level=division.level),
             **{"from": q.from_},
@@ -196,12 +288,12 @@ def stats(db: Database, actor: Actor, q: Question, now: datetime | None = None) 
         )
 
 
-def _key_names(s: Session, groups: list[str], division: Division, rows: list) -> dict[str, dict]:
+def _key_names(s: Session, groups: list[str], division: Division, keys: Any) -> dict[str, dict]:
     """How each group's key is shown: divisions and grids by code and name, workers by staff number
     and name, months as YYYY-MM."""
     names: dict[str, dict] = {}
-    for g in groups:
-        values = {r._mapping[f"key_{g}"] for r in rows} - {None}
+    for i, g in enumerate(groups):
+        values = {k[i] for k in keys} - {None}
         if g == "division" and CHILD[division.level] == "grid":
             names[g] = {
                 i: {"code": c, "name": n, "level": "grid"}
@@ -228,8 +320,8 @@ def _key_names(s: Session, groups: list[str], division: Division, rows: list) ->
 
 @dataclass
 class Breakdown:
-    """One scan for a dashboard: the counts by the division's children, by report month, by the
-    cases' current level and state, and in total (no medians: they do not add up)."""
+    """The counts for a dashboard: by the division's children, by report month, by the cases'
+    current level and state, and in total (no medians: they do not add up)."""
 
     division: Division
     children: dict[Any, Counts]  # child division (or grid) id -> counts
@@ -240,28 +332,21 @@ class Breakdown:
     totals: Counts
 
 
+BREAKDOWN = ["division", "month", "level", "state"]
+
+
 def breakdown(db: Database, actor: Actor, q: Question, now: datetime | None = None) -> Breakdown:
     now = now or utcnow()
     with db.session() as s:
         division = scope(s, actor, q.division)
-        dialect = s.get_bind().dialect.name
-        conditions, due_by = _period(q, now)
-        child = _group_column("division", division).label("key_division")
-        keys = [child, F.report_month.label("key_month"), F.level.label("key_level"), F.state.label("key_state")]
-        stmt = (
-            select(*keys, *_aggregates(dialect, now, due_by, medians=False))
-            .where(getattr(F, f"{division.level}_id") == division.id, *conditions)
-            .group_by(*keys)
-        )
-        rows = list(s.execute(stmt))
-        out = Breakdown(division, {}, _key_names(s, ["division"], division, rows)["division"], {}, {}, {}, _empty())
-        for r in rows:
-            m = r._mapping
-            c = _counts(r)
-            month = f"{m['key_month'] // 100:04d}-{m['key_month'] % 100:02d}"
-            for bucket, key in ((out.children, m["key_division"]), (out.months, month), (out.levels, m["key_level"])):
+        counted = _count(s, division, q, BREAKDOWN, now)
+        names = _key_names(s, ["division"], division, counted)["division"]
+        out = Breakdown(division, {}, names, {}, {}, {}, _empty())
+        for (child, month_key, level, state), c in counted.items():
+            month = f"{month_key // 100:04d}-{month_key % 100:02d}"
+            for bucket, key in ((out.children, child), (out.months, month), (out.levels, level)):
                 add(bucket.setdefault(key, _empty()), c)
-            out.states[m["key_state"]] = out.states.get(m["key_state"], 0) + c.reported
+            out.states[state] = out.states.get(state, 0) + c.reported
             add(out.totals, c)
         out.months = dict(sorted(out.months.items()))
         return out

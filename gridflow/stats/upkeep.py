@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.models import Case, CaseEvent, CaseFacts, Grid
+from gridflow.stats import tally
 from gridflow.stats.facts import advance, new_facts
 from gridflow.workflow.calendar import WorkCalendar
 from gridflow.workflow.categories import Category
@@ -51,13 +52,17 @@ def after_event(
     row = s.get(CaseFacts, case.id)
     if row is None:  # stored without facts (bulk-loaded): rebuilt from the timeline, this event included
         s.flush()
-        s.add(CaseFacts(**rebuild(s, case, category, calendar)))
+        facts = rebuild(s, case, category, calendar)
+        s.add(CaseFacts(**facts))
+        tally.change(s.connection(), None, facts)
         return
-    facts = {c: getattr(row, c) for c in COLUMNS}
+    before = {c: getattr(row, c) for c in COLUMNS}
+    facts = dict(before)
     advance(facts, event, now, record, case.state, case.level, case.deadline, calendar)
     for c in COLUMNS:
         if getattr(row, c) != facts[c]:
             setattr(row, c, facts[c])
+    tally.change(s.connection(), before, facts)
 
 
 def rebuild(s: Session, case: Any, category: Category, calendar: WorkCalendar) -> dict[str, Any]:
