@@ -2,7 +2,7 @@
 on the small demo city, in alternating rounds with one part left out at a time.  Run:
     .venv/bin/python -m bench.report_costs [--reports N] [--rounds R] [--skip-postgis]
 
-Parts: the notification outbox rows (`notifications.rules.for_event`), the evaluation figures'
+Parts: the notification outbox rows (`notifications.rules.for_events`), the evaluation figures'
 `case_facts` row, the text-search index (SQLite: the FTS5 triggers; PostgreSQL: the pg_trgm GIN
 indexes).  Leaving a part out is done here only, for measuring (monkeypatching, or dropping and
 re-creating the index inside this bench's own database); the product never runs without them.
@@ -48,12 +48,12 @@ def nothing():
 
 @contextmanager
 def without_notifications():
-    saved = report_module.for_event
-    report_module.for_event = lambda *a, **k: None
+    saved = report_module.for_events
+    report_module.for_events = lambda *a, **k: None
     try:
         yield
     finally:
-        report_module.for_event = saved
+        report_module.for_events = saved
 
 
 @contextmanager

@@ -29,7 +29,7 @@ from gridflow.hashchain import GENESIS, KeyRing
 from gridflow.hotpath import HotInsert, HotStatement, rows_of_each
 from gridflow.models import Case, CaseCounter, CaseEvent, CaseFacts, CaseParty, Entity
 from gridflow.models.cases import CLIENT_ID_SQL, DUPLICATE_CANDIDATES_SQL
-from gridflow.notifications.rules import for_event
+from gridflow.notifications.rules import for_events
 from gridflow.people.access import can_see
 from gridflow.places import lookup as places
 from gridflow.schemas.cases import PossibleDuplicate, ReportedCase, ReportInput
@@ -257,8 +257,8 @@ def report_once(
         with db.transaction(write=True, pipeline=True) as conn:
             _insert_case(conn, case, county.code, actor, events, now, policy.keys(), facts)
             unit = category.limit(case.level).unit
-            for seq, (event, *_) in enumerate(events, start=1):  # the outbox, in the same transaction
-                for_event(conn, case, event, seq, actor, now, policy.channels, unit)
+            numbered = [(event, seq) for seq, (event, *_) in enumerate(events, start=1)]
+            for_events(conn, case, numbered, actor, now, policy.channels, unit)  # the outbox, same transaction
     except IntegrityError:
         if inp.client_id is None:
             raise

@@ -9,11 +9,11 @@ pipelined transaction stays pipelined), and a notice is never written twice.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, false, func, literal, or_, select, true
+from sqlalchemy import Connection, Select, and_, false, func, literal, or_, select, true, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement
 
@@ -120,9 +120,41 @@ def _recipients(rule_to: str, case: Any) -> ColumnElement[bool] | None:
     raise ValueError(f"unknown recipients {rule_to!r}")
 
 
-def _insert(conn: Connection, model, columns: list[str], rows) -> None:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(model).from_select(columns, rows).on_conflict_do_nothing())
+NOTICE_COLUMNS = ["user_id", "case_id", "kind", "key", "urgent", "params", "created_at"]
+DELIVERY_COLUMNS = [
+    "channel",
+    "recipient_id",
+    "case_id",
+    "kind",
+    "key",
+    "urgent",
+    "params",
+    "created_at",
+    "status",
+    "attempts",
+    "next_at",
+]
+
+
+@dataclass
+class Outbox:
+    """The notices and deliveries of one transaction's events, written in at most two statements
+    (one per table: each source a SELECT, joined by UNION ALL)."""
+
+    notices: list[Select] = field(default_factory=list)
+    deliveries: list[Select] = field(default_factory=list)
+
+    def write(self, conn: Connection) -> None:
+        for model, columns, sources in (
+            (Notification, NOTICE_COLUMNS, self.notices),
+            (Delivery, DELIVERY_COLUMNS, self.deliveries),
+        ):
+            if not sources:
+                continue
+            rows = sources[0] if len(sources) == 1 else select(union_all(*sources).subquery()).where(true())
+            dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+            # (SQLite needs the WHERE before an ON CONFLICT that follows INSERT … SELECT.)
+            conn.execute(dialect.insert(model).from_select(columns, rows).on_conflict_do_nothing())
 
 
 def is_urgent(rule: Rule, limit_unit: str | None) -> bool:
@@ -132,7 +164,7 @@ def is_urgent(rule: Rule, limit_unit: str | None) -> bool:
 
 
 def notify(
-    conn: Connection,
+    out: Outbox,
     case: Any,
     rule: Rule,
     key: str,
@@ -142,8 +174,8 @@ def notify(
     limit_unit: str | None = None,
     reason: str | None = None,
 ) -> None:
-    """Write one notice for its recipients (not the actor himself): the in-app rows, and an e-mail and
-    an SMS to send for those who have an address and want it."""
+    """One notice for its recipients (not the actor himself): the in-app rows, and an e-mail and an
+    SMS to send for those who have an address and want it."""
     who = _recipients(rule.to, case)
     if who is None:
         return
@@ -155,12 +187,7 @@ def notify(
         {"number": case.number, "level": case.level, "reason": reason}, ensure_ascii=False, sort_keys=True
     )
     common = [literal(case.id), literal(rule.kind), literal(key), literal(urgent), literal(params), literal(now)]
-    _insert(
-        conn,
-        Notification,
-        ["user_id", "case_id", "kind", "key", "urgent", "params", "created_at"],
-        select(User.id, *common).where(who),
-    )
+    out.notices.append(select(User.id, *common).where(who))
     wanted = []
     if channels.email:
         wanted.append(
@@ -175,27 +202,33 @@ def notify(
             sms_wanted = and_(sms_wanted, func.coalesce(NotificationSettings.sms_all, false()))
         wanted.append(("sms", and_(User.phone.is_not(None), User.phone != "", sms_wanted)))
     for channel, condition in wanted:
-        _insert(
-            conn,
-            Delivery,
-            [
-                "channel",
-                "recipient_id",
-                "case_id",
-                "kind",
-                "key",
-                "urgent",
-                "params",
-                "created_at",
-                "status",
-                "attempts",
-                "next_at",
-            ],
+        out.deliveries.append(
             select(literal(channel), User.id, *common, literal("pending"), literal(0), literal(now))
             .select_from(User)
             .outerjoin(NotificationSettings, NotificationSettings.user_id == User.id)
-            .where(who, condition),
+            .where(who, condition)
         )
+
+
+def for_events(
+    conn: Connection,
+    case: Any,
+    events: list[tuple[str, int]],
+    actor: Actor,
+    now: datetime,
+    channels: Channels,
+    limit_unit: str | None = None,
+    reason: str | None = None,
+) -> None:
+    """The notices and webhook deliveries of a transaction's case events ((event, seq): its place in
+    the case's timeline), written on `conn`, inside that transaction.  `case` is as the events left it."""
+    out = Outbox()
+    for event, seq in events:
+        rule = RULES.get(event)
+        if rule is not None and (rule.only_in_state is None or case.state == rule.only_in_state):
+            notify(out, case, rule, f"{case.id}:{seq}:{rule.kind}", actor.id, now, channels, limit_unit, reason)
+        to_webhooks(out, case, webhook_event(event), f"{case.id}:{seq}", now, reason)
+    out.write(conn)
 
 
 def for_event(
@@ -209,15 +242,10 @@ def for_event(
     limit_unit: str | None = None,
     reason: str | None = None,
 ) -> None:
-    """The notices and webhook deliveries of one case event (`seq`: its place in the case's timeline),
-    written on `conn`, inside the event's transaction.  `case` is as the event left it."""
-    rule = RULES.get(event)
-    if rule is not None and (rule.only_in_state is None or case.state == rule.only_in_state):
-        notify(conn, case, rule, f"{case.id}:{seq}:{rule.kind}", actor.id, now, channels, limit_unit, reason)
-    to_webhooks(conn, case, webhook_event(event), f"{case.id}:{seq}", now, reason)
+    for_events(conn, case, [(event, seq)], actor, now, channels, limit_unit, reason)
 
 
-def to_webhooks(conn: Connection, case: Any, name: str, key: str, now: datetime, reason: str | None = None) -> None:
+def to_webhooks(out: Outbox, case: Any, name: str, key: str, now: datetime, reason: str | None = None) -> None:
     """One delivery per active webhook that asked for this event."""
     body = json.dumps(
         {
@@ -230,36 +258,12 @@ def to_webhooks(conn: Connection, case: Any, name: str, key: str, now: datetime,
         sort_keys=True,
     )
     asked = or_(Webhook.events.contains(f",{name},"), Webhook.events.contains(",*,"))
-    _insert(
-        conn,
-        Delivery,
-        [
-            "channel",
-            "recipient_id",
-            "case_id",
-            "kind",
-            "key",
-            "urgent",
-            "params",
-            "created_at",
-            "status",
-            "attempts",
-            "next_at",
-        ],
-        select(
-            literal("webhook"),
-            Webhook.id,
-            literal(case.id),
-            literal(name),
-            literal(key),
-            literal(False),
-            literal(body),
-            literal(now),
-            literal("pending"),
-            literal(0),
-            literal(now),
-        ).where(Webhook.active.is_(True), asked),
+    values = [literal(case.id), literal(name), literal(key), literal(False), literal(body), literal(now)]
+    out.deliveries.append(
+        select(literal("webhook"), Webhook.id, *values, literal("pending"), literal(0), literal(now)).where(
+            Webhook.active.is_(True), asked
+        )
     )
 
 
-__all__ = ["RULES", "WARNING", "Channels", "Rule", "for_event", "notify"]
+__all__ = ["RULES", "WARNING", "Channels", "Outbox", "Rule", "for_event", "for_events", "notify"]
