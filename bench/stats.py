@@ -50,6 +50,7 @@ def _facts_sql(postgres: bool) -> str:
         f"CAST(to_char({local}, 'YYYYMM') AS INTEGER)" if postgres else f"CAST(strftime('%Y%m', {local}) AS INTEGER)"
     )
     hours = "(c.id % 9973) * 0.0131"  # 0 to 130 office hours, nearly every value different
+    whole = f"CAST(FLOOR({hours} + 0.5) AS INTEGER)" if postgres else f"CAST({hours} + 0.5 AS INTEGER)"
     month_ago = "(now() at time zone 'utc') - interval '30 days'" if postgres else "datetime('now', '-30 days')"
     # As a city's cases stand after a year: of those reported over a month ago 97 % are closed (a few
     # long disputes still run), of the last month's half.
@@ -61,7 +62,7 @@ def _facts_sql(postgres: bool) -> str:
     INSERT INTO case_facts (case_id, reported_on, report_month, kind, category, duty, grid_id, community_id,
         street_id, county_id, city_id, worker_id, state, level, deadline, filed_at, first_deadline, closed_at,
         ever_overdue, reworked, extended, levels_reached, top_level, escalated_community, escalated_street,
-        escalated_county, handling_hours, handling_days, satisfied)
+        escalated_county, handling_hours, handling_days, handling_hour, satisfied)
     SELECT c.id, {day}, {month}, c.kind, c.category,
         (SELECT v.duty FROM category_version v WHERE v.code = c.category AND v.version = c.category_version),
         c.grid_id, c.community_id, c.street_id, c.county_id, c.city_id,
@@ -75,6 +76,7 @@ def _facts_sql(postgres: bool) -> str:
         CASE WHEN {top} > 0 THEN 1 ELSE 0 END, CASE WHEN {top} > 1 THEN 1 ELSE 0 END,
         CASE WHEN {top} > 2 THEN 1 ELSE 0 END,
         CASE WHEN {closed} THEN {hours} END, CASE WHEN {closed} THEN {hours} / 7.0 END,
+        CASE WHEN {closed} THEN {whole} END,
         CASE WHEN {closed} AND c.id % 3 = 0 THEN (CASE WHEN c.id % 2 = 0 THEN {true} ELSE {false} END) END
     FROM case_file c
     WHERE NOT EXISTS (SELECT 1 FROM case_facts f WHERE f.case_id = c.id)

@@ -91,7 +91,7 @@ _INSERT_EVENTS = HotInsert(
 )
 _CASE_COLUMNS = [c.key for c in _CASE.columns if c.key != "id"]
 _INSERT_FACTS = HotInsert("report.insert_facts", typing.cast(Table, CaseFacts.__table__), upkeep.COLUMNS)
-_ADD_TALLY = HotStatement("report.add_tally", tally.upsert)
+_ADD_TALLY = HotStatement("report.add_tally", tally.TALLY.upsert)
 # The chain's anchor, known once the case has its id (its events' hashes cover the id): sent with the
 # events, it adds no round trip.
 _ANCHOR = HotStatement(

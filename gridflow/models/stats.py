@@ -12,8 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from gridflow.models.base import Base
 
 LIVE_SQL = text("state IN ('open', 'handling', 'resolved')")
-HANDLED_SQL = text("handling_hours IS NOT NULL")
-HOURS_INDEX = ("city_id", "county_id", "street_id", "community_id", "report_month", "level", "handling_hours")
+HANDLED_SQL = text("handling_hour IS NOT NULL")
+HOURS_INDEX = ("city_id", "county_id", "street_id", "community_id", "report_month", "level", "handling_hour")
 
 
 class CaseFacts(Base):
@@ -24,7 +24,8 @@ class CaseFacts(Base):
         Index("ix_case_facts_live", "state", postgresql_where=LIVE_SQL, sqlite_where=LIVE_SQL),
         Index("ix_case_facts_community", "community_id", "report_month"),
         Index("ix_case_facts_month", "report_month"),
-        # The medians: the closed cases' handling times, behind the divisions (an index-only read).
+        # The medians of a smaller area: its closed cases' handling hours, behind the divisions (an
+        # index-only read).
         Index(
             "ix_case_facts_hours",
             *HOURS_INDEX,
@@ -62,6 +63,9 @@ class CaseFacts(Base):
     escalated_county: Mapped[int] = mapped_column(SmallInteger, default=0)
     handling_hours: Mapped[float | None] = mapped_column(Float)  # office hours from filing to closing
     handling_days: Mapped[float | None] = mapped_column(Float)  # the same in working days
+    # The handling time to the nearest whole office hour: what the medians are of (counted per hour in
+    # `case_hours`, so that a city's medians need no read of every closed case).
+    handling_hour: Mapped[int | None] = mapped_column(Integer)
     satisfied: Mapped[bool | None] = mapped_column(Boolean)  # the last follow-up visit that recorded it
 
 
@@ -102,3 +106,17 @@ class CaseTally(Base):
     settled_street: Mapped[int] = mapped_column(Integer, default=0)
     settled_county: Mapped[int] = mapped_column(Integer, default=0)
     settled_city: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CaseHours(Base):
+    """How many settled cases took each whole number of office hours, per county, report month and
+    level (`gridflow.stats.tally`): the medians of a city's figures, kept ±1 like the tally."""
+
+    __tablename__ = "case_hours"
+
+    county_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True)
+    city_id: Mapped[int] = mapped_column(Integer)
+    cases: Mapped[int] = mapped_column(Integer, default=0)

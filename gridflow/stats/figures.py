@@ -4,6 +4,7 @@ denominator is 0."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -43,6 +44,24 @@ COUNT_NAMES = [f.name for f in fields(Counts)]
 
 def rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
+
+
+def median_of(counts: Mapping[int, int]) -> float | None:
+    """The median of values given as {value: how many} (the mean of the two middle ones when their
+    number is even), None for none."""
+    n = sum(counts.values())
+    if not n:
+        return None
+    low_rank, high_rank = (n - 1) // 2, n // 2
+    seen, low = 0, None
+    for value, count in sorted(counts.items()):
+        if low is None and seen + count > low_rank:
+            low = value
+        if seen + count > high_rank:
+            assert low is not None
+            return (low + value) / 2
+        seen += count
+    raise AssertionError("unreachable: the ranks are below n")
 
 
 def mean(total: float, n: int) -> float | None:

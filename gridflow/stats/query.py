@@ -1,6 +1,7 @@
-"""Counting the figures for an area and a period: one scan of `case_facts` per answer (the totals),
-and one more grouped (`group_by`).  Medians: PostgreSQL's percentile_cont, SQLite's `median`
-aggregate (registered on every connection by `gridflow.db`)."""
+"""Counting the figures for an area and a period.  The counts: the tally of settled cases
+(`gridflow.stats.tally`) plus the running cases' facts, or, for what the tally does not keep (a
+community's grids, categories, duties, workers), every case's facts.  The medians: from the handling
+hours kept per county and month, or from the area's cases' facts (`median_of` either way)."""
 
 from __future__ import annotations
 
@@ -15,16 +16,16 @@ from geo.levels import LEVELS_BOTTOM_UP, LEVELS_TOP_DOWN
 from gridflow.clock import CST, utcnow
 from gridflow.db import Database
 from gridflow.errors import Forbidden, NotFound, UnknownParameter
-from gridflow.models import CaseFacts, CaseTally, Division, Grid, Worker
+from gridflow.models import CaseFacts, CaseHours, CaseTally, Division, Grid, Worker
 from gridflow.models.stats import LIVE_SQL
 from gridflow.schemas.stats import GROUPS, DivisionName, Figures, Stats, StatsGroup
 from gridflow.stats import tally
 from gridflow.stats.facts import ESCALATED, LEVEL_INDEX, level_bit
-from gridflow.stats.figures import COUNT_NAMES, Counts, add, figures
+from gridflow.stats.figures import COUNT_NAMES, Counts, add, figures, median_of
 from gridflow.workflow.rules import ADMIN, MEDIATOR, SUPERVISOR, SYSTEM, Actor
 from gridflow.workflow.table import ACTIVE
 
-F, T = CaseFacts, CaseTally
+F, T, H = CaseFacts, CaseTally, CaseHours
 # The level below each division's, whose divisions (grids below a community) a `division` group names.
 CHILD = {"city": "county", "county": "street", "street": "community", "community": "grid"}
 UNFINISHED_BUT_DUE = ("open", "handling", "resolved")
@@ -54,12 +55,6 @@ def parse_groups(group_by: str | None) -> list[str]:
 
 def _sum(condition) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def _median(column, dialect: str) -> Any:
-    if dialect == "postgresql":
-        return func.percentile_cont(0.5).within_group(column)
-    return func.median(column).filter(column.is_not(None))  # SQLite calls the Python step only for values
 
 
 def _aggregates(now: datetime, due_by: datetime) -> list:
@@ -199,9 +194,11 @@ def tally_answers(groups: list[str], division: Division) -> bool:
     return set(groups) <= TALLIED and not ("division" in groups and CHILD[division.level] == "grid")
 
 
-def _grouped(table: Any, groups: list[str], division: Division, columns: list, where: list) -> Any:
+def _grouped(
+    table: Any, groups: list[str], division: Division, columns: list, where: list, extra: tuple | list = ()
+) -> Any:
     keys = [_column(table, g, division).label(f"key_{g}") for g in groups]
-    return select(*keys, *columns).where(*where).group_by(*keys)
+    return select(*keys, *extra, *columns).where(*where).group_by(*keys, *extra)
 
 
 def _count(s: Session, division: Division, q: Question, groups: list[str], now: datetime) -> dict[tuple, Counts]:
@@ -233,16 +230,42 @@ def _count(s: Session, division: Division, q: Question, groups: list[str], now: 
     return out
 
 
-def _medians(s: Session, division: Division, q: Question, groups: list[str]) -> dict[tuple, float | None]:
-    """The median handling time in office hours per group, over the closed cases (read off the
-    index of handling times, which leads with the divisions)."""
-    conditions, _ = _period(q, utcnow())
-    median = _median(F.handling_hours, s.get_bind().dialect.name).label("median")
-    where = [*_inside(F, _ancestry(s, division)), *conditions, F.handling_hours.is_not(None)]
-    return {
-        tuple(r._mapping[f"key_{g}"] for g in groups): r.median
-        for r in s.execute(_grouped(F, groups, division, [median], where))
-    }
+def hours_answer(groups: list[str], ids: dict[str, int]) -> bool:
+    """Whether `case_hours` (per county, month and level) can give the medians asked."""
+    allowed = {"month", "level"} | ({"division"} if set(ids) == {LEVELS_TOP_DOWN[0]} else set())
+    return set(ids) <= set(LEVELS_TOP_DOWN[:2]) and set(groups) <= allowed
+
+
+def _medians(s: Session, division: Division, q: Question, groups: list[str], now: datetime) -> dict[tuple, Any]:
+    """The median handling time (in whole office hours) per group, over the closed cases: from the
+    hours kept per county and month where they answer (plus the cases they do not keep), else from
+    the cases' facts (an index-only read of the area's handling hours)."""
+    ids = _ancestry(s, division)
+    conditions, _ = _period(q, now)
+    hours: dict[tuple, dict[int, int]] = {}
+
+    def take(stmt: Any) -> None:
+        for r in s.execute(stmt):
+            spread = hours.setdefault(tuple(r._mapping[f"key_{g}"] for g in groups), {})
+            spread[r.hour] = spread.get(r.hour, 0) + int(r.cases)
+
+    known = [F.handling_hour.is_not(None)]
+    by_hour, counted = [F.handling_hour.label("hour")], [func.count().label("cases")]
+    if not hours_answer(groups, ids):
+        take(_grouped(F, groups, division, counted, [*_inside(F, ids), *conditions, *known], by_hour))
+    else:
+        lo, hi = _full_months(q)
+        months = [H.report_month >= lo] if lo is not None else []
+        months += [H.report_month <= hi] if hi is not None else []
+        kept = [func.sum(H.cases).label("cases")]
+        take(_grouped(H, groups, division, kept, [*_inside(H, ids), *months], [H.hour.label("hour")]))
+        edges = [F.report_month < lo] if lo is not None else []
+        edges += [F.report_month > hi] if hi is not None else []
+        if edges:
+            where = [*_inside(F, ids), *conditions, *known, F.state.not_in(tally.LIVE), or_(*edges)]
+            take(_grouped(F, groups, division, counted, where, by_hour))
+        take(_grouped(F, groups, division, counted, [*_inside(F, ids), *conditions, *known, LIVE_SQL], by_hour))
+    return {key: median_of(spread) for key, spread in hours.items()}
 
 
 def _with_median(c: Counts, hours_median: float | None) -> Counts:
@@ -270,10 +293,10 @@ def stats(db: Database, actor: Actor, q: Question, now: datetime | None = None) 
         totals = _empty()
         for c in counted.values():
             add(totals, c)
-        _with_median(totals, _medians(s, division, q, []).get(()))
+        _with_median(totals, _medians(s, division, q, [], now).get(()))
         rows: list[tuple[dict, Counts]] = []
         if groups:
-            medians = _medians(s, division, q, groups)
+            medians = _medians(s, division, q, groups, now)
             names = _key_names(s, groups, division, counted)
             for k in _in_order(counted):
                 key = {g: names[g].get(v, v) for g, v in zip(groups, k)}

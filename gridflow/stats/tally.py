@@ -11,14 +11,15 @@ the two to each other, and another compares the answers with a recount of every 
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from geo.levels import LEVELS_BOTTOM_UP
-from gridflow.models import CaseFacts, CaseTally
+from gridflow.models import CaseFacts, CaseHours, CaseTally
 from gridflow.stats.facts import ESCALATED, LEVEL_INDEX, level_bit
 from gridflow.workflow.table import ACTIVE
 
@@ -82,42 +83,81 @@ def counts_of(f: Mapping[str, Any]) -> dict[str, Any] | None:
     return out
 
 
-def key_of(f: Mapping[str, Any]) -> tuple:
-    return tuple(f[k] for k in KEY)
-
-
 def row_of(f: Mapping[str, Any]) -> dict[str, Any] | None:
     """A case's whole tally row as it adds to it (key, divisions and counts), None for a live case."""
     counts = counts_of(f)
     return None if counts is None else {c: f[c] for c in (*KEY, *CARRIED)} | counts
 
 
-def change(conn: Connection, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> None:
-    """Move a case's counts from its tally row before an event to its row after it (either may be
-    none: a live case, or a case not yet stored).  Rows are touched in key order, so two transactions
-    never wait for each other's rows crosswise."""
-    deltas: dict[tuple, dict[str, Any]] = {}
-    for facts, sign in ((before, -1), (after, 1)):
-        row = row_of(facts) if facts is not None else None
+def hours_row_of(f: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A settled case's row in `case_hours` (its handling time in whole hours), None if it has none."""
+    if f["state"] in LIVE or f["handling_hour"] is None:
+        return None
+    return {"county_id": f["county_id"], "report_month": f["report_month"], "level": f["level"]} | {
+        "hour": f["handling_hour"],
+        "city_id": f["city_id"],
+        "cases": 1,
+    }
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A table of counts kept with the events: its key, what follows from the key, what adds up, and
+    a case's row in it."""
+
+    table: Table
+    key: tuple[str, ...]
+    carried: tuple[str, ...]
+    counters: tuple[str, ...]
+    row: Callable[[Any], dict[str, Any] | None]  # from a mapping of the facts
+
+    def upsert(self, dialect_name: str) -> Any:
+        """Add a row's counts to its kept row, creating it at them when missing (one statement: two
+        concurrent events never both insert it)."""
+        dialect: Any = postgresql if dialect_name == "postgresql" else sqlite
+        columns = (*self.key, *self.carried, *self.counters)
+        stmt = dialect.insert(self.table).values({c: bindparam(c, type_=self.table.c[c].type) for c in columns})
+        return stmt.on_conflict_do_update(
+            index_elements=[self.table.c[k] for k in self.key],
+            set_={c: self.table.c[c] + stmt.excluded[c] for c in self.counters},
+        )
+
+    def fold(self, totals: dict[tuple, dict[str, Any]], f: Any, sign: int = 1) -> None:
+        """Add (or, sign -1, take away) a case's counts in `totals` (key -> row)."""
+        row = self.row(f)
         if row is None:
-            continue
-        kept = deltas.setdefault(key_of(row), {c: row[c] for c in (*KEY, *CARRIED)} | dict.fromkeys(COUNTERS, 0))
-        for c in COUNTERS:
+            return
+        kept = totals.setdefault(
+            tuple(row[k] for k in self.key),
+            {c: row[c] for c in (*self.key, *self.carried)} | dict.fromkeys(self.counters, 0),
+        )
+        for c in self.counters:
             kept[c] += sign * row[c]
-    for key in sorted(deltas, key=repr):
-        if any(deltas[key][c] for c in COUNTERS):
-            conn.execute(upsert(conn.dialect.name), deltas[key])
 
 
-def upsert(dialect_name: str) -> Any:
-    """Add a row's counts to its tally row, creating it at them when missing (one statement: two
-    concurrent events of one community and month never both insert)."""
-    dialect: Any = postgresql if dialect_name == "postgresql" else sqlite
-    stmt = dialect.insert(_TALLY).values({c: bindparam(c, type_=_TALLY.c[c].type) for c in (*KEY, *CARRIED, *COUNTERS)})
-    return stmt.on_conflict_do_update(
-        index_elements=[_TALLY.c[k] for k in KEY],
-        set_={c: _TALLY.c[c] + stmt.excluded[c] for c in COUNTERS},
-    )
+TALLY = Kept(_TALLY, KEY, CARRIED, tuple(COUNTERS), row_of)
+HOURS = Kept(
+    typing.cast(Table, CaseHours.__table__),
+    ("county_id", "report_month", "level", "hour"),
+    ("city_id",),
+    ("cases",),
+    hours_row_of,
+)
+KEPT = (TALLY, HOURS)
+
+
+def change(conn: Connection, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> None:
+    """Move a case's counts from its kept rows before an event to its rows after it (either may be
+    none: a live case, or a case not yet stored).  Rows are touched in one order (table, key), so two
+    transactions never wait for each other's rows crosswise."""
+    for kept in KEPT:
+        deltas: dict[tuple, dict[str, Any]] = {}
+        for facts, sign in ((before, -1), (after, 1)):
+            if facts is not None:
+                kept.fold(deltas, facts, sign)
+        for key in sorted(deltas, key=repr):
+            if any(deltas[key][c] for c in kept.counters):
+                conn.execute(kept.upsert(conn.dialect.name), deltas[key])
 
 
 _FACTS = typing.cast(Table, CaseFacts.__table__)
@@ -134,6 +174,7 @@ _READ = (
     "satisfied",
     "handling_hours",
     "handling_days",
+    "handling_hour",
     "levels_reached",
     "top_level",
     *ESCALATED.values(),
@@ -141,31 +182,24 @@ _READ = (
 
 
 def refill(conn: Connection, batch: int = 20_000) -> int:
-    """The tally afresh from every case's facts (after a backfill, or a bulk load); returns the
+    """The kept counts afresh from every case's facts (after a backfill, or a bulk load); returns the
     number of tally rows."""
-    conn.execute(delete(_TALLY))
-    totals: dict[tuple, dict[str, Any]] = {}
+    totals: dict[Kept, dict[tuple, dict[str, Any]]] = {kept: {} for kept in KEPT}
     last = None
     while True:
-        stmt = select(*(_FACTS.c[n] for n in _READ)).order_by(_FACTS.c.case_id).limit(batch)
+        stmt = select(*(_FACTS.c[n] for n in _READ)).where(_FACTS.c.state.not_in(LIVE))
         if last is not None:
             stmt = stmt.where(_FACTS.c.case_id > last)
-        rows = list(conn.execute(stmt.where(_FACTS.c.state.not_in(LIVE))).mappings())
+        rows = list(conn.execute(stmt.order_by(_FACTS.c.case_id).limit(batch)).mappings())
         if not rows:
             break
-        _fold(totals, rows)
+        for f in rows:
+            for kept in KEPT:
+                kept.fold(totals[kept], f)
         last = rows[-1]["case_id"]
-    for start in range(0, len(totals), batch):
-        chunk = list(totals.items())[start : start + batch]
-        conn.execute(_TALLY.insert(), [dict(zip(KEY, k)) | v for k, v in chunk])
-    return len(totals)
-
-
-def _fold(totals: dict[tuple, dict[str, Any]], rows: Iterable[Any]) -> None:
-    for f in rows:
-        row = row_of(f)
-        if row is None:
-            continue
-        kept = totals.setdefault(key_of(row), {c: row[c] for c in CARRIED} | dict.fromkeys(COUNTERS, 0))
-        for c in COUNTERS:
-            kept[c] += row[c]
+    for kept, rows_by_key in totals.items():
+        conn.execute(delete(kept.table))
+        values = list(rows_by_key.values())
+        for start in range(0, len(values), batch):
+            conn.execute(kept.table.insert(), values[start : start + batch])
+    return len(totals[TALLY])

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, Table, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from geo.levels import LEVELS_BOTTOM_UP
@@ -100,6 +100,9 @@ _CASES = select(
 def backfill(conn: Connection, categories: dict, calendar: WorkCalendar, batch: int = 2000) -> int:
     """Facts for every case that has none (`categories`: {(code, version): Category}), in batches;
     returns how many were written."""
+    # Only the columns the table has now: inside an earlier migration, later ones do not exist yet
+    # (the migration that adds one fills it).
+    stored = {c["name"] for c in inspect(conn).get_columns("case_facts")}
     done, last = 0, 0
     while True:
         cases = list(
@@ -120,7 +123,13 @@ def backfill(conn: Connection, categories: dict, calendar: WorkCalendar, batch: 
         grids = select(Grid.id, Grid.worker_id).where(Grid.id.in_({c.grid_id for c in cases}))
         workers = {g.id: g.worker_id for g in conn.execute(grids)}
         rows = [
-            fold(c, events[c.id], categories[(c.category, c.category_version)], workers.get(c.grid_id), calendar)
+            {
+                k: v
+                for k, v in fold(
+                    c, events[c.id], categories[(c.category, c.category_version)], workers.get(c.grid_id), calendar
+                ).items()
+                if k in stored
+            }
             for c in cases
         ]
         conn.execute(insert(_FACTS), rows)
