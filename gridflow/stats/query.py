@@ -151,17 +151,39 @@ def _period(q: Question, now: datetime) -> tuple[list, datetime]:
     return conditions, now
 
 
-def _full_months(q: Question) -> tuple[int | None, int | None]:
-    """The first and last whole months (YYYYMM) of the period (None: unbounded); the first may come
-    after the last (a period inside one month)."""
-    lo = hi = None
+def _months(q: Question) -> tuple[list, list]:
+    """The period in months: the conditions on a kept table's `report_month` for the whole months it
+    covers, and those on `case_facts` for the months it covers only in part (`from` after a month's
+    first day, `to` before its last), which the kept tables cannot cut."""
+    whole: list = []
+    part: list[int] = []
     if q.from_ is not None:
-        first = q.from_ if q.from_.day == 1 else (q.from_.replace(day=28) + timedelta(days=4)).replace(day=1)
-        lo = first.year * 100 + first.month
+        if q.from_.day != 1:
+            part.append(q.from_.year * 100 + q.from_.month)
+            first = (q.from_.replace(day=28) + timedelta(days=4)).replace(day=1)
+        else:
+            first = q.from_
+        whole.append(first.year * 100 + first.month)
+    else:
+        whole.append(None)
     if q.to is not None:
-        last = q.to if (q.to + timedelta(days=1)).day == 1 else q.to.replace(day=1) - timedelta(days=1)
-        hi = last.year * 100 + last.month
-    return lo, hi
+        if (q.to + timedelta(days=1)).day != 1:
+            part.append(q.to.year * 100 + q.to.month)
+            last = q.to.replace(day=1) - timedelta(days=1)
+        else:
+            last = q.to
+        whole.append(last.year * 100 + last.month)
+    else:
+        whole.append(None)
+    return whole, [F.report_month.in_(sorted(set(part)))] if part else []
+
+
+def _kept_months(table: Any, whole: list) -> list:
+    lo, hi = whole
+    return [
+        *([table.report_month >= lo] if lo is not None else []),
+        *([table.report_month <= hi] if hi is not None else []),
+    ]
 
 
 def _ancestry(s: Session, division: Division) -> dict[str, int]:
@@ -217,14 +239,10 @@ def _count(s: Session, division: Division, q: Question, groups: list[str], now: 
     if not tally_answers(groups, division):
         take(_grouped(F, groups, division, aggregates, [*_inside(F, ids), *conditions]))
         return out
-    lo, hi = _full_months(q)
-    months = [T.report_month >= lo] if lo is not None else []
-    months += [T.report_month <= hi] if hi is not None else []
-    take(_grouped(T, groups, division, _TALLY_SUMS, [*_inside(T, ids), *months]))
-    edges = [F.report_month < lo] if lo is not None else []
-    edges += [F.report_month > hi] if hi is not None else []
-    if edges:  # the settled cases of the months the period covers only in part
-        where = [*_inside(F, ids), *conditions, F.state.not_in(tally.LIVE), or_(*edges)]
+    whole, part = _months(q)
+    take(_grouped(T, groups, division, _TALLY_SUMS, [*_inside(T, ids), *_kept_months(T, whole)]))
+    if part:  # the settled cases of the months the period covers only in part
+        where = [*_inside(F, ids), *conditions, F.state.not_in(tally.LIVE), *part]
         take(_grouped(F, groups, division, aggregates, where))
     take(_grouped(F, groups, division, aggregates, [*_inside(F, ids), *conditions, LIVE_SQL]))
     return out
@@ -254,15 +272,11 @@ def _medians(s: Session, division: Division, q: Question, groups: list[str], now
     if not hours_answer(groups, ids):
         take(_grouped(F, groups, division, counted, [*_inside(F, ids), *conditions, *known], by_hour))
     else:
-        lo, hi = _full_months(q)
-        months = [H.report_month >= lo] if lo is not None else []
-        months += [H.report_month <= hi] if hi is not None else []
+        whole, part = _months(q)
         kept = [func.sum(H.cases).label("cases")]
-        take(_grouped(H, groups, division, kept, [*_inside(H, ids), *months], [H.hour.label("hour")]))
-        edges = [F.report_month < lo] if lo is not None else []
-        edges += [F.report_month > hi] if hi is not None else []
-        if edges:
-            where = [*_inside(F, ids), *conditions, *known, F.state.not_in(tally.LIVE), or_(*edges)]
+        take(_grouped(H, groups, division, kept, [*_inside(H, ids), *_kept_months(H, whole)], [H.hour.label("hour")]))
+        if part:
+            where = [*_inside(F, ids), *conditions, *known, F.state.not_in(tally.LIVE), *part]
             take(_grouped(F, groups, division, counted, where, by_hour))
         take(_grouped(F, groups, division, counted, [*_inside(F, ids), *conditions, *known, LIVE_SQL], by_hour))
     return {key: median_of(spread) for key, spread in hours.items()}
