@@ -223,28 +223,45 @@ def _grouped(
     return select(*keys, *extra, *columns).where(*where).group_by(*keys, *extra)
 
 
+def _statements(
+    q: Question,
+    division: Division,
+    ids: dict[str, int],
+    groups: list[str],
+    facts: tuple[list, list, list],
+    kept: tuple[Any, list, list] | None,
+) -> list:
+    """The grouped statements that together count a question: `facts` (columns, conditions, extra
+    keys) over `case_facts`; with `kept` (table, columns, extra keys), that table for the whole months,
+    and `case_facts` only for the cases it does not keep (the months the period covers in part, the
+    running cases)."""
+    columns, conditions, extra = facts
+
+    def of_facts(where: list) -> Any:
+        return _grouped(F, groups, division, columns, [*_inside(F, ids), *conditions, *where], extra)
+
+    if kept is None:
+        return [of_facts([])]
+    table, kept_columns, kept_extra = kept
+    whole, part = _months(q)
+    where = [*_inside(table, ids), *_kept_months(table, whole)]
+    statements = [_grouped(table, groups, division, kept_columns, where, kept_extra)]
+    if part:
+        statements.append(of_facts([F.state.not_in(tally.LIVE), *part]))
+    return [*statements, of_facts([LIVE_SQL])]
+
+
 def _count(s: Session, division: Division, q: Question, groups: list[str], now: datetime) -> dict[tuple, Counts]:
     """The counts of the cases reported in the period inside `division`, per group (a tuple of the
-    groups' keys): from the tally where it can answer, plus the cases it does not keep (the live ones,
-    and those of a month the period covers only in part), else from every case's facts."""
+    groups' keys): from the tally where it can answer, plus the cases it does not keep, else from
+    every case's facts."""
     ids = _ancestry(s, division)
     conditions, due_by = _period(q, now)
-    aggregates = _aggregates(now, due_by)
+    kept: tuple[Any, list, list] | None = (T, _TALLY_SUMS, []) if tally_answers(groups, division) else None
     out: dict[tuple, Counts] = {}
-
-    def take(stmt: Any) -> None:
+    for stmt in _statements(q, division, ids, groups, (_aggregates(now, due_by), conditions, []), kept):
         for r in s.execute(stmt):
             add(out.setdefault(tuple(r._mapping[f"key_{g}"] for g in groups), _empty()), _counts(r))
-
-    if not tally_answers(groups, division):
-        take(_grouped(F, groups, division, aggregates, [*_inside(F, ids), *conditions]))
-        return out
-    whole, part = _months(q)
-    take(_grouped(T, groups, division, _TALLY_SUMS, [*_inside(T, ids), *_kept_months(T, whole)]))
-    if part:  # the settled cases of the months the period covers only in part
-        where = [*_inside(F, ids), *conditions, F.state.not_in(tally.LIVE), *part]
-        take(_grouped(F, groups, division, aggregates, where))
-    take(_grouped(F, groups, division, aggregates, [*_inside(F, ids), *conditions, LIVE_SQL]))
     return out
 
 
@@ -260,25 +277,19 @@ def _medians(s: Session, division: Division, q: Question, groups: list[str], now
     the cases' facts (an index-only read of the area's handling hours)."""
     ids = _ancestry(s, division)
     conditions, _ = _period(q, now)
+    facts = (
+        [func.count().label("cases")],
+        [*conditions, F.handling_hour.is_not(None)],
+        [F.handling_hour.label("hour")],
+    )
+    kept: tuple[Any, list, list] | None = None
+    if hours_answer(groups, ids):
+        kept = (H, [func.sum(H.cases).label("cases")], [H.hour.label("hour")])
     hours: dict[tuple, dict[int, int]] = {}
-
-    def take(stmt: Any) -> None:
+    for stmt in _statements(q, division, ids, groups, facts, kept):
         for r in s.execute(stmt):
             spread = hours.setdefault(tuple(r._mapping[f"key_{g}"] for g in groups), {})
             spread[r.hour] = spread.get(r.hour, 0) + int(r.cases)
-
-    known = [F.handling_hour.is_not(None)]
-    by_hour, counted = [F.handling_hour.label("hour")], [func.count().label("cases")]
-    if not hours_answer(groups, ids):
-        take(_grouped(F, groups, division, counted, [*_inside(F, ids), *conditions, *known], by_hour))
-    else:
-        whole, part = _months(q)
-        kept = [func.sum(H.cases).label("cases")]
-        take(_grouped(H, groups, division, kept, [*_inside(H, ids), *_kept_months(H, whole)], [H.hour.label("hour")]))
-        if part:
-            where = [*_inside(F, ids), *conditions, *known, F.state.not_in(tally.LIVE), *part]
-            take(_grouped(F, groups, division, counted, where, by_hour))
-        take(_grouped(F, groups, division, counted, [*_inside(F, ids), *conditions, *known, LIVE_SQL], by_hour))
     return {key: median_of(spread) for key, spread in hours.items()}
 
 
