@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import json
 import re
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from shapely.geometry import box
@@ -354,3 +356,43 @@ def test_the_audit_page_filters_and_shows_whether_the_chain_verifies(admin, clie
     bad = client.get("/admin/audit?from=yesterday", headers=HTML)
     assert bad.status_code == 422 and field_error(bad.text, "from")
     assert "login.success" in text_of(bad.text)  # the whole log below the error
+
+
+def pager_of(html: str) -> str:
+    match = re.search(r'<nav class="pager" aria-label="[^"]*">(.*?)</nav>', html, re.S)
+    assert match, "the page has no pager"
+    return match.group(1)
+
+
+def link(pager: str, rel: str) -> dict[str, list[str]] | None:
+    """The query of the pager's `rel` link (None: no such link)."""
+    match = re.search(rf'rel="{rel}" href="([^"]+)"', pager)
+    return parse_qs(urlsplit(unescape(match.group(1))).query) if match else None
+
+
+@pytest.mark.parametrize(
+    ("path", "filters"),
+    [
+        ("/admin/users", {"role": "grid_worker"}),
+        ("/admin/workers", {"q": "W"}),
+        ("/admin/audit", {"kind": "import"}),
+    ],
+)
+def test_the_pages_of_a_list_keep_its_filters(admin, client, path, filters):
+    query = {**filters, "per_page": "1"}
+    first = pager_of(client.get(path, query_string=query, headers=HTML).text)
+    assert "第 1 页，共" in text_of(first) and link(first, "prev") is None
+    onward = link(first, "next")
+    assert onward == {"page": ["2"], **{k: [v] for k, v in query.items()}}
+    second = pager_of(client.get(path, query_string={**query, "page": "2"}, headers=HTML).text)
+    assert "第 2 页" in text_of(second)
+    assert link(second, "prev") == {"page": ["1"], **{k: [v] for k, v in query.items()}}
+    unfiltered = client.get(path, query_string={"per_page": "1"}, headers=HTML).text
+    assert link(pager_of(unfiltered), "next") == {"page": ["2"], "per_page": ["1"]}
+    assert client.get(path, query_string={"per_page": "100"}, headers=HTML).text.count('class="pager"') == 0
+
+
+def test_the_calendar_links_the_years_around_it(admin, client):
+    years = pager_of(client.get("/admin/calendar/2027", headers=HTML).text)
+    assert re.search(r'rel="prev" href="/admin/calendar/2026">2026</a>', years)
+    assert re.search(r'rel="next" href="/admin/calendar/2028">2028</a>', years)

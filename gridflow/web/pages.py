@@ -37,3 +37,9 @@ def page_args() -> MultiDict:
     args = request.args.copy()
     args.pop("lang", None)
     return args
+
+
+def kept_filters(args: MultiDict, *dropped: str) -> dict[str, str]:
+    """What a link to another page of a list keeps of the query: every filter set (blank ones and
+    `dropped`, such as the page number, left out)."""
+    return {k: v for k, v in args.items() if k not in dropped and v}
