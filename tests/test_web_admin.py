@@ -284,9 +284,8 @@ def test_an_admin_hands_a_grid_to_another_worker(admin, client, db):
     assert client.get("/admin/grids/999999999999999/worker", headers=HTML).status_code == 404
 
 
-def test_an_admin_changes_a_category_limit_as_a_new_version(admin, client, db):
-    url = "/admin/categories/G01"
-    page = client.get(url, headers=HTML).text
+def category_form(page: str) -> dict[str, str]:
+    """The limits of a category's form as it shows them (amounts and units), and a change to send."""
     fields = dict(
         re.findall(
             r'name="((?:limits|filing_limit|verification_limit)[^"]*amount)"\s+inputmode="decimal"\s+value="([^"]*)"',
@@ -300,7 +299,13 @@ def test_an_admin_changes_a_category_limit_as_a_new_version(admin, client, db):
         )
     )
     assert len(fields) == 6 and len(units) == 6, (fields, units)
-    form = {**fields, **units, "based_on": "1", "name": "城市道路照明", "name_en": "street lighting", "note": "新规"}
+    return {**fields, **units, "based_on": "1", "name": "城市道路照明", "name_en": "street lighting", "note": "新规"}
+
+
+def test_an_admin_changes_a_category_limit_as_a_new_version(admin, client, db):
+    url = "/admin/categories/G01"
+    page = client.get(url, headers=HTML).text
+    form = category_form(page)
     same = post_form(
         client,
         url,
@@ -396,3 +401,34 @@ def test_the_calendar_links_the_years_around_it(admin, client):
     years = pager_of(client.get("/admin/calendar/2027", headers=HTML).text)
     assert re.search(r'rel="prev" href="/admin/calendar/2026">2026</a>', years)
     assert re.search(r'rel="next" href="/admin/calendar/2028">2028</a>', years)
+
+
+def test_what_is_wrong_with_a_limit_a_day_or_a_calendar_file_is_said_in_the_pages_language(admin, client):
+    url = "/admin/categories/G01"
+    form = category_form(client.get(url, headers=HTML).text)
+    for change, message in (
+        ({"limits.street.amount": "-3"}, "街道须大于 0"),
+        ({"limits.street.amount": "999"}, "街道：须大于 0 且不超过 250 工作日"),
+        ({"limits.street.unit": "weeks"}, "街道须为小时、工作小时或工作日"),
+    ):
+        bad = post_form(client, url, {**form, **change})
+        assert bad.status_code == 422 and field_error(bad.text, "limits.street") == message, change
+    url = "/admin/calendar/2027"
+    for day, message in (
+        ("2027-13-01", "日期：不是日历上存在的日期"),
+        ("20270101", "日期：须为“年-月-日”格式的日期（YYYY-MM-DD）"),
+        ("1999-01-01", "日期：须在 2000 至 2099 年之间"),
+    ):
+        bad = post_form(client, url + "/overrides", {"date": day, "kind": "holiday"}, page=url)
+        assert bad.status_code == 422 and field_error(bad.text, "date") == message, day
+        assert f'value="{day}"' in bad.text
+    bad_kind = post_form(client, url + "/overrides", {"date": "2027-02-11", "kind": "weekend"}, page=url)
+    assert field_error(bad_kind.text, "kind") == "日期类型须为休息日（放假）或上班日（调休）"
+    lines = post_form(client, url + "/import", {"csv": "2027-02-30,holiday,x\n2027-03-01\n"}, page=url)
+    assert lines.status_code == 422 and field_error(lines.text, "csv") == "2 行有误，未导入任何内容"
+    listed = text_of(re.search(r'<ul class="field__error">(.*?)</ul>', lines.text, re.S).group(1))
+    assert "第 1 行: 日期：不是日历上存在的日期" in listed
+    assert "第 2 行: 应为“日期,类型,名称”（名称可省略），实际有 1 项" in listed
+    client.get("/start?lang=en")
+    english = post_form(client, url + "/overrides", {"date": "2027-13-01", "kind": "holiday"}, page=url)
+    assert field_error(english.text, "date") == "Date: is not a day of the calendar"

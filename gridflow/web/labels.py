@@ -79,6 +79,7 @@ LABELS = {
     },
     "unit": {"emergency_hours": _l("hours"), "working_hours": _l("working hours"), "working_days": _l("working days")},
     "kind": {"incident": _l("incident"), "dispute": _l("dispute")},
+    "day": {"holiday": _l("holiday (no work)"), "workday": _l("working day (调休)")},
     "risk": {"red": _l("red (report up at once)"), "orange": _l("orange (same day)"), "yellow": _l("yellow")},
     "party": {"applicant": _l("applicant"), "respondent": _l("respondent"), "third_party": _l("third party")},
     "agreement": {"written": _l("written agreement"), "oral": _l("oral settlement")},
@@ -135,6 +136,15 @@ def label(code: str | None, kind: str) -> str:
     if code is None:
         return ""
     return str(LABELS[kind].get(code, code))
+
+
+def named(code: str) -> str:
+    """A code's name from whichever list names it (an allowed value an error message lists), else the
+    code itself."""
+    for names in LABELS.values():
+        if code in names:
+            return str(names[code])
+    return code
 
 
 ListStyle = Literal["standard", "standard-short", "or", "or-short", "unit", "unit-short", "unit-narrow"]
