@@ -78,6 +78,7 @@ ADMIN_PAGES = [
     "/admin/categories/G01",
     "/admin/calendar/2027",
     "/admin/audit",
+    "/admin/notifications",
 ]
 
 
