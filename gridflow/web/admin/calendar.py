@@ -34,7 +34,7 @@ nav.add(
 LABELS = {
     "date": _l("Date"),
     "kind": _l("Kind of day"),
-    "name": _l("Name"),
+    "name": _l("Name of the day"),
     "note": _l("Checked against"),
     "csv": _l("CSV file"),
     "year": _l("Year"),
