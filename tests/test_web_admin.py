@@ -433,3 +433,17 @@ def test_what_is_wrong_with_a_limit_a_day_or_a_calendar_file_is_said_in_the_page
     client.get("/start?lang=en")
     english = post_form(client, url + "/overrides", {"date": "2027-13-01", "kind": "holiday"}, page=url)
     assert field_error(english.text, "date") == "Date: is not a day of the calendar"
+
+
+def test_the_problems_of_a_file_are_said_in_the_pages_language(admin, client):
+    grids = fx.grids()
+    grids["features"][1]["properties"]["code"] = "12"
+    del grids["features"][3]["properties"]["name"]
+    grids["features"][4]["geometry"] = {"type": "Point", "coordinates": [X0, Y0]}
+    preview = upload(client, "grids", grids).headers["Location"]
+    shown = unescape(text_of(client.get(preview, headers=HTML).text))
+    assert "要素 1: 网格编码 '12' 须为 15 位数字（社区代码加 3 位序号）" in shown
+    assert "要素 3: 缺少属性“name”" in shown
+    assert "要素 4: 此处不允许几何类型 'Point'（应为 Polygon or MultiPolygon）" in shown
+    english = unescape(text_of(client.get(preview + "?lang=en", headers=HTML).text))
+    assert "Feature 3: missing property 'name'" in english

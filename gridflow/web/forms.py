@@ -26,16 +26,21 @@ from gridflow.errors import Conflict, GridflowError, Invalid, TooManyAttempts, U
 
 # Parameters of a message that are themselves messages (a pattern's hint, a validator's words) or
 # codes with names (an event, a unit of time): shown in the page's language too.
-_CODE_PARAMS = {"event": "event", "unit": "unit"}
+_CODE_PARAMS = {"event": "event", "unit": "unit", "level": "level", "parent_level": "level"}
 _INDEX = re.compile(r"\[\d+\]")
 
 
 def translated(exc: GridflowError, labels: Mapping[str, str] | None = None) -> str:
     """The error's message in the page's language (its template is the catalogue's message id); the
     field it names is called by its label on the page (`labels`: field name -> label)."""
+    return in_page_language(exc.template, exc.params, labels)
+
+
+def in_page_language(template: str, params: Mapping, labels: Mapping[str, str] | None = None) -> str:
+    """A catalogued English template and its parameters, in the page's language."""
     from gridflow.web.labels import named
 
-    params = _in_words(exc.params)
+    params = _in_words(params)
     inner = _in_words(params.pop("error_params", None) or {})  # a validator's own template's
     if isinstance(params.get("hint"), str):
         params["hint"] = gettext(params["hint"])
@@ -48,7 +53,7 @@ def translated(exc: GridflowError, labels: Mapping[str, str] | None = None) -> s
     field = params.get("field")
     if labels and isinstance(field, str):  # a list's item (grids[2]) by the list's label
         params["field"] = labels.get(field) or labels.get(_INDEX.sub("", field), field)
-    return gettext(exc.template, **params)
+    return gettext(template, **params)
 
 
 def _in_words(params: Mapping) -> dict:
