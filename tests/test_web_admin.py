@@ -414,6 +414,8 @@ def test_what_is_wrong_with_a_limit_a_day_or_a_calendar_file_is_said_in_the_page
     ):
         bad = post_form(client, url, {**form, **change})
         assert bad.status_code == 422 and field_error(bad.text, "limits.street") == message, change
+    again = post_form(client, url + "/active", {"active": "1"}, page=url)
+    assert again.status_code == 422 and "类别 G01 已在使用中" in text_of(again.text)
     url = "/admin/calendar/2027"
     for day, message in (
         ("2027-13-01", "日期：不是日历上存在的日期"),

@@ -63,7 +63,7 @@ def remove_override(db: Database, caller: Caller, day: date) -> CalendarYearView
     with db.session(write=True) as s:
         row = s.get(CalendarOverride, day)
         if row is None:
-            raise NotFound(f"no override on {day.isoformat()}", field="date")
+            raise NotFound(N_("no override on %(day)s"), field="date", params={"day": day.isoformat()})
         s.delete(row)
         _raise_revision(s)
         record_change(s, caller, "calendar.remove", day.isoformat())
