@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from gridflow import create_app
 from gridflow.db import get_db
 from gridflow.migrate import upgrade
+from tests.conftest import recreate_pg_database
 
 OUT = Path(__file__).resolve().parent / "out"
 PG_URL = os.environ.get("GRIDFLOW_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/gridflow_bench")
@@ -51,23 +51,12 @@ def add_backend_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--skip-postgis", action="store_true")
 
 
-def fresh_pg(url: str) -> None:
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    finally:
-        admin.dispose()
-
-
 def fresh_database(url: str) -> None:
     """An empty database at `url` with the current schema (and PostGIS: the migrations make it)."""
     if url.startswith("sqlite"):
         Path(make_url(url).database).unlink(missing_ok=True)
     else:
-        fresh_pg(url)
+        recreate_pg_database(url)  # the test suite's: dropped, created, PostGIS enabled
     upgrade(url)
 
 
