@@ -396,6 +396,10 @@ def test_the_pages_of_a_list_keep_its_filters(admin, client, path, filters):
     unfiltered = client.get(path, query_string={"per_page": "1"}, headers=HTML).text
     assert link(pager_of(unfiltered), "next") == {"page": ["2"], "per_page": ["1"]}
     assert client.get(path, query_string={"per_page": "100"}, headers=HTML).text.count('class="pager"') == 0
+    beyond = pager_of(client.get(path, query_string={**query, "page": "999"}, headers=HTML).text)
+    last = link(beyond, "prev")
+    assert last is not None and int(last["page"][0]) > 1 and link(beyond, "next") is None
+    assert "<tbody>" in client.get(path, query_string={**query, **last}, headers=HTML).text  # the last page
 
 
 def test_the_calendar_links_the_years_around_it(admin, client):
