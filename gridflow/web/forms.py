@@ -25,7 +25,7 @@ from flask_babel import get_locale, gettext
 from gridflow.errors import Conflict, GridflowError, Invalid, TooManyAttempts, Unauthorized
 
 # Parameters of a message that are themselves messages (a pattern's hint, a validator's words) or
-# codes with names (an event, a unit of time): shown in the page's language too.
+# codes with names (an event, a unit of time, a level): shown in the page's language too.
 _CODE_PARAMS = {"event": "event", "unit": "unit", "level": "level", "parent_level": "level"}
 _INDEX = re.compile(r"\[\d+\]")
 
@@ -57,7 +57,7 @@ def in_page_language(template: str, params: Mapping, labels: Mapping[str, str] |
 
 
 def _in_words(params: Mapping) -> dict:
-    """Parameters that are codes with names (an event, a unit of time), named in the page's language."""
+    """Parameters that are codes with names (an event, a unit of time, a level), named in the page's language."""
     from gridflow.web.labels import label
 
     return {k: label(v, _CODE_PARAMS[k]) if k in _CODE_PARAMS and isinstance(v, str) else v for k, v in params.items()}
