@@ -120,6 +120,23 @@ def _recipients(rule_to: str, case: Any) -> ColumnElement[bool] | None:
     raise ValueError(f"unknown recipients {rule_to!r}")
 
 
+# The outbox columns every INSERT … SELECT into `delivery` fills, in the order of its SELECT: a notice's
+# e-mails and SMS (`notify`) and the webhooks' POSTs (`to_webhooks`).
+DELIVERY_COLUMNS = [
+    "channel",
+    "recipient_id",
+    "case_id",
+    "kind",
+    "key",
+    "urgent",
+    "params",
+    "created_at",
+    "status",
+    "attempts",
+    "next_at",
+]
+
+
 def _insert(conn: Connection, model, columns: list[str], rows) -> None:
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     conn.execute(dialect.insert(model).from_select(columns, rows).on_conflict_do_nothing())
@@ -178,19 +195,7 @@ def notify(
         _insert(
             conn,
             Delivery,
-            [
-                "channel",
-                "recipient_id",
-                "case_id",
-                "kind",
-                "key",
-                "urgent",
-                "params",
-                "created_at",
-                "status",
-                "attempts",
-                "next_at",
-            ],
+            DELIVERY_COLUMNS,
             select(literal(channel), User.id, *common, literal("pending"), literal(0), literal(now))
             .select_from(User)
             .outerjoin(NotificationSettings, NotificationSettings.user_id == User.id)
@@ -233,19 +238,7 @@ def to_webhooks(conn: Connection, case: Any, name: str, key: str, now: datetime,
     _insert(
         conn,
         Delivery,
-        [
-            "channel",
-            "recipient_id",
-            "case_id",
-            "kind",
-            "key",
-            "urgent",
-            "params",
-            "created_at",
-            "status",
-            "attempts",
-            "next_at",
-        ],
+        DELIVERY_COLUMNS,
         select(
             literal("webhook"),
             Webhook.id,
