@@ -10,18 +10,25 @@ unfiltered, filtered (kind=login, actor, subject) and verifying, and of the chai
 from __future__ import annotations
 
 import argparse
-import re
 import time
 
-from bench.common import app_for, percentiles, pg_url, sqlite_url
+from bench.common import (
+    PASSWORD,
+    add_backend_options,
+    app_for,
+    backends,
+    disposing,
+    log_in_page,
+    percentiles,
+    quiet_logs,
+    timed_get,
+)
 from gridflow.audit import read
 from gridflow.audit.log import Caller, record
 from gridflow.chainkeys import chain_keys
 from gridflow.db import get_db
 from gridflow.people.users import add_user
 from gridflow.workflow.rules import ADMIN, Actor
-
-PASSWORD = "bench-password"
 
 
 def _fill(app, entries: int) -> None:
@@ -35,24 +42,16 @@ def _fill(app, entries: int) -> None:
         done = min(entries, done + 1000)
 
 
-def _login(client) -> None:
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-    answer = client.post("/login", data={"csrf_token": token, "username": "admin", "password": PASSWORD})
-    assert answer.status_code == 302, answer.text
-
-
 def _timed(client, url: str, n: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(n):
-        started = time.perf_counter()
-        answer = client.get(url, headers={"Accept": "text/html"})
-        samples.append((time.perf_counter() - started) * 1000)
-        assert answer.status_code == 200, answer.status_code
-    return percentiles(samples)
+    return percentiles([timed_get(client, url) for _ in range(n)])
 
 
 def run(backend: str, url: str, entries: int, requests: int, fresh: bool = True) -> None:
-    app = app_for(url, fresh=fresh)
+    with disposing(app_for(url, fresh=fresh)) as app:
+        measure(backend, app, entries, requests)
+
+
+def measure(backend: str, app, entries: int, requests: int) -> None:
     app.config["WTF_CSRF_ENABLED"] = True
     with get_db(app).session() as s:
         add_user(s, "admin", "admin", None, None, PASSWORD)
@@ -60,7 +59,7 @@ def run(backend: str, url: str, entries: int, requests: int, fresh: bool = True)
     _fill(app, entries)
     filled = time.perf_counter() - started
     client = app.test_client()
-    _login(client)
+    log_in_page(client, "admin")
     keys = chain_keys(app.config)
     verify = []
     for _ in range(max(3, requests // 4)):
@@ -84,11 +83,13 @@ def main() -> None:
     parser.add_argument("--entries", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--smoke", action="store_true", help="a few hundred entries, a few requests")
+    add_backend_options(parser)
     args = parser.parse_args()
+    quiet_logs()
     sizes, requests = ([300], 4) if args.smoke else (args.entries, args.requests)
     for entries in sizes:
-        run("SQLite", sqlite_url("admin_audit.db"), entries, requests)
-        run("PostgreSQL", pg_url("gridflow_bench_admin"), entries, requests)
+        for name, url in backends(args, "admin_audit.db", "gridflow_bench_admin"):
+            run(name, url, entries, requests)
 
 
 if __name__ == "__main__":

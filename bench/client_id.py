@@ -20,40 +20,39 @@ from pathlib import Path
 
 
 def measure(name: str, url: str, reports: int, rounds: int) -> dict[str, float]:
-    from gridflow import create_app
+    from bench.common import app_for, disposing
     from gridflow.db import get_db
     from gridflow.migrate import upgrade
     from tests.cases_helpers import WEST_SW, Api, setup_city
 
     upgrade(url)
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "INSTANCE_PATH": tmp, "LOG_LEVEL": "WARNING"})
-        try:
-            setup_city(app.test_cli_runner(), Path(tmp), get_db(app))
-            api = Api(app.test_client(), {})
-            headers = api.headers("gw2")
-            body = {"kind": "incident", "category": "G01", "description": "暴露垃圾", "location": WEST_SW}
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        disposing(app_for(url, fresh=False, SECRET_KEY="bench", INSTANCE_PATH=tmp, LOG_LEVEL="WARNING")) as app,
+    ):
+        setup_city(app.test_cli_runner(), Path(tmp), get_db(app))
+        api = Api(app.test_client(), {})
+        headers = api.headers("gw2")
+        body = {"kind": "incident", "category": "G01", "description": "暴露垃圾", "location": WEST_SW}
 
-            def timed(extra: dict, expect: int) -> float:
-                started = time.perf_counter()
-                r = api.client.post("/api/v1/cases", json=body | extra, headers=headers)
-                elapsed = time.perf_counter() - started
-                assert r.status_code == expect, r.json
-                return elapsed
+        def timed(extra: dict, expect: int) -> float:
+            started = time.perf_counter()
+            r = api.client.post("/api/v1/cases", json=body | extra, headers=headers)
+            elapsed = time.perf_counter() - started
+            assert r.status_code == expect, r.json
+            return elapsed
 
-            for _ in range(max(10, reports // 4)):  # warm up: statements compiled and prepared
-                timed({}, 201)
-                timed({"client_id": str(uuid.uuid4())}, 201)
-            plain: list[float] = []
-            with_id: list[float] = []
-            for _ in range(rounds * reports):  # in pairs, one right after the other: the machine's noise
-                plain.append(timed({}, 201))  # hits both alike, and the median of the differences
-                with_id.append(timed({"client_id": str(uuid.uuid4())}, 201))  # sees through it
-            known = str(uuid.uuid4())
-            timed({"client_id": known}, 201)
-            repeats = [timed({"client_id": known}, 200) for _ in range(reports)]
-        finally:
-            get_db(app).dispose()
+        for _ in range(max(10, reports // 4)):  # warm up: statements compiled and prepared
+            timed({}, 201)
+            timed({"client_id": str(uuid.uuid4())}, 201)
+        plain: list[float] = []
+        with_id: list[float] = []
+        for _ in range(rounds * reports):  # in pairs, one right after the other: the machine's noise
+            plain.append(timed({}, 201))  # hits both alike, and the median of the differences
+            with_id.append(timed({"client_id": str(uuid.uuid4())}, 201))  # sees through it
+        known = str(uuid.uuid4())
+        timed({"client_id": known}, 201)
+        repeats = [timed({"client_id": known}, 200) for _ in range(reports)]
     result = {
         k: statistics.median(v) * 1000 for k, v in (("plain", plain), ("client_id", with_id), ("repeat", repeats))
     }
@@ -67,30 +66,18 @@ def measure(name: str, url: str, reports: int, rounds: int) -> dict[str, float]:
 
 
 def main() -> None:
-    from bench.common import fresh_pg, pg_url, sqlite_url
+    from bench.common import add_backend_options, backends, fresh_database
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--reports", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--smoke", action="store_true", help="a few reports: does every step work")
-    parser.add_argument("--skip-sqlite", action="store_true")
-    parser.add_argument("--skip-postgis", action="store_true")
+    add_backend_options(parser)
     args = parser.parse_args()
     reports, rounds = (5, 1) if args.smoke else (args.reports, args.rounds)
-    if not args.skip_sqlite:
-        url = sqlite_url("client_id.db")
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-        measure("SpatiaLite", url, reports, rounds)
-    if not args.skip_postgis:
-        url = pg_url("gridflow_bench_client_id")
-        fresh_pg(url)
-        from sqlalchemy import create_engine, text
-
-        engine = create_engine(url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
-        engine.dispose()
-        measure("PostGIS", url, reports, rounds)
+    for name, url in backends(args, "client_id.db", "gridflow_bench_client_id"):
+        fresh_database(url)
+        measure(name, url, reports, rounds)
 
 
 if __name__ == "__main__":

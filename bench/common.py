@@ -1,22 +1,30 @@
-"""Shared set-up for the benchmarks: a full-scale demo city in a SQLite file and a PostGIS database."""
+"""Shared set-up for the benchmarks: their databases (a SQLite file and a PostGIS database, fresh or
+with the demo city), the apps on them and their disposal, the back ends a run chose, logging in to the
+pages and timing a page."""
 
 from __future__ import annotations
 
+import argparse
+import logging
 import math
 import os
+import re
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from gridflow import create_app
 from gridflow.db import get_db
 from gridflow.migrate import upgrade
+from tests.conftest import recreate_pg_database
 
 OUT = Path(__file__).resolve().parent / "out"
 PG_URL = os.environ.get("GRIDFLOW_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/gridflow_bench")
+PASSWORD = "bench-password"  # the benches' users' (the password rule: at least 10 characters)
 
 
 def sqlite_url(name: str) -> str:
@@ -28,23 +36,67 @@ def pg_url(name: str) -> str:
     return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 
 
-def fresh_pg(url: str) -> None:
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
+def backends(args: argparse.Namespace, sqlite_name: str, pg_name: str) -> list[tuple[str, str]]:
+    """(name, url) of the back ends a run measures: SpatiaLite in bench/out/`sqlite_name`, PostGIS in
+    the database `pg_name`, unless `--skip-sqlite` / `--skip-postgis` (`add_backend_options`)."""
+    chosen = []
+    if not getattr(args, "skip_sqlite", False):
+        chosen.append(("SpatiaLite", sqlite_url(sqlite_name)))
+    if not getattr(args, "skip_postgis", False):
+        chosen.append(("PostGIS", pg_url(pg_name)))
+    return chosen
 
 
-def app_for(url: str, fresh: bool):
+def add_backend_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--skip-postgis", action="store_true")
+
+
+def fresh_database(url: str) -> None:
+    """An empty database at `url` with the current schema (and PostGIS: the migrations make it)."""
+    if url.startswith("sqlite"):
+        Path(make_url(url).database).unlink(missing_ok=True)
+    else:
+        recreate_pg_database(url)  # the test suite's: dropped, created, PostGIS enabled
+    upgrade(url)
+
+
+def app_for(url: str, fresh: bool, **settings):
+    """An app on `url` (`fresh`: on an empty database); dispose of its engine with `disposing`."""
     if fresh:
-        if url.startswith("sqlite"):
-            Path(make_url(url).database).unlink(missing_ok=True)
-        else:
-            fresh_pg(url)
-        upgrade(url)
-    return create_app({"DATABASE_URL": url})
+        fresh_database(url)
+    return create_app({"DATABASE_URL": url, **settings})
+
+
+@contextmanager
+def disposing(app) -> Iterator:
+    """The app, its database engine disposed of afterwards (whatever happened)."""
+    try:
+        yield app
+    finally:
+        get_db(app).dispose()
+
+
+def quiet_logs() -> None:
+    """No line per request or per state change among the figures."""
+    for noisy in ("gridflow.request", "transitions"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def log_in_page(client, username: str, password: str = PASSWORD) -> None:
+    """Log `client` (Flask's test client) in through the login form, with its CSRF token."""
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    answer = client.post("/login", data={"csrf_token": token, "username": username, "password": password})
+    assert answer.status_code == 302, answer.text
+
+
+def timed_get(client, url: str) -> float:
+    """Milliseconds of the server's work on GET `url` as a browser asks for it (in process); must be 200."""
+    started = time.perf_counter()
+    answer = client.get(url, headers={"Accept": "text/html"})
+    elapsed = (time.perf_counter() - started) * 1000
+    assert answer.status_code == 200, (url, answer.status_code)
+    return elapsed
 
 
 def demo_city(url: str, rebuild: bool = False, scale: str = "full"):

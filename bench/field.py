@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from bench.common import demo_city, sqlite_url
+from bench.common import demo_city, disposing, sqlite_url
 from gridflow.db import get_db
 from gridflow.models import Attachment, Case, Grid, User
 from gridflow.spatial import to_shape
@@ -270,23 +270,23 @@ def main() -> None:
     logging.disable(logging.INFO)  # the request log of every call: the figures are what is printed
     from playwright.sync_api import sync_playwright
 
-    app = demo_city(sqlite_url("field.db"), scale="small")
-    app.config["LOGIN_MAX_FAILURES_PER_CLIENT"] = 10_000
-    server = make_server("127.0.0.1", 0, compressed_like_nginx(app), threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-            measure(
-                browser,
-                f"http://127.0.0.1:{server.server_port}",
-                demo_phone(app),
-                app,
-                5 if args.smoke else args.reports,
-            )
-            browser.close()
-    finally:
-        server.shutdown()
+    with disposing(demo_city(sqlite_url("field.db"), scale="small")) as app:
+        app.config["LOGIN_MAX_FAILURES_PER_CLIENT"] = 10_000
+        server = make_server("127.0.0.1", 0, compressed_like_nginx(app), threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+                measure(
+                    browser,
+                    f"http://127.0.0.1:{server.server_port}",
+                    demo_phone(app),
+                    app,
+                    5 if args.smoke else args.reports,
+                )
+                browser.close()
+        finally:
+            server.shutdown()
 
 
 if __name__ == "__main__":

@@ -120,13 +120,11 @@ def _examples(strategy, examples: int, tokens: list[str], report: FuzzReport):
 
 
 def run_on(name: str, url: str, examples: int) -> FuzzReport:
-    from gridflow import create_app
-    from gridflow.db import get_db
+    from bench.common import app_for, disposing
     from gridflow.migrate import upgrade
 
     upgrade(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "fuzz"})
-    try:
+    with disposing(app_for(url, fresh=False, SECRET_KEY="fuzz")) as app:
         with tempfile.TemporaryDirectory() as tmp:
             sign_in = prepare(app, Path(tmp))
         started = time.perf_counter()
@@ -135,33 +133,19 @@ def run_on(name: str, url: str, examples: int) -> FuzzReport:
         for failure in report.failures:
             print(f"  FAILED {failure}")
         return report
-    finally:
-        get_db(app).dispose()
 
 
 def main() -> None:
-    from bench.common import fresh_pg, pg_url, sqlite_url
+    from bench.common import add_backend_options, backends, fresh_database
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--examples", type=int, default=60, help="per operation and generation mode")
-    parser.add_argument("--skip-sqlite", action="store_true")
-    parser.add_argument("--skip-postgis", action="store_true")
+    add_backend_options(parser)
     args = parser.parse_args()
     failed = False
-    if not args.skip_sqlite:
-        url = sqlite_url("fuzz.db")
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-        failed |= bool(run_on("SpatiaLite", url, args.examples).failures)
-    if not args.skip_postgis:
-        url = pg_url("gridflow_bench_fuzz")
-        fresh_pg(url)
-        from sqlalchemy import create_engine, text
-
-        engine = create_engine(url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
-        engine.dispose()
-        failed |= bool(run_on("PostGIS", url, args.examples).failures)
+    for name, url in backends(args, "fuzz.db", "gridflow_bench_fuzz"):
+        fresh_database(url)
+        failed |= bool(run_on(name, url, args.examples).failures)
     sys.exit(1 if failed else 0)
 
 

@@ -26,10 +26,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import OUT, fresh_pg, percentiles, pg_url, sqlite_url
-from gridflow import create_app
+from bench.common import OUT, add_backend_options, app_for, backends, disposing, fresh_database, percentiles
 from gridflow.db import get_db
-from gridflow.migrate import upgrade
 from gridflow.people.users import add_user
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,18 +94,15 @@ def request(port: int, method: str, path: str, body=None, headers=None, conn=Non
 def prepare(url: str, sizes: Sizes) -> None:
     """An admin, `sizes.users` grid workers for the flood and one for each timed attempt (no city: the
     queue is empty, the point is the wait)."""
-    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(OUT / "flood-instance")})
     names = [
         "flood.admin",
         *(f"flood.u{i}" for i in range(sizes.users)),
         *(f"timed.u{i}" for i in range(sizes.attempts)),
     ]
-    try:
+    with disposing(app_for(url, fresh=False, INSTANCE_PATH=str(OUT / "flood-instance"))) as app:
         with get_db(app).session() as s:
             for name in names:
                 add_user(s, name, "admin" if name == "flood.admin" else "grid_worker", None, None, PASSWORD)
-    finally:
-        get_db(app).dispose()
 
 
 def queue_times(port: int, token: str, n: int) -> list[float]:
@@ -194,20 +189,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--smoke", action="store_true", help="every step at toy size")
     parser.add_argument("--port", type=int, default=5158)
-    parser.add_argument("--skip-sqlite", action="store_true")
-    parser.add_argument("--skip-postgis", action="store_true")
+    add_backend_options(parser)
     args = parser.parse_args()
     sizes = SMOKE if args.smoke else FULL
-    if not args.skip_sqlite:
-        url = sqlite_url("login_flood.db")
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-        upgrade(url)
-        run("SpatiaLite", url, args.port, sizes)
-    if not args.skip_postgis:
-        url = pg_url("gridflow_bench_flood")
-        fresh_pg(url)
-        upgrade(url)
-        run("PostGIS", url, args.port, sizes)
+    for name, url in backends(args, "login_flood.db", "gridflow_bench_flood"):
+        fresh_database(url)
+        run(name, url, args.port, sizes)
 
 
 if __name__ == "__main__":

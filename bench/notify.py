@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import delete, func, insert, select
 
 from bench.cases import BENCH_PASSWORD, Server, bench_reports, bulk_load, numbered, settle, token
-from bench.common import demo_city, pg_url, sqlite_url
+from bench.common import add_backend_options, backends, demo_city, disposing
 from gridflow.clock import utcnow
 from gridflow.db import get_db
 from gridflow.models import Case, CaseEvent, Delivery, Notification, User
@@ -28,6 +28,7 @@ from gridflow.people.users import add_user
 from tests.notify_helpers import SmtpSink, wait_for
 
 RECIPIENTS = 20  # distinct addresses the messages go to
+PORTS = {"SpatiaLite": 8721, "PostGIS": 8731}  # our server's, by back end
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,12 @@ def delivery_rate(db, outbox: Outbox, smtp: SmtpSink, n: int, senders: int) -> f
 
 def run(name: str, url: str, port: int, sizes: Sizes = FULL) -> None:
     print(f"== {name}")
-    app = demo_city(url, scale=sizes.scale)
+    with disposing(demo_city(url, scale=sizes.scale)) as app:
+        measure(app, url, port, sizes)
+
+
+def measure(app, url: str, port: int, sizes: Sizes) -> None:
+    """The figures on `app`'s database (what they add to it removed after); our server on `port`."""
     db = get_db(app)
     with db.session() as s:
         s.execute(delete(CaseEvent))
@@ -160,15 +166,13 @@ def run(name: str, url: str, port: int, sizes: Sizes = FULL) -> None:
         s.execute(delete(CaseEvent))
         s.execute(delete(Case).where(~numbered("B")))
     clear(db)
-    db.dispose()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int)
     parser.add_argument("--scale", choices=("small", "full"))
-    parser.add_argument("--skip-postgis", action="store_true")
-    parser.add_argument("--skip-sqlite", action="store_true")
+    add_backend_options(parser)
     parser.add_argument("--smoke", action="store_true", help="toy sizes, on their own databases")
     args = parser.parse_args()
     sizes = SMOKE if args.smoke else FULL
@@ -177,10 +181,8 @@ def main() -> None:
     if args.scale:
         sizes = replace(sizes, scale=args.scale)
     names = ("notify-smoke.db", "gridflow_bench_notify_smoke") if args.smoke else ("notify.db", "gridflow_bench_notify")
-    if not args.skip_sqlite:
-        run("SpatiaLite", sqlite_url(names[0]), 8721, sizes)
-    if not args.skip_postgis:
-        run("PostGIS", pg_url(names[1]), 8731, sizes)
+    for name, url in backends(args, *names):
+        run(name, url, PORTS[name], sizes)
 
 
 if __name__ == "__main__":

@@ -15,15 +15,22 @@ request's whole work (session, access rules, queries, templates).  Goal: p95 ≤
 from __future__ import annotations
 
 import argparse
-import logging
-import re
-import time
 from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, func, select
 
 from bench.cases import bulk_load, numbered, settle
-from bench.common import demo_city, percentiles, pg_url, sqlite_url
+from bench.common import (
+    PASSWORD,
+    add_backend_options,
+    backends,
+    demo_city,
+    disposing,
+    log_in_page,
+    percentiles,
+    quiet_logs,
+    timed_get,
+)
 from bench.stats import fill_facts
 from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.cases import act as cases
@@ -37,7 +44,6 @@ from gridflow.people.users import add_user
 from gridflow.schemas.cases import EventInput, ReportInput
 from gridflow.workflow.rules import MEDIATOR, Actor
 
-PASSWORD = "bench-password"  # the password rule: at least 10 characters
 MISSING_WORDS = "压测找不到的词"
 
 
@@ -51,20 +57,6 @@ class Sizes:
 
 FULL = Sizes()
 SMOKE = Sizes(scale="small", cases=3_000, requests=12, recorded=4)
-
-
-def _login(client, username: str) -> None:
-    page = client.get("/login").text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    answer = client.post("/login", data={"csrf_token": token, "username": username, "password": PASSWORD})
-    assert answer.status_code == 302, answer.text
-
-
-def _timed(client, url: str, samples: list[float]) -> None:
-    started = time.perf_counter()
-    answer = client.get(url, headers={"Accept": "text/html"})
-    samples.append((time.perf_counter() - started) * 1000)
-    assert answer.status_code == 200, (url, answer.status_code)
 
 
 def _mediators(db) -> list[tuple[str, str, int]]:
@@ -170,9 +162,13 @@ def _largest_queue(db, mediators) -> int:
 
 def run(name: str, url: str, sizes: Sizes = FULL) -> None:
     print(f"== {name}")
-    app = demo_city(url, scale=sizes.scale)
-    for noisy in ("gridflow.request", "transitions"):  # no line per request or event in the figures
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    quiet_logs()
+    with disposing(demo_city(url, scale=sizes.scale)) as app:
+        measure(app, sizes)
+
+
+def measure(app, sizes: Sizes) -> None:
+    """The figures on `app`'s database (cases loaded as needed, the mediated ones removed after)."""
     db = get_db(app)
     with db.session() as s:
         loaded = s.scalar(select(func.count()).select_from(Case).where(numbered("B")))
@@ -197,7 +193,7 @@ def run(name: str, url: str, sizes: Sizes = FULL) -> None:
     desks = []  # (level, logged-in client, a cursor halfway down his queue, cases of his queue)
     for level, username, division_id in mediators:
         client = app.test_client()
-        _login(client, username)
+        log_in_page(client, username)
         with db.session() as s:
             stmt = queue_statement_for(level, division_id).with_only_columns(Case.id).limit(sizes.requests)
             queue_ids = list(s.scalars(stmt))
@@ -205,21 +201,21 @@ def run(name: str, url: str, sizes: Sizes = FULL) -> None:
     community_desk = next((client for level, client, _, _ in desks if level == "community"), None)
     for i in range(sizes.requests):
         _, client, cursor, queue_ids = desks[i % len(desks)]
-        _timed(client, "/queue", figures["first"])
+        figures["first"].append(timed_get(client, "/queue"))
         if cursor:
-            _timed(client, f"/queue?after={cursor}", figures["deep"])
-        _timed(client, f"/queue?q={MISSING_WORDS}", figures["words"])
+            figures["deep"].append(timed_get(client, f"/queue?after={cursor}"))
+        figures["words"].append(timed_get(client, f"/queue?q={MISSING_WORDS}"))
         if i % 2 and recorded and community_desk is not None:
-            _timed(community_desk, f"/cases/{recorded[i % len(recorded)]}", figures["case"])
+            figures["case"].append(timed_get(community_desk, f"/cases/{recorded[i % len(recorded)]}"))
         elif queue_ids:
-            _timed(client, f"/cases/{queue_ids[i % len(queue_ids)]}", figures["case"])
+            figures["case"].append(timed_get(client, f"/cases/{queue_ids[i % len(queue_ids)]}"))
     boards = []
     for username in supervisors:
         client = app.test_client()
-        _login(client, username)
+        log_in_page(client, username)
         boards.append(client)
     for i in range(max(sizes.requests // 4, 2)):  # the whole city's and the busiest county's
-        _timed(boards[i % len(boards)], "/dashboard", figures["dashboard"])
+        figures["dashboard"].append(timed_get(boards[i % len(boards)], "/dashboard"))
     largest = _largest_queue(db, mediators)
     labels = {
         "first": "GET /queue, first page",
@@ -236,24 +232,20 @@ def run(name: str, url: str, sizes: Sizes = FULL) -> None:
     with db.session() as s:
         s.execute(delete(CaseEvent))
         s.execute(delete(Case).where(~numbered("B")))
-    db.dispose()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int)
-    parser.add_argument("--skip-postgis", action="store_true")
-    parser.add_argument("--skip-sqlite", action="store_true")
+    add_backend_options(parser)
     parser.add_argument("--smoke", action="store_true", help="every step at toy size, on its own databases")
     args = parser.parse_args()
     sizes = SMOKE if args.smoke else FULL
     if args.cases:
         sizes = replace(sizes, cases=args.cases)
     names = ("smoke.db", "gridflow_bench_smoke") if args.smoke else ("full.db", "gridflow_bench")
-    if not args.skip_sqlite:
-        run("SpatiaLite", sqlite_url(names[0]), sizes)
-    if not args.skip_postgis:
-        run("PostGIS", pg_url(names[1]), sizes)
+    for name, url in backends(args, *names):
+        run(name, url, sizes)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """What each part of a report costs: `POST /api/v1/cases` in process (Flask's test client, no HTTP),
 on the small demo city, in alternating rounds with one part left out at a time.  Run:
-    .venv/bin/python -m bench.report_costs [--reports N] [--rounds R] [--skip-postgis]
+    .venv/bin/python -m bench.report_costs [--reports N] [--rounds R] [--skip-sqlite] [--skip-postgis]
 
 Parts: the notification outbox rows (`notifications.rules.for_events`), the evaluation figures'
 `case_facts` row, the text-search index (SQLite: the FTS5 triggers; PostgreSQL: the pg_trgm GIN
@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import select, text
 
-from bench.common import demo_city, pg_url, sqlite_url
+from bench.common import add_backend_options, backends, demo_city, disposing
 from gridflow.cases import report as report_module
 from gridflow.db import get_db
 from gridflow.models import User
@@ -98,7 +98,11 @@ def search_index_toggle(app):
 
 
 def run(name: str, url: str, reports: int, rounds: int) -> None:
-    app = demo_city(url, scale="small")
+    with disposing(demo_city(url, scale="small")) as app:
+        measure(name, app, reports, rounds)
+
+
+def measure(name: str, app, reports: int, rounds: int) -> None:
     with get_db(app).session() as s:
         if s.scalar(select(User.id).where(User.username == "costs.admin")) is None:
             add_user(s, "costs.admin", "admin", None, None, PASSWORD)
@@ -138,11 +142,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reports", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--skip-postgis", action="store_true")
+    add_backend_options(parser)
     args = parser.parse_args()
-    run("SpatiaLite", sqlite_url("report_costs"), args.reports, args.rounds)
-    if not args.skip_postgis:
-        run("PostGIS", pg_url("report_costs"), args.reports, args.rounds)
+    for name, url in backends(args, "report_costs", "report_costs"):
+        run(name, url, args.reports, args.rounds)
 
 
 if __name__ == "__main__":

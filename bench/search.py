@@ -17,7 +17,6 @@ Own databases (bench/out/search.db, gridflow_bench_search): other benches' are l
 from __future__ import annotations
 
 import argparse
-import logging
 import random
 import resource
 import statistics
@@ -28,7 +27,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 
 from bench.cases import COLUMNS, _rows, settle
-from bench.common import demo_city, percentiles, pg_url, sqlite_url
+from bench.common import PASSWORD, add_backend_options, backends, demo_city, disposing, percentiles, quiet_logs
 from gridflow.cases import export
 from gridflow.cases import lists as caselists
 from gridflow.clock import local_date, utcnow
@@ -192,7 +191,7 @@ def reports_per_second(app, db, n: int) -> float:
     with db.session() as s:
         user = s.scalars(select(User).where(User.username == "bench.search")).first()
         if user is None:
-            user = add_user(s, "bench.search", "admin", None, None, "bench-password")
+            user = add_user(s, "bench.search", "admin", None, None, PASSWORD)
         places = s.execute(select(Case.lon, Case.lat).limit(n)).all()
         actor = Actor(user.id, "bench", ADMIN)
         first_id = (s.scalar(select(func.max(Case.id))) or 0) + 1
@@ -251,7 +250,12 @@ def run(
     only_reports: bool = False,
 ) -> None:
     print(f"== {name}")
-    app = demo_city(url, scale=scale)
+    with disposing(demo_city(url, scale=scale)) as app:
+        measure(app, n_cases, n_queries, export_rows, reports, only_reports)
+
+
+def measure(app, n_cases: int, n_queries: int, export_rows: int, reports: int, only_reports: bool) -> None:
+    """The figures on `app`'s database (its cases bulk-loaded first unless they are there)."""
     db = get_db(app)
     with db.session() as s:
         loaded = s.scalar(select(func.count()).select_from(Case).where(Case.number.between("Q", "Q\uffff")))
@@ -265,7 +269,6 @@ def run(
     print(f"  {stored:,} cases stored")
     if only_reports:
         bench_report_cost(app, db, reports)
-        db.dispose()
         return
     rng = random.Random(5)
     wanted = queries(db, n_queries, rng)
@@ -286,19 +289,17 @@ def run(
         )
     bench_export(app, db, export_rows)
     bench_report_cost(app, db, reports)
-    db.dispose()
 
 
 def main() -> None:
-    logging.getLogger("transitions").setLevel(logging.WARNING)  # a line per state change otherwise
+    quiet_logs()
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--export-rows", type=int, default=100_000)
     parser.add_argument("--reports", type=int, default=300)
     parser.add_argument("--reports-only", action="store_true", help="only what the indexes cost a report")
-    parser.add_argument("--skip-postgis", action="store_true")
-    parser.add_argument("--skip-sqlite", action="store_true")
+    add_backend_options(parser)
     parser.add_argument("--smoke", action="store_true", help="every step at toy size, on its own databases")
     args = parser.parse_args()
     names = ("search.db", "gridflow_bench_search")
@@ -306,10 +307,8 @@ def main() -> None:
     if args.smoke:
         names = ("search_smoke.db", "gridflow_bench_search_smoke")
         sizes = (3_000, 20, 1_000, "small", 40, args.reports_only)
-    if not args.skip_sqlite:
-        run("SpatiaLite", sqlite_url(names[0]), *sizes)
-    if not args.skip_postgis:
-        run("PostGIS", pg_url(names[1]), *sizes)
+    for name, url in backends(args, *names):
+        run(name, url, *sizes)
 
 
 if __name__ == "__main__":

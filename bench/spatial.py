@@ -15,7 +15,7 @@ import numpy as np
 import shapely
 from shapely import STRtree
 
-from bench.common import demo_city, percentiles, pg_url, sqlite_url
+from bench.common import add_backend_options, backends, demo_city, disposing, percentiles
 from geo.assign import GridIndex
 from geo.demo import generate, random_points_in
 from gridflow.db import get_db
@@ -74,7 +74,12 @@ def bench_bulk(n_points: int, scale: str = "full") -> None:
 
 
 def bench_locate(name: str, url: str, n: int = 2000, scale: str = "full") -> None:
-    app = demo_city(url, scale=scale)
+    with disposing(demo_city(url, scale=scale)) as app:
+        measure_locate(name, app, n)
+
+
+def measure_locate(name: str, app, n: int) -> None:
+    """`locate` at n random points of the city, and coverage of a community and of the whole city."""
     db = get_db(app)
     rng = np.random.default_rng(2)
     city, _, _ = puyang()
@@ -105,13 +110,12 @@ def bench_locate(name: str, url: str, n: int = 2000, scale: str = "full") -> Non
         f"coverage on {name}: community 410902001001 ({community.children} grids) {t_comm:.2f} s, valid={community.valid}; "
         f"whole city ({whole.children} grids) {t_city:.2f} s, valid={whole.valid}"
     )
-    db.dispose()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--points", type=int, default=1_000_000)
-    parser.add_argument("--skip-postgis", action="store_true")
+    add_backend_options(parser)
     parser.add_argument("--smoke", action="store_true", help="every step at toy size, on its own databases")
     args = parser.parse_args()
     scale, n, names = (
@@ -120,9 +124,8 @@ def main() -> None:
         else ("full", 2000, ("full.db", "gridflow_bench"))
     )
     bench_bulk(min(args.points, 20_000) if args.smoke else args.points, scale)
-    bench_locate("SpatiaLite", sqlite_url(names[0]), n, scale)
-    if not args.skip_postgis:
-        bench_locate("PostGIS", pg_url(names[1]), n, scale)
+    for name, url in backends(args, *names):
+        bench_locate(name, url, n, scale)
 
 
 if __name__ == "__main__":

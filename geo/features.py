@@ -32,10 +32,34 @@ POLYGONAL = ("Polygon", "MultiPolygon")
 MAX_ERRORS = 50
 
 
+def N_(message: str) -> str:
+    """Marks an English template for the pages' catalogue (`pybabel extract -k N_`), as
+    gridflow.errors.N_ does: geo/ stays free of the web package, so it has its own."""
+    return message
+
+
+class Wrong(ValueError):
+    """What is wrong with a feature or the file: an English template (marked with `N_`) and its
+    parameters.  `str()` is the template filled in (commands and the API); pages translate it."""
+
+    def __init__(self, template: str, **params: Any) -> None:
+        super().__init__(template % params if params else template)
+        self.template = template
+        self.params = params
+
+
 @dataclass
 class Problem:
     index: int | None  # feature index, None for the file as a whole
-    message: str
+    message: str  # in English
+    template: str | None = None  # the message's catalogued template, for pages (None: the message is one)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, index: int | None, wrong: Wrong | str) -> Problem:
+        if isinstance(wrong, Wrong):
+            return cls(index, str(wrong), wrong.template, wrong.params)
+        return cls(index, wrong)
 
     def __str__(self) -> str:
         where = "file" if self.index is None else f"feature {self.index}"
@@ -88,8 +112,8 @@ class EntityRecord:
 class _Collector:
     problems: list[Problem] = field(default_factory=list)
 
-    def add(self, index: int | None, message: str) -> None:
-        self.problems.append(Problem(index, message))
+    def add(self, index: int | None, problem: Wrong | str) -> None:
+        self.problems.append(Problem.of(index, problem))
 
     def raise_if_any(self) -> None:
         if self.problems:
@@ -99,19 +123,19 @@ class _Collector:
 def feature_list(data: Any) -> list[Any]:
     """The features of a FeatureCollection, or InvalidFeatures saying why it is not one."""
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        raise InvalidFeatures([Problem(None, "not a GeoJSON FeatureCollection")])
+        raise InvalidFeatures([Problem(None, N_("not a GeoJSON FeatureCollection"))])
     features = data.get("features")
     if not isinstance(features, list):
-        raise InvalidFeatures([Problem(None, "'features' must be a list")])
+        raise InvalidFeatures([Problem(None, N_("'features' must be a list"))])
     return features
 
 
-def _coords_ok(geom: BaseGeometry) -> str | None:
+def _coords_ok(geom: BaseGeometry) -> Wrong | None:
     xy = shapely.get_coordinates(geom)
     if not np.isfinite(xy).all():
-        return "coordinates must be finite numbers"
+        return Wrong(N_("coordinates must be finite numbers"))
     if xy.size and (np.abs(xy[:, 0]).max() > 180 or np.abs(xy[:, 1]).max() > 90):
-        return "coordinates out of range (longitude -180..180, latitude -90..90)"
+        return Wrong(N_("coordinates out of range (longitude -180..180, latitude -90..90)"))
     return None
 
 
@@ -119,21 +143,25 @@ def _geometry(feature: dict[str, Any], allowed: Iterable[str], crs: str) -> Base
     """The feature's geometry in WGS-84, or ValueError naming the problem."""
     raw = feature.get("geometry")
     if not isinstance(raw, dict):
-        raise ValueError("missing geometry")
+        raise Wrong(N_("missing geometry"))
     allowed = tuple(allowed)
     if raw.get("type") not in allowed:
-        raise ValueError(f"geometry type {raw.get('type')!r} not allowed here (expected {' or '.join(allowed)})")
+        raise Wrong(
+            N_("geometry type %(type)r not allowed here (expected %(allowed)s)"),
+            type=raw.get("type"),
+            allowed=" or ".join(allowed),
+        )
     try:
         geom = shape(raw)
     except Exception as exc:  # shapely raises several types for malformed coordinates
-        raise ValueError(f"malformed geometry: {exc}") from None
+        raise Wrong(N_("malformed geometry: %(reason)s"), reason=str(exc)) from None
     if geom.is_empty:
-        raise ValueError("empty geometry")
+        raise Wrong(N_("empty geometry"))
     problem = _coords_ok(geom)
     if problem:
-        raise ValueError(problem)
+        raise problem
     if not geom.is_valid:
-        raise ValueError(f"invalid geometry: {shapely.is_valid_reason(geom)}")
+        raise Wrong(N_("invalid geometry: %(reason)s"), reason=shapely.is_valid_reason(geom))
     return to_wgs84(geom, crs)
 
 
@@ -149,13 +177,13 @@ def _text(props: dict[str, Any], key: str, *, required: bool = True, max_len: in
     value = props.get(key)
     if value is None or value == "":
         if required:
-            raise ValueError(f"missing property '{key}'")
+            raise Wrong(N_("missing property '%(key)s'"), key=key)
         return None
     if not isinstance(value, (str, int)) or isinstance(value, bool):
-        raise ValueError(f"property '{key}' must be a string")
+        raise Wrong(N_("property '%(key)s' must be a string"), key=key)
     value = str(value).strip()
     if len(value) > max_len:
-        raise ValueError(f"property '{key}' longer than {max_len} characters")
+        raise Wrong(N_("property '%(key)s' longer than %(max)d characters"), key=key, max=max_len)
     return value
 
 
@@ -170,7 +198,7 @@ def _count(props: dict[str, Any], key: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not float(value).is_integer() or value < 0:
-        raise ValueError(f"property '{key}' must be a whole number ≥ 0")
+        raise Wrong(N_("property '%(key)s' must be a whole number ≥ 0"), key=key)
     return int(value)
 
 
@@ -185,26 +213,32 @@ def _parse(
     what: str,
 ) -> list[Parsed]:
     if crs not in CRS_NAMES:
-        raise InvalidFeatures([Problem(None, f"unknown CRS {crs!r}; expected one of {', '.join(CRS_NAMES)}")])
+        wrong = Wrong(N_("unknown CRS %(crs)r; expected one of %(known)s"), crs=crs, known=", ".join(CRS_NAMES))
+        raise InvalidFeatures([Problem.of(None, wrong)])
     found = _Collector()
     records: list[Parsed] = []
     seen: dict[str, int] = {}
     for i, feature in enumerate(feature_list(data)):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
-            found.add(i, "not a GeoJSON Feature")
+            found.add(i, N_("not a GeoJSON Feature"))
             continue
         props = feature.get("properties")
         if not isinstance(props, dict):
-            found.add(i, "missing properties")
+            found.add(i, N_("missing properties"))
             continue
         try:
             record = parse_one(i, feature, props, crs)
-        except ValueError as exc:
+        except Wrong as wrong:
+            found.add(i, wrong)
+            continue
+        except ValueError as exc:  # from the libraries: as they put it
             found.add(i, str(exc))
             continue
         k = key(record)
         if k in seen:
-            found.add(i, f"duplicate {what} {k!r} (also feature {seen[k]})")
+            found.add(
+                i, Wrong(N_("duplicate %(what)s %(value)r (also feature %(other)d)"), what=what, value=k, other=seen[k])
+            )
             continue
         seen[k] = i
         records.append(record)
@@ -218,16 +252,21 @@ def _division(i: int, feature: dict[str, Any], props: dict[str, Any], crs: str) 
     code, name = _required(props, "code", max_len=12), _required(props, "name", max_len=100)
     level = _required(props, "level", max_len=20)
     if level not in LEVELS_TOP_DOWN:
-        raise ValueError(f"level {level!r} must be one of {', '.join(LEVELS_TOP_DOWN)}")
+        raise Wrong(N_("level %(level)r must be one of %(known)s"), level=level, known=", ".join(LEVELS_TOP_DOWN))
     if not (code.isdigit() and len(code) == CODE_LENGTH[level]):
-        raise ValueError(f"code {code!r}: a {level} code has {CODE_LENGTH[level]} digits")
+        raise Wrong(
+            N_("code %(code)r: a %(level)s code has %(digits)d digits"),
+            code=code,
+            level=level,
+            digits=CODE_LENGTH[level],
+        )
     parent = _text(props, "parent_code", required=level != "city", max_len=12)
     if parent is not None:
         if not parent.isdigit():
-            raise ValueError(f"parent_code {parent!r} must be digits")
+            raise Wrong(N_("parent_code %(parent)r must be digits"), parent=parent)
         expected_prefix = parent[:4] if level == "county" else parent
         if not code.startswith(expected_prefix):
-            raise ValueError(f"code {code} does not lie under parent_code {parent}")
+            raise Wrong(N_("code %(code)s does not lie under parent_code %(parent)s"), code=code, parent=parent)
     geom = _geometry(feature, POLYGONAL, crs)
     return DivisionRecord(i, code, name, level, parent, _as_multi(geom))
 
@@ -235,10 +274,10 @@ def _division(i: int, feature: dict[str, Any], props: dict[str, Any], crs: str) 
 def _grid(i: int, feature: dict[str, Any], props: dict[str, Any], crs: str) -> GridRecord:
     code, name = _required(props, "code", max_len=15), _required(props, "name", max_len=100)
     if not re.fullmatch(r"\d{15}", code):
-        raise ValueError(f"grid code {code!r} must be 15 digits (community code + 3-digit serial)")
+        raise Wrong(N_("grid code %(code)r must be 15 digits (community code + 3-digit serial)"), code=code)
     kind = _text(props, "kind", required=False, max_len=20) or "basic"
     if kind not in GRID_KINDS:
-        raise ValueError(f"kind {kind!r} must be one of {', '.join(GRID_KINDS)}")
+        raise Wrong(N_("kind %(kind)r must be one of %(known)s"), kind=kind, known=", ".join(GRID_KINDS))
     worker = props.get("worker")
     if worker is not None:
         if isinstance(worker, str) and worker.strip():
@@ -251,7 +290,7 @@ def _grid(i: int, feature: dict[str, Any], props: dict[str, Any], crs: str) -> G
                 "phone": _text(worker, "phone", required=False, max_len=20),
             }
         else:
-            raise ValueError("worker must be a staff number or {staff_no, name, phone}")
+            raise Wrong(N_("worker must be a staff number or {staff_no, name, phone}"))
     geom = _geometry(feature, POLYGONAL, crs)
     return GridRecord(i, code, name, kind, worker, _as_multi(geom))
 
@@ -259,7 +298,7 @@ def _grid(i: int, feature: dict[str, Any], props: dict[str, Any], crs: str) -> G
 def _entity(i: int, feature: dict[str, Any], props: dict[str, Any], crs: str) -> EntityRecord:
     kind = _required(props, "kind", max_len=20)
     if kind not in ENTITY_KINDS:
-        raise ValueError(f"kind {kind!r} must be one of {', '.join(ENTITY_KINDS)}")
+        raise Wrong(N_("kind %(kind)r must be one of %(known)s"), kind=kind, known=", ".join(ENTITY_KINDS))
     geom = _geometry(feature, ENTITY_KINDS[kind], crs)
     if kind == "road":
         geom = _as_multi(geom)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import json
 import re
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from shapely.geometry import box
@@ -76,6 +78,7 @@ ADMIN_PAGES = [
     "/admin/categories/G01",
     "/admin/calendar/2027",
     "/admin/audit",
+    "/admin/notifications",
 ]
 
 
@@ -282,9 +285,8 @@ def test_an_admin_hands_a_grid_to_another_worker(admin, client, db):
     assert client.get("/admin/grids/999999999999999/worker", headers=HTML).status_code == 404
 
 
-def test_an_admin_changes_a_category_limit_as_a_new_version(admin, client, db):
-    url = "/admin/categories/G01"
-    page = client.get(url, headers=HTML).text
+def category_form(page: str) -> dict[str, str]:
+    """The limits of a category's form as it shows them (amounts and units), and a change to send."""
     fields = dict(
         re.findall(
             r'name="((?:limits|filing_limit|verification_limit)[^"]*amount)"\s+inputmode="decimal"\s+value="([^"]*)"',
@@ -298,7 +300,13 @@ def test_an_admin_changes_a_category_limit_as_a_new_version(admin, client, db):
         )
     )
     assert len(fields) == 6 and len(units) == 6, (fields, units)
-    form = {**fields, **units, "based_on": "1", "name": "城市道路照明", "name_en": "street lighting", "note": "新规"}
+    return {**fields, **units, "based_on": "1", "name": "城市道路照明", "name_en": "street lighting", "note": "新规"}
+
+
+def test_an_admin_changes_a_category_limit_as_a_new_version(admin, client, db):
+    url = "/admin/categories/G01"
+    page = client.get(url, headers=HTML).text
+    form = category_form(page)
     same = post_form(
         client,
         url,
@@ -354,3 +362,94 @@ def test_the_audit_page_filters_and_shows_whether_the_chain_verifies(admin, clie
     bad = client.get("/admin/audit?from=yesterday", headers=HTML)
     assert bad.status_code == 422 and field_error(bad.text, "from")
     assert "login.success" in text_of(bad.text)  # the whole log below the error
+
+
+def pager_of(html: str) -> str:
+    match = re.search(r'<nav class="pager" aria-label="[^"]*">(.*?)</nav>', html, re.S)
+    assert match, "the page has no pager"
+    return match.group(1)
+
+
+def link(pager: str, rel: str) -> dict[str, list[str]] | None:
+    """The query of the pager's `rel` link (None: no such link)."""
+    match = re.search(rf'rel="{rel}" href="([^"]+)"', pager)
+    return parse_qs(urlsplit(unescape(match.group(1))).query) if match else None
+
+
+@pytest.mark.parametrize(
+    ("path", "filters"),
+    [
+        ("/admin/users", {"role": "grid_worker"}),
+        ("/admin/workers", {"q": "W"}),
+        ("/admin/audit", {"kind": "import"}),
+    ],
+)
+def test_the_pages_of_a_list_keep_its_filters(admin, client, path, filters):
+    query = {**filters, "per_page": "1"}
+    first = pager_of(client.get(path, query_string=query, headers=HTML).text)
+    assert "第 1 页，共" in text_of(first) and link(first, "prev") is None
+    onward = link(first, "next")
+    assert onward == {"page": ["2"], **{k: [v] for k, v in query.items()}}
+    second = pager_of(client.get(path, query_string={**query, "page": "2"}, headers=HTML).text)
+    assert "第 2 页" in text_of(second)
+    assert link(second, "prev") == {"page": ["1"], **{k: [v] for k, v in query.items()}}
+    unfiltered = client.get(path, query_string={"per_page": "1"}, headers=HTML).text
+    assert link(pager_of(unfiltered), "next") == {"page": ["2"], "per_page": ["1"]}
+    assert client.get(path, query_string={"per_page": "100"}, headers=HTML).text.count('class="pager"') == 0
+    beyond = pager_of(client.get(path, query_string={**query, "page": "999"}, headers=HTML).text)
+    last = link(beyond, "prev")
+    assert last is not None and int(last["page"][0]) > 1 and link(beyond, "next") is None
+    assert "<tbody>" in client.get(path, query_string={**query, **last}, headers=HTML).text  # the last page
+
+
+def test_the_calendar_links_the_years_around_it(admin, client):
+    years = pager_of(client.get("/admin/calendar/2027", headers=HTML).text)
+    assert re.search(r'rel="prev" href="/admin/calendar/2026">2026</a>', years)
+    assert re.search(r'rel="next" href="/admin/calendar/2028">2028</a>', years)
+
+
+def test_what_is_wrong_with_a_limit_a_day_or_a_calendar_file_is_said_in_the_pages_language(admin, client):
+    url = "/admin/categories/G01"
+    form = category_form(client.get(url, headers=HTML).text)
+    for change, message in (
+        ({"limits.street.amount": "-3"}, "街道须大于 0"),
+        ({"limits.street.amount": "999"}, "街道：须大于 0 且不超过 250 工作日"),
+        ({"limits.street.unit": "weeks"}, "街道须为小时、工作小时或工作日"),
+    ):
+        bad = post_form(client, url, {**form, **change})
+        assert bad.status_code == 422 and field_error(bad.text, "limits.street") == message, change
+    again = post_form(client, url + "/active", {"active": "1"}, page=url)
+    assert again.status_code == 422 and "类别 G01 已在使用中" in text_of(again.text)
+    url = "/admin/calendar/2027"
+    for day, message in (
+        ("2027-13-01", "日期：不是日历上存在的日期"),
+        ("20270101", "日期：须为“年-月-日”格式的日期（YYYY-MM-DD）"),
+        ("1999-01-01", "日期：须在 2000 至 2099 年之间"),
+    ):
+        bad = post_form(client, url + "/overrides", {"date": day, "kind": "holiday"}, page=url)
+        assert bad.status_code == 422 and field_error(bad.text, "date") == message, day
+        assert f'value="{day}"' in bad.text
+    bad_kind = post_form(client, url + "/overrides", {"date": "2027-02-11", "kind": "weekend"}, page=url)
+    assert field_error(bad_kind.text, "kind") == "日期类型须为休息日（放假）或上班日（调休）"
+    lines = post_form(client, url + "/import", {"csv": "2027-02-30,holiday,x\n2027-03-01\n"}, page=url)
+    assert lines.status_code == 422 and field_error(lines.text, "csv") == "2 行有误，未导入任何内容"
+    listed = text_of(re.search(r'<ul class="field__error">(.*?)</ul>', lines.text, re.S).group(1))
+    assert "第 1 行: 日期：不是日历上存在的日期" in listed
+    assert "第 2 行: 应为“日期,类型,名称”（名称可省略），实际有 1 项" in listed
+    client.get("/start?lang=en")
+    english = post_form(client, url + "/overrides", {"date": "2027-13-01", "kind": "holiday"}, page=url)
+    assert field_error(english.text, "date") == "Date: is not a day of the calendar"
+
+
+def test_the_problems_of_a_file_are_said_in_the_pages_language(admin, client):
+    grids = fx.grids()
+    grids["features"][1]["properties"]["code"] = "12"
+    del grids["features"][3]["properties"]["name"]
+    grids["features"][4]["geometry"] = {"type": "Point", "coordinates": [X0, Y0]}
+    preview = upload(client, "grids", grids).headers["Location"]
+    shown = unescape(text_of(client.get(preview, headers=HTML).text))
+    assert "要素 1: 网格编码 '12' 须为 15 位数字（社区代码加 3 位序号）" in shown
+    assert "要素 3: 缺少属性“name”" in shown
+    assert "要素 4: 此处不允许几何类型 'Point'（应为 Polygon or MultiPolygon）" in shown
+    english = unescape(text_of(client.get(preview + "?lang=en", headers=HTML).text))
+    assert "Feature 3: missing property 'name'" in english

@@ -20,7 +20,7 @@ from gridflow.calendar.store import REVISION, year_view
 from gridflow.changelog import record_change
 from gridflow.clock import utcnow
 from gridflow.db import Database
-from gridflow.errors import Invalid, NotFound
+from gridflow.errors import N_, Invalid, NotFound
 from gridflow.models import CalendarOverride, CalendarYear, DataRevision
 from gridflow.people.access import require_admin
 from gridflow.schemas.calendar import FIRST_YEAR, LAST_YEAR, CalendarImported, CalendarYearView, OverrideInput
@@ -63,7 +63,7 @@ def remove_override(db: Database, caller: Caller, day: date) -> CalendarYearView
     with db.session(write=True) as s:
         row = s.get(CalendarOverride, day)
         if row is None:
-            raise NotFound(f"no override on {day.isoformat()}", field="date")
+            raise NotFound(N_("no override on %(day)s"), field="date", params={"day": day.isoformat()})
         s.delete(row)
         _raise_revision(s)
         record_change(s, caller, "calendar.remove", day.isoformat())
@@ -90,7 +90,9 @@ def confirm_year(db: Database, caller: Caller, year: int, note: str | None = Non
     Confirming again keeps the first confirmation."""
     require_admin(caller.actor)
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise Invalid(f"year must lie in {FIRST_YEAR} to {LAST_YEAR}", field="year")
+        raise Invalid(
+            N_("year must lie in %(first)d to %(last)d"), field="year", params={"first": FIRST_YEAR, "last": LAST_YEAR}
+        )
     values = {
         "year": year,
         "confirmed_at": utcnow(),

@@ -11,13 +11,30 @@ from __future__ import annotations
 import csv
 import io
 
-from gridflow.errors import Invalid
+from gridflow.errors import N_, Invalid
 from gridflow.schemas.calendar import OverrideInput
 from gridflow.schemas.parse import parse_data
 
 HEADER = ("date", "kind", "name")
 KIND_WORDS = {"休": "holiday", "班": "workday"}
 MAX_ERRORS = 50  # named in the answer; the count says how many more
+
+
+class BadLines(Invalid):
+    """A file refused for its bad lines.  The API names each line in English (`lines`: [{line,
+    message}], and the message); `problems` keeps each line's own error, for pages to translate."""
+
+    def __init__(self, problems: list[tuple[int, Invalid]]):
+        shown = problems[:MAX_ERRORS]
+        listed = "; ".join(f"line {line}: {problem.message}" for line, problem in shown)
+        more = f" (and {len(problems) - MAX_ERRORS} more)" if len(problems) > MAX_ERRORS else ""
+        super().__init__(
+            f"{len(problems)} bad line(s), nothing imported: {listed}{more}",
+            field="csv",
+            lines=[{"line": line, "message": problem.message} for line, problem in shown],
+        )
+        self.template, self.params = N_("%(num)d bad line(s), nothing imported"), {"num": len(problems)}
+        self.problems = shown
 
 
 def decode(raw: bytes) -> str:
@@ -29,14 +46,14 @@ def decode(raw: bytes) -> str:
     try:
         return raw.decode("gb18030")
     except UnicodeDecodeError:
-        raise Invalid("the file is neither UTF-8 nor GB 18030 text", field="csv") from None
+        raise Invalid(N_("the file is neither UTF-8 nor GB 18030 text"), field="csv") from None
 
 
 def parse_overrides(text: str) -> list[OverrideInput]:
-    """Every override of the file, or Invalid listing the bad lines (`lines`: [{line, message}])."""
+    """Every override of the file, or BadLines naming each bad line."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     found: list[OverrideInput] = []
-    errors: list[dict] = []
+    errors: list[tuple[int, Invalid]] = []
     first_line_of: dict = {}
     first = True
     try:
@@ -51,32 +68,34 @@ def parse_overrides(text: str) -> list[OverrideInput]:
             first = False
             problem, override = _row(cells)
             if override is not None and override.date in first_line_of:
-                problem = f"{override.date.isoformat()} is on line {first_line_of[override.date]} already"
+                problem = Invalid(
+                    N_("%(day)s is on line %(line)d already"),
+                    field="date",
+                    params={"day": override.date.isoformat(), "line": first_line_of[override.date]},
+                )
             if problem:
-                errors.append({"line": line, "message": problem})
+                errors.append((line, problem))
                 continue
             assert override is not None
             first_line_of[override.date] = line
             found.append(override)
     except csv.Error as exc:
-        errors.append({"line": reader.line_num, "message": f"not CSV: {exc}"})
+        errors.append((reader.line_num, Invalid(N_("not CSV: %(reason)s"), params={"reason": str(exc)})))
     if errors:
-        shown = "; ".join(f"line {e['line']}: {e['message']}" for e in errors[:MAX_ERRORS])
-        more = f" (and {len(errors) - MAX_ERRORS} more)" if len(errors) > MAX_ERRORS else ""
-        raise Invalid(
-            f"{len(errors)} bad line(s), nothing imported: {shown}{more}", field="csv", lines=errors[:MAX_ERRORS]
-        )
+        raise BadLines(errors)
     if not found:
-        raise Invalid("the file holds no overrides (date,kind,name a line)", field="csv")
+        raise Invalid(N_("the file holds no overrides (date,kind,name a line)"), field="csv")
     return found
 
 
-def _row(cells: list[str]) -> tuple[str | None, OverrideInput | None]:
+def _row(cells: list[str]) -> tuple[Invalid | None, OverrideInput | None]:
     if len(cells) < 2 or len(cells) > 3:
-        return f"expected date,kind,name (the name may be left out), found {len(cells)} field(s)", None
+        return Invalid(
+            N_("expected date,kind,name (the name may be left out), found %(num)d field(s)"), params={"num": len(cells)}
+        ), None
     values = dict(zip(HEADER, cells))
     values["kind"] = KIND_WORDS.get(values["kind"], values["kind"].lower())
     try:
         return None, parse_data(OverrideInput, values, strict=False)
     except Invalid as exc:
-        return exc.message, None
+        return exc, None

@@ -18,7 +18,7 @@ from gridflow.categories.store import category_from, current_version, version_vi
 from gridflow.changelog import record_change
 from gridflow.clock import utcnow
 from gridflow.db import Database
-from gridflow.errors import Conflict, Invalid
+from gridflow.errors import N_, Conflict, Invalid
 from gridflow.models import CategoryVersion
 from gridflow.people.access import require_admin
 from gridflow.schemas.categories import CategoryChange, CategoryInput, CategoryVersionView
@@ -127,7 +127,11 @@ def change_category(db: Database, caller: Caller, code: str, inp: CategoryChange
         )
     new = _changed(current, inp)
     if replace(new, version=current.version) == current:
-        raise Invalid(f"nothing changes: version {current.version} of {code} is like that already", field="body")
+        raise Invalid(
+            N_("nothing changes: version %(version)d of %(code)s is like that already"),
+            field="body",
+            params={"version": current.version, "code": code},
+        )
     action = "category.change"
     if new.active != current.active:
         action = "category.enable" if new.active else "category.disable"
@@ -142,5 +146,6 @@ def set_active(db: Database, caller: Caller, code: str, active: bool, note: str 
     with db.session() as s:
         current = current_version(s, code)
     if current.active == active:
-        raise Conflict(f"category {code} is {'in use' if active else 'out of use'} already", field="code")
+        already = N_("category %(code)s is in use already") if active else N_("category %(code)s is out of use already")
+        raise Conflict(already, field="code", params={"code": code})
     return change_category(db, caller, code, CategoryChange(based_on=current.version, active=active, note=note))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.db import Database
-from gridflow.errors import Invalid, NotFound
+from gridflow.errors import N_, Invalid, NotFound
 from gridflow.models import CategoryVersion
 from gridflow.schemas.categories import CategoryHistory, CategoryList, CategoryVersionView, CategoryView
 from gridflow.workflow.categories import Category, Limit
@@ -112,7 +112,7 @@ def current_version(s: Session, code: str) -> CategoryVersion:
         select(CategoryVersion).where(CategoryVersion.code == code).order_by(CategoryVersion.version.desc()).limit(1)
     ).first()
     if row is None:
-        raise NotFound(f"no category {code!r} (see /api/v1/categories)", field="code")
+        raise NotFound(N_("no category %(code)r (see /api/v1/categories)"), field="code", params={"code": code})
     return row
 
 
@@ -122,7 +122,7 @@ def history(s: Session, code: str) -> list[CategoryVersion]:
         s.scalars(select(CategoryVersion).where(CategoryVersion.code == code).order_by(CategoryVersion.version))
     )
     if not rows:
-        raise NotFound(f"no category {code!r} (see /api/v1/categories)", field="code")
+        raise NotFound(N_("no category %(code)r (see /api/v1/categories)"), field="code", params={"code": code})
     return rows
 
 
@@ -145,7 +145,11 @@ def category_version(db: Database, code: str, version: int) -> CategoryVersionVi
     with db.session() as s:
         row = s.get(CategoryVersion, (code, version))
         if row is None:
-            raise NotFound(f"category {code!r} has no version {version}", field="version")
+            raise NotFound(
+                N_("category %(code)r has no version %(version)d"),
+                field="version",
+                params={"code": code, "version": version},
+            )
         return version_view(row)
 
 

@@ -120,6 +120,8 @@ def _recipients(rule_to: str, case: Any) -> ColumnElement[bool] | None:
     raise ValueError(f"unknown recipients {rule_to!r}")
 
 
+# The outbox columns every INSERT … SELECT fills, in the order of its SELECT: in-app notices; a
+# notice's e-mails and SMS (`notify`) and the webhooks' POSTs (`to_webhooks`).
 NOTICE_COLUMNS = ["user_id", "case_id", "kind", "key", "urgent", "params", "created_at"]
 DELIVERY_COLUMNS = [
     "channel",

@@ -19,8 +19,10 @@ from geo.features import (
     GridRecord,
     InvalidFeatures,
     Problem,
+    Wrong,
 )
 from geo.levels import LEVELS_TOP_DOWN
+from gridflow.errors import N_
 from gridflow.models import Division, Grid, User, Worker
 from gridflow.places.assignment import AssignmentReport, assign_entities, reassign_all
 from gridflow.places.gridcheck import OverlappingGrids, check_grids
@@ -69,11 +71,18 @@ def import_divisions(
             else None
         )
         if parent_level is None:
-            problems.append(Problem(r.index, f"unknown parent_code {r.parent_code}"))
+            problems.append(Problem.of(r.index, Wrong(N_("unknown parent_code %(parent)s"), parent=r.parent_code)))
         elif LEVELS_TOP_DOWN.index(parent_level) != LEVELS_TOP_DOWN.index(r.level) - 1:
-            problems.append(Problem(r.index, f"a {r.level} cannot lie under a {parent_level} ({r.parent_code})"))
+            wrong = Wrong(
+                N_("a %(level)s cannot lie under a %(parent_level)s (%(parent)s)"),
+                level=r.level,
+                parent_level=parent_level,
+                parent=r.parent_code,
+            )
+            problems.append(Problem.of(r.index, wrong))
         if r.code in existing and existing[r.code].level != r.level:
-            problems.append(Problem(r.index, f"code {r.code} is already a {existing[r.code].level}"))
+            wrong = Wrong(N_("code %(code)s is already a %(level)s"), code=r.code, level=existing[r.code].level)
+            problems.append(Problem.of(r.index, wrong))
     if problems:
         raise InvalidFeatures(sorted(problems, key=lambda p: p.index or 0))
 
@@ -116,8 +125,12 @@ def _upsert_workers(session: Session, records: list[GridRecord], problems: list[
     for r in records:
         if r.worker and r.worker["staff_no"] not in workers:
             problems.append(
-                Problem(
-                    r.index, f"unknown worker {r.worker['staff_no']!r} (give {{staff_no, name, phone}} to create one)"
+                Problem.of(
+                    r.index,
+                    Wrong(
+                        N_("unknown worker %(staff_no)r (give {staff_no, name, phone} to create one)"),
+                        staff_no=r.worker["staff_no"],
+                    ),
                 )
             )
     return workers
@@ -143,11 +156,16 @@ def import_grids(
     for r in records:
         community = communities.get(r.community_code)
         if community is None:
-            problems.append(Problem(r.index, f"grid {r.code}: unknown community {r.community_code}"))
+            wrong = Wrong(N_("grid %(code)s: unknown community %(community)s"), code=r.code, community=r.community_code)
+            problems.append(Problem.of(r.index, wrong))
         elif community.level != "community":
-            problems.append(
-                Problem(r.index, f"grid {r.code}: {r.community_code} is a {community.level}, not a community")
+            wrong = Wrong(
+                N_("grid %(code)s: %(community)s is a %(level)s, not a community"),
+                code=r.code,
+                community=r.community_code,
+                level=community.level,
             )
+            problems.append(Problem.of(r.index, wrong))
     workers = _upsert_workers(session, records, problems)
     if problems:
         raise InvalidFeatures(sorted(problems, key=lambda p: p.index or 0))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 
 from geo.coverage import CoverageReport, check_coverage
 from geo.levels import LEVELS_TOP_DOWN
-from gridflow.errors import Invalid, NotFound
+from gridflow.errors import N_, Invalid, NotFound
 from gridflow.hotpath import HotStatement
 from gridflow.models import Division, Entity, Grid, RoadStretch, Worker
 from gridflow.schemas.places import Located
@@ -107,7 +107,7 @@ def locate(conn: Connection, lon: float, lat: float) -> Located:
 def get_division(session: Session, code: str) -> Division:
     division = session.scalars(select(Division).where(Division.code == code)).first()
     if division is None:
-        raise NotFound(f"no division with code {code}", field="code")
+        raise NotFound(N_("no division with code %(code)s"), field="code", params={"code": code})
     return division
 
 
@@ -126,7 +126,7 @@ def coverage(session: Session, code: str, tolerance_m2: float = 1.0, children: s
     a community) or 'grids' (every grid below the division)."""
     division = get_division(session, code)
     if children not in ("direct", "grids"):
-        raise Invalid("children must be 'direct' or 'grids'", field="children")
+        raise Invalid(N_("children must be 'direct' or 'grids'"), field="children")
     if children == "grids" or division.level == "community":
         stmt = select(Grid.code, Grid.boundary).join(Division, Grid.community_id == Division.id)
         if division.level == "community":

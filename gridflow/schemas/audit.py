@@ -8,8 +8,10 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from gridflow.clock import parse_iso
+from gridflow.errors import N_
 from gridflow.schemas.cases import Paging
 from gridflow.schemas.common import LocalTime, Output, Page, text
+from gridflow.schemas.errors import Problem
 
 
 def _time(value: Any) -> Any:
@@ -18,7 +20,7 @@ def _time(value: Any) -> Any:
         try:
             return parse_iso(value)
         except ValueError:
-            raise ValueError("must be an ISO 8601 date or time (2026-11-27 or 2026-11-27T09:00:00+08:00)") from None
+            raise Problem(N_("must be an ISO 8601 date or time (2026-11-27 or 2026-11-27T09:00:00+08:00)")) from None
     return value
 
 
@@ -27,7 +29,7 @@ QueryTime = Annotated[
     BeforeValidator(_time),
     WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-11-27T09:00:00+08:00"]}),
 ]
-KindFilter = text(40, r"^[a-z_]+(\.[a-z_]+)?$", "must be a kind such as login or login.failure")
+KindFilter = text(40, r"^[a-z_]+(\.[a-z_]+)?$", N_("must be a kind such as login or login.failure"))
 
 
 class AuditSearch(Paging):

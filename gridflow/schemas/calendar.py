@@ -8,7 +8,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
+from gridflow.errors import N_
 from gridflow.schemas.common import Input, LocalTime, Name, Output, Text, optional
+from gridflow.schemas.errors import Problem
 from gridflow.workflow.calendar import OVERRIDE_KINDS
 
 FIRST_YEAR, LAST_YEAR = 2000, 2099  # a year outside these is a typing error
@@ -20,16 +22,16 @@ def _iso_day(value):
     if not isinstance(value, str):
         return value
     if not _ISO_DAY.match(value.strip()):
-        raise ValueError("must be a date written YYYY-MM-DD")
+        raise Problem(N_("must be a date written YYYY-MM-DD"))
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise ValueError("is not a day of the calendar") from None
+        raise Problem(N_("is not a day of the calendar")) from None
 
 
 def _in_years(value: date) -> date:
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise ValueError(f"must lie in the years {FIRST_YEAR} to {LAST_YEAR}")
+        raise Problem(N_("must lie in the years %(first)d to %(last)d"), first=FIRST_YEAR, last=LAST_YEAR)
     return value
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from geo.levels import LEVELS_BOTTOM_UP
+from gridflow.errors import N_
 from gridflow.schemas.common import Id, Input, LocalTime, Name, Output, Query, Text, optional, text
 from gridflow.schemas.errors import FieldError
 from gridflow.workflow.categories import (
@@ -14,14 +15,14 @@ from gridflow.workflow.categories import (
     DEFAULT_VERIFICATION_LIMIT,
     DUTIES,
     KINDS,
+    MAX_AMOUNT,
     UNITS,
     Limit,
-    limit_problem,
 )
 
 CODE_PATTERN = r"^[A-Z][A-Z0-9]{1,7}$"
 CategoryCode = text(
-    8, CODE_PATTERN, "must be a category code: 2 to 8 capital letters and digits, starting with a letter"
+    8, CODE_PATTERN, N_("must be a category code: 2 to 8 capital letters and digits, starting with a letter")
 )
 Kind = Literal[KINDS]
 Duty = Literal[tuple(DUTIES)]
@@ -37,9 +38,11 @@ class LimitInput(Input):
 
     @model_validator(mode="after")
     def _in_range(self) -> LimitInput:
-        problem = limit_problem(self.limit())
-        if problem:
-            raise FieldError("amount", problem)
+        most = MAX_AMOUNT[self.unit]  # the unit is one of UNITS by now
+        if not 0 < self.amount <= most:
+            raise FieldError(
+                "amount", N_("must be above 0 and at most %(most)s %(unit)s"), most=f"{most:g}", unit=self.unit
+            )
         return self
 
     def limit(self) -> Limit:

@@ -6,6 +6,7 @@ Field names follow the JSON path: `location.lon`, `parties[1].phone`, `agreement
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,12 +16,22 @@ from gridflow.errors import N_, BadJSON, GridflowError, Invalid, UnknownParamete
 from gridflow.schemas.common import PATTERN_HINTS, Output
 
 
-class FieldError(ValueError):
+class Problem(ValueError):
+    """Raised by a validator: what is wrong, as a catalogued English template (`N_`) and its
+    parameters, so that pages show it in their language; the API's text is the template filled in."""
+
+    def __init__(self, template: str, **params: Any):
+        super().__init__(template % params if params else template)
+        self.template = template
+        self.params = params
+
+
+class FieldError(Problem):
     """Raised by a validator that checks several fields together, naming the one at fault (relative
     to the model that raised it)."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
+    def __init__(self, field: str, template: str, **params: Any):
+        super().__init__(template, **params)
         self.field = field
 
 
@@ -75,9 +86,13 @@ _SIMPLE_MESSAGES = {
 _CONTEXT_MESSAGES = {
     "string_too_long": (N_("%(field)s must be at most %(max_length)s characters"), ("max_length",)),
     "greater_than_equal": (N_("%(field)s must be at least %(ge)s"), ("ge",)),
+    "greater_than": (N_("%(field)s must be more than %(gt)s"), ("gt",)),
     "less_than_equal": (N_("%(field)s must be at most %(le)s"), ("le",)),
-    "literal_error": (N_("%(field)s must be one of %(expected)s"), ("expected",)),
+    "less_than": (N_("%(field)s must be less than %(lt)s"), ("lt",)),
 }
+
+
+_QUOTED = re.compile(r"'([^']*)'")  # the values in pydantic's `expected` ("'a', 'b' or 'c'")
 
 
 def _message(error: Mapping[str, Any], field: str) -> str:
@@ -96,6 +111,11 @@ def _message(error: Mapping[str, Any], field: str) -> str:
     return f"{field}: {error['msg'][:1].lower()}{error['msg'][1:]}"
 
 
+def _number(value: Any) -> Any:
+    """A bound as people write it: 0, not 0.0."""
+    return f"{value:g}" if isinstance(value, float) else value
+
+
 def _template(error: Mapping[str, Any], field: str) -> tuple[str, dict[str, Any]]:
     """The same error as a catalogued template and its parameters, for pages to show in their
     language with the field's label (the API's text stays `_message`'s)."""
@@ -104,11 +124,16 @@ def _template(error: Mapping[str, Any], field: str) -> tuple[str, dict[str, Any]
         return _SIMPLE_MESSAGES[kind], {"field": field}
     if kind in _CONTEXT_MESSAGES:
         template, names = _CONTEXT_MESSAGES[kind]
-        return template, {"field": field, **{n: ctx[n] for n in names}}
+        return template, {"field": field, **{n: _number(ctx[n]) for n in names}}
     if kind == "string_too_short" and ctx.get("min_length") == 1:
         return N_("%(field)s must not be empty"), {"field": field}
     if kind == "string_pattern_mismatch" and ctx["pattern"] in PATTERN_HINTS:
         return N_("%(field)s %(hint)s"), {"field": field, "hint": PATTERN_HINTS[ctx["pattern"]]}
+    if kind == "literal_error":  # the allowed values, for pages to name in their language
+        return N_("%(field)s must be one of %(choices)s"), {"field": field, "choices": _QUOTED.findall(ctx["expected"])}
+    if kind == "value_error" and isinstance(ctx["error"], Problem):
+        problem = ctx["error"]
+        return N_("%(field)s: %(error)s"), {"field": field, "error": problem.template, "error_params": problem.params}
     if kind == "value_error":
         return N_("%(field)s: %(error)s"), {"field": field, "error": str(ctx["error"])}
     return N_("%(field)s: %(error)s"), {"field": field, "error": f"{error['msg'][:1].lower()}{error['msg'][1:]}"}

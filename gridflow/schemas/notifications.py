@@ -7,11 +7,13 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from gridflow.errors import N_
 from gridflow.schemas.cases import Paging
 from gridflow.schemas.common import DB_INT_MAX, Input, LocalTime, Output, Page, text
+from gridflow.schemas.errors import Problem
 
-HourMinute = text(5, r"^([01]\d|2[0-3]):[0-5]\d$", "must be a time of day HH:MM")
-EventName = text(40, r"^(case\.[a-z_]+|\*)$", "must be a case event such as case.created, or *")
+HourMinute = text(5, r"^([01]\d|2[0-3]):[0-5]\d$", N_("must be a time of day HH:MM"))
+EventName = text(40, r"^(case\.[a-z_]+|\*)$", N_("must be a case event such as case.created, or *"))
 
 
 class NotificationQuery(Paging):
@@ -45,7 +47,7 @@ class ReadInput(Input):
     @model_validator(mode="after")
     def _one_of(self):
         if not self.all and not self.ids:
-            raise ValueError("send ids (a list) or all: true")
+            raise Problem(N_("send ids (a list) or all: true"))
         return self
 
 
@@ -77,12 +79,12 @@ class NotificationSettingsInput(Input):
     @model_validator(mode="after")
     def _both_or_neither(self):
         if (self.quiet_start is None) != (self.quiet_end is None):
-            raise ValueError("quiet_start and quiet_end go together")
+            raise Problem(N_("quiet_start and quiet_end go together"))
         return self
 
 
 class WebhookInput(Input):
-    url: text(500, r"^https?://\S+$", "must be an http(s) URL")
+    url: text(500, r"^https?://\S+$", N_("must be an http(s) URL"))
     events: Annotated[list[EventName], Field(min_length=1, max_length=40)]
 
 

@@ -7,15 +7,16 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from gridflow.errors import N_
 from gridflow.schemas.cases import Paging, Phone
 from gridflow.schemas.common import GridCode, Input, Name, Output, Page, Ref, optional, text
 
 USERNAME_PATTERN = r"^[\w.@-]+$"
-Username = text(64, USERNAME_PATTERN, "may hold letters, digits and . _ @ - only")
+Username = text(64, USERNAME_PATTERN, N_("may hold letters, digits and . _ @ - only"))
 RoleName = Literal["grid_worker", "mediator", "supervisor", "admin"]
-Email = text(254, r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "must be an e-mail address (name@example.cn)")
+Email = text(254, r"^[^@\s]+@[^@\s]+\.[^@\s]+$", N_("must be an e-mail address (name@example.cn)"))
 StaffNo = text(32)
-DivisionCode = text(12, r"^\d{6}(\d{3}(\d{3})?)?$", "must be a division code (6, 9 or 12 digits)")
+DivisionCode = text(12, r"^\d{6}(\d{3}(\d{3})?)?$", N_("must be a division code (6, 9 or 12 digits)"))
 # Taken as typed (never trimmed); the rule (length, not the user name) is the service's.
 Password = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Grids = Annotated[list[GridCode], Field(max_length=500)]

@@ -15,33 +15,52 @@ to its field.  A view reads:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-from flask_babel import gettext
+from babel.lists import format_list
+from flask_babel import get_locale, gettext
 
 from gridflow.errors import Conflict, GridflowError, Invalid, TooManyAttempts, Unauthorized
 
 # Parameters of a message that are themselves messages (a pattern's hint, a validator's words) or
-# codes with names (an event, a unit of time): shown in the page's language too.
-_CODE_PARAMS = {"event": "event", "unit": "unit"}
+# codes with names (an event, a unit of time, a level): shown in the page's language too.
+_CODE_PARAMS = {"event": "event", "unit": "unit", "level": "level", "parent_level": "level"}
+_INDEX = re.compile(r"\[\d+\]")
 
 
 def translated(exc: GridflowError, labels: Mapping[str, str] | None = None) -> str:
     """The error's message in the page's language (its template is the catalogue's message id); the
     field it names is called by its label on the page (`labels`: field name -> label)."""
+    return in_page_language(exc.template, exc.params, labels)
+
+
+def in_page_language(template: str, params: Mapping, labels: Mapping[str, str] | None = None) -> str:
+    """A catalogued English template and its parameters, in the page's language."""
+    from gridflow.web.labels import named
+
+    params = _in_words(params)
+    inner = _in_words(params.pop("error_params", None) or {})  # a validator's own template's
+    if isinstance(params.get("hint"), str):
+        params["hint"] = gettext(params["hint"])
+    if isinstance(params.get("error"), str):
+        params["error"] = gettext(params["error"], **inner)
+    if isinstance(params.get("choices"), list):
+        params["choices"] = format_list(
+            [named(code) for code in params["choices"]], style="or", locale=get_locale() or "zh"
+        )
+    field = params.get("field")
+    if labels and isinstance(field, str):  # a list's item (grids[2]) by the list's label
+        params["field"] = labels.get(field) or labels.get(_INDEX.sub("", field), field)
+    return gettext(template, **params)
+
+
+def _in_words(params: Mapping) -> dict:
+    """Parameters that are codes with names (an event, a unit of time, a level), named in the page's language."""
     from gridflow.web.labels import label
 
-    params = dict(exc.params)
-    for key in ("hint", "error"):
-        if isinstance(params.get(key), str):
-            params[key] = gettext(params[key])
-    for key, kind in _CODE_PARAMS.items():
-        if isinstance(params.get(key), str):
-            params[key] = label(params[key], kind)
-    if labels and params.get("field") in labels:
-        params["field"] = labels[params["field"]]
-    return gettext(exc.template, **params)
+    return {k: label(v, _CODE_PARAMS[k]) if k in _CODE_PARAMS and isinstance(v, str) else v for k, v in params.items()}
 
 
 class Form:

@@ -79,6 +79,23 @@ LABELS = {
     },
     "unit": {"emergency_hours": _l("hours"), "working_hours": _l("working hours"), "working_days": _l("working days")},
     "kind": {"incident": _l("incident"), "dispute": _l("dispute")},
+    "day": {"holiday": _l("holiday (no work)"), "workday": _l("working day (调休)")},
+    "channel": {"email": _l("e-mail"), "sms": _l("SMS"), "webhook": _l("webhook")},
+    "notice": {  # what a notice told (gridflow.notifications.rules)
+        "to_check": _l("to check on site"),
+        "arrived": _l("arrived in a queue"),
+        "warning": _l("four fifths of the time limit used"),
+        "overdue": _l("overdue"),
+        "escalated": _l("escalated"),
+        "pulled_up": _l("pulled up"),
+        "urged": _l("urged"),
+        "supervised": _l("supervised"),
+        "resolved": _l("resolved, to verify"),
+        "reworked": _l("sent back for rework"),
+        "reminder": _l("agreement deadline near"),
+        "auto_filed": _l("filed unchecked (time out)"),
+        "verification_late": _l("not verified in time"),
+    },
     "risk": {"red": _l("red (report up at once)"), "orange": _l("orange (same day)"), "yellow": _l("yellow")},
     "party": {"applicant": _l("applicant"), "respondent": _l("respondent"), "third_party": _l("third party")},
     "agreement": {"written": _l("written agreement"), "oral": _l("oral settlement")},
@@ -135,6 +152,15 @@ def label(code: str | None, kind: str) -> str:
     if code is None:
         return ""
     return str(LABELS[kind].get(code, code))
+
+
+def named(code: str) -> str:
+    """A code's name from whichever list names it (an allowed value an error message lists), else the
+    code itself."""
+    for names in LABELS.values():
+        if code in names:
+            return str(names[code])
+    return code
 
 
 ListStyle = Literal["standard", "standard-short", "or", "or-short", "unit", "unit-short", "unit-narrow"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -37,3 +39,9 @@ def page_args() -> MultiDict:
     args = request.args.copy()
     args.pop("lang", None)
     return args
+
+
+def kept_filters(args: MultiDict, *dropped: str) -> dict[str, Any]:
+    """What a link to another page of a list keeps of the query: every filter set (blank ones and
+    `dropped`, such as the page number, left out)."""
+    return {k: v for k, v in args.items() if k not in dropped and v}

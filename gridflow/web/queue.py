@@ -19,7 +19,7 @@ from gridflow.schemas.queue import QueueQuery
 from gridflow.web import bp, nav
 from gridflow.web.auth import logged_in_actor, role_required
 from gridflow.web.forms import Form
-from gridflow.web.pages import page_args
+from gridflow.web.pages import kept_filters, page_args
 from gridflow.workflow.rules import ADMIN, MEDIATOR, SUPERVISOR
 
 nav.add(
@@ -78,7 +78,7 @@ def queue():
         export_url=lambda fmt: url_for(
             "web.queue_export",
             fmt=fmt,
-            **{k: v for k, v in args.items() if k not in ("after", "before", "per_page") and v},
+            **kept_filters(args, "after", "before", "per_page"),
         ),
     ), form.status
 
@@ -108,5 +108,4 @@ def queue_export(fmt: str):
 
 def _page_url(args, **cursor: str) -> str:
     """This queue with the same filters, at another page."""
-    keep: dict = {k: v for k, v in args.items() if k not in ("after", "before") and v} | cursor
-    return url_for("web.queue", **keep)
+    return url_for("web.queue", **(kept_filters(args, "after", "before") | cursor))

@@ -42,15 +42,6 @@ class Limit:
         return {"amount": self.amount, "unit": self.unit}
 
 
-def limit_problem(limit: Limit) -> str | None:
-    """What is wrong with a limit (None: nothing)."""
-    if limit.unit not in UNITS:
-        return f"unit must be one of {', '.join(UNITS)}"
-    if not 0 < limit.amount <= MAX_AMOUNT[limit.unit]:
-        return f"amount must be above 0 and at most {MAX_AMOUNT[limit.unit]:g} {limit.unit}"
-    return None
-
-
 # How long a `reported` case may wait for its grid worker to file it, and a `resolved` one for his
 # verification on site (issue 10 reads them; an office changes them per category).
 DEFAULT_FILING_LIMIT = Limit(4, WORKING_HOURS)

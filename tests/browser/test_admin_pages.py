@@ -10,9 +10,16 @@ import re
 
 from playwright.sync_api import expect
 from shapely.geometry import box
+from sqlalchemy import update
 
+from gridflow.clock import utcnow
+from gridflow.db import get_db
+from gridflow.models import User
+from gridflow.notifications.deliver import Outbox, deliver
 from tests import fixtures as fx
 from tests.browser.helpers import assert_axe_clean, log_in
+from tests.cases_helpers import Api
+from tests.notify_helpers import free_port
 
 H, W, X0, Y0 = fx.H, fx.W, fx.X0, fx.Y0
 OVERLAPPING = fx.grids({"410902001001003": box(X0, Y0, X0 + H + 0.01, Y0 + H)})
@@ -163,6 +170,7 @@ ADMIN_PAGES = [
     "/admin/categories/G01",
     "/admin/calendar/2027",
     "/admin/audit",
+    "/admin/notifications",
 ]
 
 
@@ -183,3 +191,50 @@ def test_every_admin_page_passes_axe_and_is_english_with_lang_en(page):
         assert_axe_clean(page)
     page.goto("/admin/users/new?lang=en")
     expect(page.get_by_role("heading", level=1)).to_have_text("Add a user")
+
+
+def failed_deliveries(app) -> list[dict]:
+    """A case reported while the mediators' e-mail goes to a mail server that is not there and a
+    webhook to a receiver that is not there either; each message given up on at its first failure."""
+    closed = free_port()  # nothing listens there
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=closed, NOTIFY_MAX_ATTEMPTS=1, NOTIFY_TIMEOUT_SECONDS=2)
+    db = get_db(app)
+    with db.session(write=True) as s:
+        s.execute(
+            update(User).where(User.username.in_(("med_comm", "med_comm2"))).values(email=User.username + "@example.cn")
+        )
+    api = Api(app.test_client(), {})
+    hook = api.post("admin", "/api/v1/webhooks", {"url": f"http://127.0.0.1:{closed}/gridflow/hook", "events": ["*"]})
+    assert hook.status_code == 201, hook.json
+    case = api.report("gw1", kind="incident", category="G01", description="垃圾堆积", risk=None, parties=[])
+    assert case.status_code == 201, case.json
+    report = deliver(db, Outbox.from_config(app.config), utcnow())
+    assert report.failed >= 2 and report.sent == 0, report
+    return api.get("admin", "/api/v1/notifications/failed").json["items"]
+
+
+def test_failed_notifications_are_listed_with_their_case_and_why(page, live_server, screenshot):
+    failed = failed_deliveries(live_server.app)
+    assert {f["channel"] for f in failed} == {"email", "webhook"}
+    log_in(page, "admin")
+    page.goto("/admin/notifications")
+    expect(page.get_by_role("heading", level=2)).to_have_text(f"共 {len(failed)} 条")
+    rows = page.locator("main table tbody tr")
+    expect(rows).to_have_count(len(failed))
+    case = failed[0]["case"]
+    expect(page.get_by_role("link", name=case["number"]).first).to_have_attribute("href", f"/cases/{case['id']}")
+    mail = rows.filter(has_text="med_comm2")
+    for cell in ("进入待办", "电子邮件", "1", "Connection refused"):
+        expect(mail).to_contain_text(cell)
+    hook = rows.filter(has_text="case.created")
+    for cell in ("Webhook", "/gridflow/hook", "Connection refused"):
+        expect(hook).to_contain_text(cell)
+    assert_axe_clean(page)
+    screenshot("failed")
+    page.goto("/admin/notifications?lang=en")
+    expect(page.get_by_role("heading", level=2)).to_have_text(f"{len(failed)} messages")
+    expect(page.locator("main thead")).to_contain_text("Why it failed")
+    expect(rows.filter(has_text="med_comm2")).to_contain_text("arrived in a queue")
+    expect(rows.filter(has_text="med_comm2")).to_contain_text("e-mail")
+    assert_axe_clean(page)
+    screenshot("failed-en")

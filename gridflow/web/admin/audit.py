@@ -15,7 +15,7 @@ from gridflow.schemas.parse import parse_query
 from gridflow.web import bp, nav
 from gridflow.web.auth import logged_in_actor, role_required
 from gridflow.web.forms import Form
-from gridflow.web.pages import page_args
+from gridflow.web.pages import kept_filters, page_args
 from gridflow.workflow.rules import ADMIN
 
 nav.add(
@@ -60,7 +60,7 @@ def admin_audit():
     if page is None:
         page = read.search(get_db(), logged_in_actor(), AuditSearch())
     check, entries = read.verify(get_db(), chain_keys(current_app.config)) if verify else (None, 0)
-    keep = {k: v for k, v in args.items() if k != "page" and v}
+    keep = kept_filters(args, "page")
     return render_template(
         "admin/audit.html",
         form=form,

@@ -12,6 +12,7 @@ from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from gridflow.calendar import changes, store
+from gridflow.calendar.csvfile import BadLines
 from gridflow.clock import CST, utcnow
 from gridflow.db import get_db
 from gridflow.errors import N_, Invalid
@@ -19,7 +20,9 @@ from gridflow.schemas.calendar import FIRST_YEAR, LAST_YEAR, OverrideInput
 from gridflow.schemas.parse import parse_data
 from gridflow.web import bp, nav
 from gridflow.web.auth import page_caller, role_required
-from gridflow.web.forms import Form
+from gridflow.web.forms import Form, translated
+from gridflow.web.labels import label
+from gridflow.workflow.calendar import OVERRIDE_KINDS
 from gridflow.workflow.rules import ADMIN
 
 nav.add(
@@ -31,7 +34,7 @@ nav.add(
 LABELS = {
     "date": _l("Date"),
     "kind": _l("Kind of day"),
-    "name": _l("Name"),
+    "name": _l("Name of the day"),
     "note": _l("Checked against"),
     "csv": _l("CSV file"),
     "year": _l("Year"),
@@ -40,7 +43,7 @@ YEAR = f"int(min={FIRST_YEAR}, max={LAST_YEAR})"
 
 
 def kind_options():
-    return [("holiday", gettext("holiday (no work)")), ("workday", gettext("working day (调休)"))]
+    return [(kind, label(kind, "day")) for kind in OVERRIDE_KINDS]
 
 
 @bp.get("/admin/calendar")
@@ -115,13 +118,13 @@ def admin_calendar_remove(year: int, day: str):
 @role_required(ADMIN)
 def admin_calendar_import(year: int):
     form = Form(request.form, LABELS)
-    lines: list = []
+    lines: list[tuple[int, str]] = []  # each bad line's number and its problem, in the page's language
     with form.catching():
         try:
             done = changes.import_overrides(get_db(), page_caller(), request.form.get("csv", ""))
-        except Invalid as exc:
-            lines = exc.extra.get("lines", [])
-            raise Invalid(exc.template, field="csv", params=exc.params) from None
+        except BadLines as exc:
+            lines = [(line, translated(problem, LABELS)) for line, problem in exc.problems]
+            raise
         flash(ngettext("%(num)d day imported.", "%(num)d days imported.", done.imported), "success")
         return redirect(url_for("web.admin_calendar", year=year))
     return _page(year, csv=form, bad_lines=lines)

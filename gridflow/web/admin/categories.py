@@ -30,9 +30,9 @@ nav.add(
 )
 LIMITS = [f"limits.{level}" for level in LEVELS_BOTTOM_UP] + ["filing_limit", "verification_limit"]
 LABELS = {
-    **{f"limits.{level}.amount": NAMES["level"][level] for level in LEVELS_BOTTOM_UP},
-    "filing_limit.amount": _l("Filing limit"),
-    "verification_limit.amount": _l("Verification limit"),
+    **{f"limits.{level}.{part}": NAMES["level"][level] for level in LEVELS_BOTTOM_UP for part in ("amount", "unit")},
+    **{f"filing_limit.{part}": _l("Filing limit") for part in ("amount", "unit")},
+    **{f"verification_limit.{part}": _l("Verification limit") for part in ("amount", "unit")},
     "name": _l("Category name"),
     "name_en": _l("English name"),
     "note": _l("Why (the notice or decision)"),

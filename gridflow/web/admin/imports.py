@@ -11,14 +11,14 @@ from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from geo.crs import CRS_NAMES
-from geo.features import InvalidFeatures
+from geo.features import InvalidFeatures, Problem
 from gridflow.db import get_db
 from gridflow.errors import N_, Invalid
 from gridflow.places import uploads
 from gridflow.places.gridcheck import OverlappingGrids
 from gridflow.web import bp, nav
 from gridflow.web.auth import page_caller, role_required
-from gridflow.web.forms import Form
+from gridflow.web.forms import Form, in_page_language
 from gridflow.workflow.rules import ADMIN
 
 nav.add(
@@ -47,6 +47,12 @@ def _instance() -> str:
 
 def _tolerance() -> float:
     return current_app.config["COVERAGE_TOLERANCE_M2"]
+
+
+@bp.app_template_filter("problem")
+def problem_text(problem: Problem) -> str:
+    """A file's problem in the page's language (its English template and parameters)."""
+    return in_page_language(problem.template or problem.message, problem.params)
 
 
 @bp.route("/admin/imports", methods=["GET", "POST"])

@@ -14,7 +14,7 @@ from gridflow.schemas.parse import parse_query
 from gridflow.web import bp, nav
 from gridflow.web.auth import role_required
 from gridflow.web.forms import Form
-from gridflow.web.pages import page_args
+from gridflow.web.pages import kept_filters, page_args
 from gridflow.workflow.rules import ADMIN
 
 nav.add(
@@ -35,4 +35,6 @@ def admin_notifications():
     with form.catching():
         paging = parse_query(Paging, args)
     page = deliver.failed(get_db(), paging.page, paging.per_page)
-    return render_template("admin/notifications.html", form=form, page=page), form.status
+    return render_template(
+        "admin/notifications.html", form=form, page=page, keep=kept_filters(args, "page")
+    ), form.status

@@ -19,7 +19,7 @@ from gridflow.web import bp, nav
 from gridflow.web.auth import page_caller, role_required
 from gridflow.web.forms import Form
 from gridflow.web.labels import LABELS as NAMES
-from gridflow.web.pages import page_args
+from gridflow.web.pages import kept_filters, page_args
 from gridflow.workflow.rules import ADMIN, ROLES
 
 nav.add(
@@ -65,7 +65,7 @@ def admin_users():
         result = accounts.list_users(get_db(), page_caller(), parse_query(UserSearch, args))
     if result is None:
         result = accounts.list_users(get_db(), page_caller(), UserSearch())
-    keep = {k: v for k, v in args.items() if k != "page" and v}
+    keep = kept_filters(args, "page")
     return render_template(
         "admin/users.html", form=form, result=result, role_options=role_options(), keep=keep
     ), form.status

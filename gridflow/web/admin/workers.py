@@ -15,7 +15,7 @@ from gridflow.schemas.people import GridOwnerInput, WorkerCreate, WorkerSearch
 from gridflow.web import bp, nav
 from gridflow.web.auth import page_caller, role_required
 from gridflow.web.forms import Form
-from gridflow.web.pages import page_args
+from gridflow.web.pages import kept_filters, page_args
 from gridflow.workflow.rules import ADMIN
 
 nav.add(
@@ -43,7 +43,7 @@ def _list_page(filters: Form, new: Form):
         result = workers.list_workers(get_db(), page_caller(), parse_query(WorkerSearch, args))
     if result is None:
         result = workers.list_workers(get_db(), page_caller(), WorkerSearch())
-    keep = {k: v for k, v in args.items() if k != "page" and v}
+    keep = kept_filters(args, "page")
     status = max(filters.status, new.status)
     return render_template("admin/workers.html", form=filters, new=new, result=result, keep=keep), status
 
