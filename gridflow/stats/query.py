@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from geo.levels import LEVELS_BOTTOM_UP, LEVELS_TOP_DOWN
@@ -54,12 +54,19 @@ def parse_groups(group_by: str | None) -> list[str]:
 
 
 def _sum(condition) -> Any:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    return func.count().filter(condition)  # FILTER: both back ends; cheaper than SUM(CASE …)
 
 
-def _aggregates(now: datetime, due_by: datetime) -> list:
+# Counted only of closed cases: nought for the running ones, whose statement leaves them out.
+OF_CLOSED = {"closed", "on_time", "reworked", "extended", "disputes_closed"} | {
+    f"settled_{lvl}" for lvl in LEVELS_BOTTOM_UP
+}
+
+
+def _aggregates(now: datetime, due_by: datetime, running: bool = False) -> list:
     """The counts over `case_facts` rows (the same definitions as `tally.counts_of`, plus what depends
-    on the time of the question: overdue now, due by the period's end)."""
+    on the time of the question: overdue now, due by the period's end); `running`: of running cases
+    only (`tally.LIVE`, never closed), without the counts of closed cases."""
     closed = F.state == "closed"
     active = F.state.in_(ACTIVE)
     overdue = and_(active, F.deadline < now)
@@ -86,7 +93,7 @@ def _aggregates(now: datetime, due_by: datetime) -> list:
         cols.append(_sum(and_(dispute_closed, F.top_level <= LEVEL_INDEX[lvl])).label(f"settled_{lvl}"))
         if lvl in ESCALATED:
             cols.append(_sum(getattr(F, ESCALATED[lvl]) > 0).label(f"escalated_{lvl}"))
-    return cols
+    return [c for c in cols if not (running and c.name in OF_CLOSED)]
 
 
 _TALLY_SUMS = [func.coalesce(func.sum(getattr(T, c)), 0).label(c) for c in tally.COUNTERS]
@@ -104,9 +111,9 @@ def _counts(row: Any) -> Counts:
     }
     return Counts(
         **values,
-        handled={lvl: int(m[f"handled_{lvl}"]) for lvl in LEVELS_BOTTOM_UP},
-        escalated={lvl: int(m[f"escalated_{lvl}"]) for lvl in ESCALATED},
-        settled={lvl: int(m[f"settled_{lvl}"]) for lvl in LEVELS_BOTTOM_UP},
+        handled={lvl: int(m.get(f"handled_{lvl}", 0)) for lvl in LEVELS_BOTTOM_UP},
+        escalated={lvl: int(m.get(f"escalated_{lvl}", 0)) for lvl in ESCALATED},
+        settled={lvl: int(m.get(f"settled_{lvl}", 0)) for lvl in LEVELS_BOTTOM_UP},
     )
 
 
@@ -228,16 +235,16 @@ def _statements(
     division: Division,
     ids: dict[str, int],
     groups: list[str],
-    facts: tuple[list, list, list],
+    facts: tuple[list, list, list, list | None],
     kept: tuple[Any, list, list] | None,
 ) -> list:
     """The grouped statements that together count a question: `facts` (columns, conditions, extra
-    keys) over `case_facts`; with `kept` (table, columns, extra keys), that table for the whole months,
-    and `case_facts` only for the cases it does not keep (the months the period covers in part, the
-    running cases)."""
-    columns, conditions, extra = facts
+    keys, and the columns of running cases, None: they count nothing) over `case_facts`; with `kept` (table, columns, extra
+    keys), that table for the whole months, and `case_facts` only for the cases it does not keep (the
+    months the period covers in part, the running cases)."""
+    columns, conditions, extra, running = facts
 
-    def of_facts(where: list) -> Any:
+    def of_facts(where: list, columns: list = columns) -> Any:
         return _grouped(F, groups, division, columns, [*_inside(F, ids), *conditions, *where], extra)
 
     if kept is None:
@@ -248,7 +255,7 @@ def _statements(
     statements = [_grouped(table, groups, division, kept_columns, where, kept_extra)]
     if part:
         statements.append(of_facts([F.state.not_in(tally.LIVE), *part]))
-    return [*statements, of_facts([LIVE_SQL])]
+    return [*statements, of_facts([LIVE_SQL], running)] if running is not None else statements
 
 
 def _count(s: Session, division: Division, q: Question, groups: list[str], now: datetime) -> dict[tuple, Counts]:
@@ -259,7 +266,13 @@ def _count(s: Session, division: Division, q: Question, groups: list[str], now: 
     conditions, due_by = _period(q, now)
     kept: tuple[Any, list, list] | None = (T, _TALLY_SUMS, []) if tally_answers(groups, division) else None
     out: dict[tuple, Counts] = {}
-    for stmt in _statements(q, division, ids, groups, (_aggregates(now, due_by), conditions, []), kept):
+    facts: tuple[list, list, list, list] = (
+        _aggregates(now, due_by),
+        conditions,
+        [],
+        _aggregates(now, due_by, running=True),
+    )
+    for stmt in _statements(q, division, ids, groups, facts, kept):
         for r in s.execute(stmt):
             add(out.setdefault(tuple(r._mapping[f"key_{g}"] for g in groups), _empty()), _counts(r))
     return out
@@ -277,11 +290,9 @@ def _medians(s: Session, division: Division, q: Question, groups: list[str], now
     the cases' facts (an index-only read of the area's handling hours)."""
     ids = _ancestry(s, division)
     conditions, _ = _period(q, now)
-    facts = (
-        [func.count().label("cases")],
-        [*conditions, F.handling_hour.is_not(None)],
-        [F.handling_hour.label("hour")],
-    )
+    # A running case has no handling time: it is set when a case is closed, and nothing leaves `closed`.
+    counted: list = [func.count().label("cases")]
+    facts = (counted, [*conditions, F.handling_hour.is_not(None)], [F.handling_hour.label("hour")], None)
     kept: tuple[Any, list, list] | None = None
     if hours_answer(groups, ids):
         kept = (H, [func.sum(H.cases).label("cases")], [H.hour.label("hour")])
