@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import select, text
 
-from bench.common import add_backend_options, backends, demo_city, disposing
+from bench.common import add_backend_options, backends, demo_city, disposing, quiet_logs
 from gridflow.cases import report as report_module
 from gridflow.db import get_db
 from gridflow.models import User
@@ -98,6 +98,7 @@ def search_index_toggle(app):
 
 
 def run(name: str, url: str, reports: int, rounds: int) -> None:
+    quiet_logs()  # no access line per report in the figures (as the servers of bench.cases)
     with disposing(demo_city(url, scale="small")) as app:
         measure(name, app, reports, rounds)
 
