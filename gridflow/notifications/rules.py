@@ -233,20 +233,6 @@ def for_events(
     out.write(conn)
 
 
-def for_event(
-    conn: Connection,
-    case: Any,
-    event: str,
-    seq: int,
-    actor: Actor,
-    now: datetime,
-    channels: Channels,
-    limit_unit: str | None = None,
-    reason: str | None = None,
-) -> None:
-    for_events(conn, case, [(event, seq)], actor, now, channels, limit_unit, reason)
-
-
 def to_webhooks(out: Outbox, case: Any, name: str, key: str, now: datetime, reason: str | None = None) -> None:
     """One delivery per active webhook that asked for this event."""
     body = json.dumps(
@@ -268,4 +254,4 @@ def to_webhooks(out: Outbox, case: Any, name: str, key: str, now: datetime, reas
     )
 
 
-__all__ = ["RULES", "WARNING", "Channels", "Outbox", "Rule", "for_event", "for_events", "notify"]
+__all__ = ["RULES", "WARNING", "Channels", "Outbox", "Rule", "for_events", "notify"]
