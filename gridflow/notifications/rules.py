@@ -1,4 +1,4 @@
-"""Who is told of which case event: one table (event → kind → recipients), and `for_event`, which
+"""Who is told of which case event: one table (event → kind → recipients), and `for_events`, which
 writes the notices into the outbox in the transaction of the event itself.
 
 Every write is an INSERT … SELECT (the recipients are found by the database in the same statement)
