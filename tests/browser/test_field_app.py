@@ -241,3 +241,61 @@ def test_logging_out_or_a_revoked_session_clears_what_the_phone_kept(page, live_
         page.click("#work-refresh")
     page.wait_for_selector("html[data-purged=yes]")
     assert kept(page) == {"dbs": [], "entries": []}
+
+
+H1 = {"lon": WEST_NW["lon"] + 0.01, "lat": WEST_NW["lat"]}  # residence 1号楼 in gw1's grid, 0.9 km east
+
+
+def open_entity(page, lonlat: dict, name: str) -> None:
+    """Tap an entity on "My grids" (the map brought to it, close enough to show single entities)."""
+    page.click("a[data-tab=grids]")
+    page.wait_for_selector("#grids:not([hidden]) #grid-counts dt")  # my grids shown and drawn
+    at = [lonlat["lon"], lonlat["lat"]]
+    for _ in range(20):  # the map may still be fitting itself to my grids: bring it back until it stays
+        zoom = page.evaluate(
+            """([lon, lat]) => {
+              const map = window.GridflowMap.views[0].map;
+              if (map.getZoom() !== 18) map.setView([lat, lon], 18, {animate: false});
+              return map.getZoom();
+            }""",
+            at,
+        )
+        page.wait_for_timeout(400)  # the entities of the new view
+        if zoom == 18 and page.evaluate("() => window.GridflowMap.views[0].map.getZoom()") == 18:
+            break
+    box = page.locator("#grid-map").bounding_box()
+    point = page.evaluate("([lon, lat]) => window.GridflowMap.views[0].map.latLngToContainerPoint([lat, lon])", at)
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    page.wait_for_selector(f"#entity-detail h2:has-text('{name}')")
+
+
+def test_a_patrol_with_positions_and_a_visit_ends_in_the_days_log(page, live_server, screenshot):
+    api = Api(live_server.app.test_client(), {})
+    field_login(page)
+    page.click("a[data-tab=patrol]")
+    page.click("#patrol-start")
+    page.wait_for_selector("#patrol-status:has-text('1')")  # the first position, where the phone is
+    page.context.set_geolocation({"longitude": H1["lon"] + 0.0001, "latitude": H1["lat"]})  # at 1号楼's door
+    page.wait_for_selector("#patrol-status:has-text('2')")
+    open_entity(page, H1, "1号楼")  # its details opened on patrol: a visit
+    page.context.set_geolocation({"longitude": H1["lon"] + 0.0001, "latitude": H1["lat"] + 0.002})  # 220 m north
+    page.click("a[data-tab=patrol]")
+    page.wait_for_selector("#patrol-status:has-text('3')")
+    assert "1" in page.locator("#patrol-status").inner_text()  # one entity visited
+    page.click("#patrol-end")
+    wait_all_sent(page)
+    page.click("a[data-tab=patrol]")
+    log = page.locator("#patrol-day li.patrol-log")
+    log.wait_for()
+    day = api.get("gw1", "/api/v1/patrols").json
+    (patrol,) = day["patrols"]
+    # (a fix every 30 s comes on top on a slow machine)
+    assert patrol["points"] >= 3 and 1050 < patrol["distance_m"] < 1250, patrol
+    assert [(v["entity"], v["how"], v["near"]) for v in patrol["visits"]] == [("H1", "details", True)]
+    text = log.inner_text()
+    assert f"{patrol['distance_m'] / 1000:.1f} 公里" in text and "分钟" in text, text
+    assert "1号楼" in text and "打开详情" in text and "现场" in text, text
+    totals = page.locator("#patrol-day-totals").inner_text()
+    assert "走访对象" in totals and "1" in totals, totals
+    assert_axe_clean(page)
+    screenshot("patrol-log")

@@ -274,6 +274,7 @@
     });
     if (!shown[name]) { shown[name] = true; (opened[name] || function () {})(); }
     if (name === "work") loadWork();
+    if (name === "patrol") loadPatrolDay();
     if (name === "outbox") renderOutbox();
     var maps = { grids: gridMap, report: reportMap };
     var shownMap = maps[name] && maps[name].view;
@@ -350,7 +351,7 @@
         box.appendChild(el("h2", null, p.name || p.number || p.code || p.ref || ""));
         [["address", p.address], ["kind", p.kind && t("entity_" + p.kind)], ["state", p.state && t("state_" + p.state)]]
           .forEach(function (row) { if (row[1]) box.appendChild(el("p", null, row[1])); });
-        if (layer === "entities" && p.ref) showEntityCases(box, p.ref);
+        if (layer === "entities" && p.ref) { showEntityCases(box, p.ref); recordVisit(p.ref, "details"); }
       });
       myGrids().then(function (data) {
         drawMine(gridMap.view, data);
@@ -619,6 +620,7 @@
       recent = [body.category].concat((recent || []).filter(function (c) { return c !== body.category; })).slice(0, 5);
       return kv.set("recent-categories", recent, dataStore);
     });
+    if (body.entity) recordVisit(body.entity, "report");
     enqueue(item).then(function () {
       $("report-form").reset(); photos = []; drawPhotos(photos, $("photo-list"));
       $("party-rows").textContent = ""; $("parties").hidden = true; $("duplicates").hidden = true;
@@ -748,7 +750,7 @@
   }
   function patrolPositionsSend(item) {
     return patrolId(item).then(function (id) {
-      return api("POST", "/patrols/" + id + "/positions", { client_id: item.clientId, positions: item.positions, visits: [] });
+      return api("POST", "/patrols/" + id + "/positions", { client_id: item.clientId, positions: item.positions, visits: item.visits || [] });
     });
   }
   function patrolEndSend(item) {
@@ -757,13 +759,38 @@
   function showPatrol() {
     $("patrol-start").hidden = !!patrol;
     $("patrol-end").hidden = !patrol;
-    $("patrol-status").textContent = patrol ? t("patrolOn", { n: patrol.count || 0 }) : t("patrolOff");
+    $("patrol-status").textContent = patrol ? t("patrolOn", { n: patrol.count || 0 }) +
+      (patrol.visitCount ? " " + t("patrolVisits", { n: patrol.visitCount }) : "") : t("patrolOff");
   }
   function flushFixes() {
-    if (!patrol || !patrol.fixes.length) return Promise.resolve();
-    var fixes = patrol.fixes; patrol.fixes = [];
+    if (!patrol || (!patrol.fixes.length && !(patrol.visits || []).length)) return Promise.resolve();
+    var fixes = patrol.fixes, visits = patrol.visits || [];
+    patrol.fixes = []; patrol.visits = [];
     return kv.set("patrol", patrol, dataStore).then(function () {
-      return enqueue({ type: "patrol-positions", local: patrol.local, clientId: uuid(), positions: fixes, label: t("patrolPositions", { n: fixes.length }) });
+      return enqueue({ type: "patrol-positions", local: patrol.local, clientId: uuid(), positions: fixes, visits: visits,
+        label: t("patrolPositions", { n: fixes.length }) + (visits.length ? " · " + t("patrolVisits", { n: visits.length }) : "") });
+    });
+  }
+  // An entity visited on patrol: its details opened on the map, or a case reported at it (the server
+  // keeps the first visit of each entity per patrol; so does the phone, to send less).  The phone's
+  // position then goes with it: the last fix if it is fresh, else one asked for now.
+  var VISIT_FIX_FRESH_MS = 60 * 1000;
+  function recordVisit(ref, how) {
+    if (!patrol || !ref) return Promise.resolve();
+    patrol.visited = patrol.visited || {};
+    if (patrol.visited[ref]) return Promise.resolve();
+    patrol.visited[ref] = true;
+    var visit = { entity: ref, at: nowIso(), how: how };
+    var last = patrol.last, fresh = last && Date.now() - Date.parse(last.at) < VISIT_FIX_FRESH_MS;
+    var where = fresh ? Promise.resolve({ lon: last.lon, lat: last.lat, accuracy_m: last.accuracy_m })
+      : position({ enableHighAccuracy: true, timeout: 5000, maximumAge: 30000 }).catch(function () { return null; });
+    return where.then(function (p) {
+      if (!patrol) return null;
+      if (p) visit.position = { lon: p.lon, lat: p.lat, accuracy_m: p.accuracy_m };
+      patrol.visits = (patrol.visits || []).concat([visit]);
+      patrol.visitCount = (patrol.visitCount || 0) + 1;
+      showPatrol();
+      return kv.set("patrol", patrol, dataStore);
     });
   }
   function onFix(pos) {
@@ -790,10 +817,45 @@
     if (watchId !== null) navigator.geolocation.clearWatch(watchId);
     watchId = null; clearInterval(flushTimer);
   }
+  // Today's log as GridFlow keeps it (what the supervisors see), kept for a look without signal.
+  function distanceText(m) { return m >= 1000 ? t("km", { n: (m / 1000).toFixed(1) }) : t("metres", { n: Math.round(m) }); }
+  function durationText(s) { return t("minutes", { n: Math.round(s / 60) }); }
+  function clock(at) { return at ? String(at).slice(11, 16) : "…"; }
+  function loadPatrolDay() {
+    var status = $("patrol-day-status");
+    return cached("patrol-day", function () { return api("GET", "/patrols").then(function (r) { return r.body; }); })
+      .then(function (day) {
+        status.textContent = navigator.onLine ? "" : t("offlineWork");
+        var dl = $("patrol-day-totals"); dl.textContent = "";
+        [["logDistance", distanceText(day.distance_m)], ["logDuration", durationText(day.duration_s)],
+         ["logVisited", day.entities_visited], ["logReported", day.cases_reported]].forEach(function (row) {
+          dl.appendChild(el("dt", null, t(row[0]))); dl.appendChild(el("dd", null, row[1]));
+        });
+        var list = $("patrol-day"); list.textContent = "";
+        day.patrols.forEach(function (p) {
+          var li = el("li", "item patrol-log");
+          li.appendChild(el("strong", null, clock(p.started_at) + "–" + (p.ended_at ? clock(p.ended_at) : t("underWay"))));
+          li.appendChild(el("span", null, distanceText(p.distance_m) + " · " + durationText(p.duration_s) + " · " +
+            t("patrolVisits", { n: p.visits.length })));
+          if (p.visits.length) {
+            var ul = el("ul", "visits");
+            p.visits.forEach(function (v) {
+              var where = v.distance_m === null ? t("visitNoPosition")
+                : t(v.near ? "visitNear" : "visitFar", { m: Math.round(v.distance_m) });
+              ul.appendChild(el("li", "visit", clock(v.at) + " " + (v.name || v.entity) +
+                (v.kind ? " (" + t("entity_" + v.kind) + ")" : "") + " · " + t("visitHow_" + (v.how || "given")) + " · " + where));
+            });
+            li.appendChild(ul);
+          }
+          list.appendChild(li);
+        });
+        if (!day.patrols.length) list.appendChild(el("li", "hint", t("nothing")));
+      }).catch(function (err) { status.textContent = failureText(err); });
+  }
   function setUpPatrol() {
     kv.get("patrol", dataStore).then(function (p) { patrol = p || null; if (patrol) track(); showPatrol(); });
     $("patrol-start").addEventListener("click", function () {
-      patrol = { local: uuid(), startedAt: nowIso(), fixes: [], count: 0 };
+      patrol = { local: uuid(), startedAt: nowIso(), fixes: [], visits: [], visited: {}, count: 0 };
       kv.set("patrol", patrol, dataStore).then(function () {
         return enqueue({ type: "patrol-start", local: patrol.local, clientId: uuid(), startedAt: patrol.startedAt, label: t("patrolStart") });
       }).then(function () {
@@ -808,7 +870,7 @@
         return kv.del("patrol", dataStore).then(function () {
           return enqueue({ type: "patrol-end", local: local, endedAt: nowIso(), label: t("patrolEnd") });
         });
-      }).then(showPatrol);
+      }).then(function () { showPatrol(); return sync(); }).then(loadPatrolDay);
     });
   }
 

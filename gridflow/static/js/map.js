@@ -186,6 +186,10 @@
         layer.clearLayers();
         layer.detail = collection.detail;
         layer.addData(collection);
+        // Areas lie under what is in them, whichever answered last, and points over lines: a tap on
+        // a residence or a case reaches it, not the grid or the road drawn over it.
+        if (name === "divisions" || name === "grids") layer.bringToBack();
+        else layer.eachLayer(function (l) { if (l instanceof L.CircleMarker) l.bringToFront(); });  // points over roads
         pending -= 1;
         var notes = [];
         layer.minZoom = collection.min_zoom;
