@@ -250,6 +250,9 @@ def open_entity(page, lonlat: dict, name: str) -> None:
     """Tap an entity on "My grids" (the map brought to it, close enough to show single entities)."""
     page.click("a[data-tab=grids]")
     page.wait_for_selector("#grids:not([hidden]) #grid-counts dt")  # my grids shown and drawn
+    cases = page.get_by_role("checkbox", name="在办案件")  # a case reported at it would lie on top
+    if cases.is_checked():
+        cases.uncheck()
     at = [lonlat["lon"], lonlat["lat"]]
     for _ in range(20):  # the map may still be fitting itself to my grids: bring it back until it stays
         zoom = page.evaluate(
@@ -299,3 +302,23 @@ def test_a_patrol_with_positions_and_a_visit_ends_in_the_days_log(page, live_ser
     assert "走访对象" in totals and "1" in totals, totals
     assert_axe_clean(page)
     screenshot("patrol-log")
+
+
+def test_an_entity_shows_its_details_and_case_history_also_without_signal(page, live_server, screenshot):
+    api = Api(live_server.app.test_client(), {})
+    case = api.post(
+        "gw1", "/api/v1/cases", {"kind": "incident", "category": "G02", "description": "楼道灯坏了", "entity": "H1"}
+    ).json
+    field_login(page)
+    open_entity(page, H1, "1号楼")
+    detail = page.locator("#entity-detail")
+    detail.locator(f"li:has-text('{case['number']}')").wait_for()
+    text = detail.inner_text()
+    assert "案件记录：1" in text and case["category_name"] in text and case["created_at"][:10] in text, text
+    assert_axe_clean(page)
+    screenshot("entity")
+    page.context.set_offline(True)  # opened again without signal: the kept history
+    page.click("a[data-tab=report]")
+    open_entity(page, H1, "1号楼")
+    detail.locator(f"li:has-text('{case['number']}')").wait_for()
+    assert "无信号" in detail.inner_text()

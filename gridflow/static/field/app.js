@@ -351,7 +351,7 @@
         box.appendChild(el("h2", null, p.name || p.number || p.code || p.ref || ""));
         [["address", p.address], ["kind", p.kind && t("entity_" + p.kind)], ["state", p.state && t("state_" + p.state)]]
           .forEach(function (row) { if (row[1]) box.appendChild(el("p", null, row[1])); });
-        if (layer === "entities" && p.ref) { showEntityCases(box, p.ref); recordVisit(p.ref, "details"); }
+        if (layer === "entities" && p.ref) { showEntity(box, p.ref); recordVisit(p.ref, "details"); }
       });
       myGrids().then(function (data) {
         drawMine(gridMap.view, data);
@@ -372,11 +372,31 @@
       setUpReport();
     }
   };
-  function showEntityCases(box, ref) {
-    kv.get("grids", dataStore).then(function (data) {
-      var cases = (data ? data.cases.features : []).filter(function (f) { return f.properties.entity === ref; });
-      box.appendChild(el("p", null, t("entityCases", { n: cases.length })));
-    });
+  // An entity's details and case history, from GridFlow (kept per entity for a look without signal).
+  function showEntity(box, ref) {
+    var history = el("div", "history"); history.textContent = t("loading");
+    box.appendChild(history);
+    cached("entity:" + ref, function () { return api("GET", "/entities/" + encodeURIComponent(ref)).then(function (r) { return r.body; }); })
+      .then(function (e) {
+        history.textContent = "";
+        var facts = [e.address, e.households !== null ? t("households", { n: e.households }) : null,
+          e.grids.map(function (g) { return g.name + " " + g.code; }).join(", ")].filter(Boolean);
+        if (facts.length) history.appendChild(el("p", "hint", facts.join(" · ")));
+        history.appendChild(el("h3", null, t("caseHistory", { n: e.cases_total })));
+        var list = el("ul", "list");
+        e.cases.forEach(function (c) {
+          var li = el("li", "item");
+          li.appendChild(el("strong", null, c.number));
+          li.appendChild(el("span", null, c.category_name + " · " + t("state_" + c.state) + " · " + String(c.created_at).slice(0, 10)));
+          list.appendChild(li);
+        });
+        if (!e.cases.length) list.appendChild(el("li", "hint", t("noCaseHistory")));
+        history.appendChild(list);
+        if (!navigator.onLine) history.appendChild(el("p", "hint", t("offlineWork")));
+      }, function (err) {
+        history.textContent = "";
+        history.appendChild(el("p", "hint", err && err.offline ? t("entityOffline") : failureText(err)));
+      });
   }
 
   // ---- Report --------------------------------------------------------------------------------
