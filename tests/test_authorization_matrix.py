@@ -136,6 +136,7 @@ ROWS = [
     Row("GET",   "/api/v1/categories",                OPEN),
     Row("GET",   "/api/v1/locate",                    LOGGED_IN, query="lon=114.96&lat=35.7"),
     Row("GET",   "/api/v1/queue",                     LOGGED_IN),
+    Row("GET",   "/api/v1/follow-ups",                LOGGED_IN),
     Row("GET",   "/api/v1/cases",                     LOGGED_IN),
     Row("POST",  "/api/v1/cases",                     (401, 201, 201, 201, 201), (201, 201, 201), body=report),
     Row("GET",   "/api/v1/cases/duplicates",          LOGGED_IN, query="category=G01&lon=114.96&lat=35.7"),

@@ -12,15 +12,24 @@ from gridflow.cases.search import words_condition, words_in_queue
 from gridflow.cases.sweep import OVERDUE
 from gridflow.cases.view import case_summary, load_names
 from gridflow.categories import store as categories
-from gridflow.clock import CST, utcnow
+from gridflow.clock import CST, local_date, utcnow
 from gridflow.db import Database
 from gridflow.errors import N_, Forbidden, Invalid, NotFound
-from gridflow.models import Case, CaseEvent, Division, Grid
+from gridflow.models import Agreement, Case, CaseEvent, Division, FollowUp, Grid
 from gridflow.models.cases import ACTIVE_SQL, AWAITING_GRID_WORKER_SQL, queue_predicate
-from gridflow.people.access import visible_conditions
-from gridflow.schemas.cases import CaseDetail, CaseFilters, CasePage, CaseSearch, CaseSummary, Paging
+from gridflow.people.access import area_condition, visible_conditions
+from gridflow.schemas.cases import (
+    CaseDetail,
+    CaseFilters,
+    CasePage,
+    CaseSearch,
+    CaseSummary,
+    FollowUpDue,
+    FollowUpsDue,
+    Paging,
+)
 from gridflow.schemas.queue import QueueItem, QueuePage, QueueQuery, QueueSlice
-from gridflow.workflow import table
+from gridflow.workflow import rules, table
 from gridflow.workflow.rules import ADMIN, GRID_WORKER, Actor
 
 
@@ -253,3 +262,52 @@ def queue_slice(db: Database, actor: Actor, q: QueueQuery) -> QueueSlice:
             after=cursor_of(rows[-1]) if rows and more_after else None,
             before=cursor_of(rows[0]) if rows and more_before else None,
         )
+
+
+FOLLOW_UPS_LISTED = 100
+
+
+def follow_ups_due(db: Database, actor: Actor) -> FollowUpsDue:
+    """The closed cases of the caller's area whose follow-up visit is due today (the workflow's rule,
+    `rules.follow_up_due_on`), the longest due first.  The database narrows them to the closed cases
+    never visited or with a performance deadline; the rule decides on each (days in China time)."""
+    now = utcnow()
+    today = local_date(now)
+    last_visit = (
+        select(func.max(FollowUp.visited_at)).where(FollowUp.case_id == Case.id).correlate(Case).scalar_subquery()
+    )
+    area = area_condition(actor)
+    stmt = (
+        select(Case, Agreement.performance_deadline, last_visit.label("last_visit"))
+        .outerjoin(Agreement, Agreement.case_id == Case.id)
+        .where(
+            Case.state == "closed",
+            Case.closed_at.is_not(None),
+            or_(last_visit.is_(None), Agreement.performance_deadline.is_not(None)),
+            *([] if area is None else [area]),
+        )
+    )
+    due = []
+    with db.session() as s:
+        for case_, deadline, visited in s.execute(stmt):
+            assert case_.closed_at is not None  # the statement's condition
+            due_on, purpose = rules.follow_up_due_on(local_date(case_.closed_at), deadline)
+            if rules.follow_up_due(due_on, local_date(visited) if visited else None, today):
+                due.append((due_on, case_.id, case_, purpose, deadline, visited))
+        due.sort(key=lambda row: (row[0], row[1]))
+        shown = due[:FOLLOW_UPS_LISTED]
+        names = load_names(s, [row[2] for row in shown], db)
+        items = [
+            case_summary(
+                c,
+                names,
+                now,
+                FollowUpDue,
+                due_on=due_on,
+                purpose=purpose,
+                performance_deadline=deadline,
+                last_visit_at=visited,
+            )
+            for due_on, _, c, purpose, deadline, visited in shown
+        ]
+        return FollowUpsDue(items=items, total=len(due))  # type: ignore[arg-type]  # FollowUpDue rows

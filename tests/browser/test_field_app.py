@@ -322,3 +322,35 @@ def test_an_entity_shows_its_details_and_case_history_also_without_signal(page, 
     open_entity(page, H1, "1号楼")
     detail.locator(f"li:has-text('{case['number']}')").wait_for()
     assert "无信号" in detail.inner_text()
+
+
+def test_a_follow_up_visit_due_is_recorded_from_the_phone_without_signal(page, live_server, screenshot):
+    api = Api(live_server.app.test_client(), {})
+    case = api.report().json
+    case = api.event("med_comm", case, "claim").json
+    case = api.event("med_comm", case, "resolve", outcome="调解成功", agreement={"form": "oral", "terms": "和解"}).json
+    case = api.event("gw1", case, "verify").json
+    assert case["state"] == "closed"
+    field_login(page)
+    page.click("a[data-tab=work]")
+    row = page.locator("#work-follow li", has_text=case["number"])
+    row.wait_for()
+    assert "当事人是否满意" in row.inner_text()
+    page.context.set_offline(True)  # at the door, no signal
+    row.get_by_role("button", name="回访", exact=True).click()
+    page.fill("#act-reason", "双方表示满意，已和好")
+    page.locator("#act-satisfied").get_by_label("是", exact=True).check()
+    assert_axe_clean(page)
+    screenshot("follow-up")
+    page.click("#act-send")
+    page.locator("#work-follow li", has_text=case["number"]).wait_for(state="detached")  # recorded: off the list
+    assert [s for s, _ in outbox(page)] == ["waiting"]
+    page.context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    wait_all_sent(page)
+    visits = api.get("gw1", f"/api/v1/cases/{case['id']}").json["follow_ups"]
+    assert [(v["notes"], v["satisfied"]) for v in visits] == [("双方表示满意，已和好", True)]
+    assert api.get("gw1", "/api/v1/follow-ups").json["total"] == 0
+    page.click("a[data-tab=work]")
+    page.click("#work-refresh")
+    page.locator("#work-follow li.hint").wait_for()

@@ -677,12 +677,12 @@
     renderNotes();
     var lists = { file: $("work-file"), verify: $("work-verify"), follow: $("work-follow"), mine: $("work-mine") };
     return cached("work", function () {
-      return Promise.all([api("GET", "/queue?per_page=100"), api("GET", "/cases?state=closed&per_page=20"),
+      return Promise.all([api("GET", "/queue?per_page=100"), api("GET", "/follow-ups"),
         kv.get("mine", dataStore).then(function (ids) {
           return Promise.all((ids || []).slice(0, 10).map(function (id) {
             return api("GET", "/cases/" + id).then(function (r) { return r.body; }, function () { return null; });
           }));
-        })]).then(function (r) { return { queue: r[0].body.items, closed: r[1].body.items, mine: r[2].filter(Boolean) }; });
+        })]).then(function (r) { return { queue: r[0].body.items, followUps: r[1].body.items, mine: r[2].filter(Boolean) }; });
     }).then(function (w) {
       Object.keys(lists).forEach(function (k) { lists[k].textContent = ""; });
       w.queue.forEach(function (c) {
@@ -690,7 +690,11 @@
         if (ev.indexOf("file") >= 0 || ev.indexOf("reject") >= 0) lists.file.appendChild(workRow(c, ev.filter(function (e) { return e === "file" || e === "reject"; })));
         if (ev.indexOf("verify") >= 0 || ev.indexOf("rework") >= 0) lists.verify.appendChild(workRow(c, ev.filter(function (e) { return e === "verify" || e === "rework"; })));
       });
-      w.closed.forEach(function (c) { lists.follow.appendChild(workRow(c, ["follow_up"])); });
+      (w.followUps || []).forEach(function (c) {
+        var li = lists.follow.appendChild(workRow(c, ["follow_up"]));
+        li.dataset.case = c.id;
+        li.insertBefore(el("p", "item__due", t("due_" + c.purpose, { date: c.due_on })), li.querySelector("button"));
+      });
       w.mine.forEach(function (c) { lists.mine.appendChild(workRow(c, [])); });
       Object.keys(lists).forEach(function (k) { if (!lists[k].children.length) lists[k].appendChild(el("li", "hint", t("nothing"))); });
       status.textContent = navigator.onLine ? "" : t("offlineWork");
@@ -718,6 +722,10 @@
     $("act-reason").value = "";
     $("act-error").textContent = "";
     $("act-reason-field").hidden = ["reject", "rework", "follow_up"].indexOf(event) < 0;
+    $("act-reason-label").textContent = t(event === "follow_up" ? "visitNotes" : "reason");
+    $("act-satisfied").hidden = event !== "follow_up";
+    $("act-performed").hidden = !(event === "follow_up" && c.purpose === "performance");
+    Array.prototype.forEach.call(document.querySelectorAll("#act-form input[type=radio][value='']"), function (r) { r.checked = true; });
     $("act-photo-field").hidden = event !== "verify";
     $("act-position").textContent = "";
     if (["verify", "rework", "follow_up"].indexOf(event) >= 0) {
@@ -739,13 +747,26 @@
       var a = acting, reason = $("act-reason").value.trim();
       var body = { event: a.event, version: a.c.version, client_id: uuid() };
       if (["reject", "rework"].indexOf(a.event) >= 0) { if (!reason) { $("act-error").textContent = t("needReason"); return; } body.reason = reason; }
-      if (a.event === "follow_up") { if (!reason) { $("act-error").textContent = t("needReason"); return; } body.visit = { notes: reason }; }
+      if (a.event === "follow_up") {
+        if (!reason) { $("act-error").textContent = t("needVisitNotes"); return; }
+        body.visit = { notes: reason };
+        ["satisfied", "performed"].forEach(function (name) {  // yes, no, or left out (not asked, not known)
+          var said = document.querySelector("#act-form input[name=" + name + "]:checked");
+          if (said && said.value && !$("act-" + name).hidden) body.visit[name] = said.value === "yes";
+        });
+      }
       if (a.position) body.position = a.position;
       var go = actPhotos.length ? Promise.resolve() : Promise.resolve();
       go.then(function () {
         return enqueue({ type: "event", caseId: a.c.id, body: body, photos: actPhotos.slice(), stage: "verification",
           photoClientId: uuid(), number: a.c.number, label: t("event_" + a.event) + " · " + a.c.number });
-      }).then(function () { $("act").hidden = true; acting = null; });
+      }).then(function () {
+        $("act").hidden = true; acting = null;
+        if (a.event === "follow_up") {  // recorded: off the list (the outbox shows it on its way)
+          var row = document.querySelector("#work-follow li[data-case='" + a.c.id + "']");
+          if (row) row.remove();
+        }
+      });
     });
   }
 
