@@ -26,6 +26,7 @@ WORDS = {
     "drop": _l("Drop"),
     "waitingCount": _l("{n} waiting to send"),
     "allSent": _l("Everything has been sent."),
+    "askingCount": _l("{n} to decide: the case changed meanwhile."),
     "openCases": _l("open cases"),
     "caseHistory": _l("Case history: {n}"),
     "noCaseHistory": _l("No case here so far."),

@@ -354,3 +354,40 @@ def test_a_follow_up_visit_due_is_recorded_from_the_phone_without_signal(page, l
     page.click("a[data-tab=work]")
     page.click("#work-refresh")
     page.locator("#work-follow li.hint").wait_for()
+
+
+def test_an_event_on_a_stale_version_comes_back_409_and_the_phone_asks_again(page, live_server, screenshot):
+    api = Api(live_server.app.test_client(), {})
+    case = api.report().json
+    case = api.event("med_comm", case, "claim").json
+    case = api.event("med_comm", case, "resolve", outcome="调解成功", agreement={"form": "oral", "terms": "和解"}).json
+    case = api.event("gw1", case, "verify").json
+    field_login(page)
+    page.click("a[data-tab=work]")
+    row = page.locator("#work-follow li", has_text=case["number"])
+    row.wait_for()
+    page.context.set_offline(True)
+    row.get_by_role("button", name="回访", exact=True).click()
+    page.fill("#act-reason", "网格员回访：已和好")
+    page.click("#act-send")
+    assert [s for s, _ in outbox(page)] == ["waiting"]
+    # Meanwhile the mediator visits too: the case the phone knew is one version behind.
+    meanwhile = api.event("med_comm", case, "follow_up", visit={"notes": "调解员回访", "satisfied": True})
+    assert meanwhile.status_code == 200 and meanwhile.json["version"] > case["version"]
+    page.context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    items = wait_all_sent(page)
+    assert [s for s, _ in items] == ["stale"], items
+    stale = page.locator("#outbox-list li[data-status=stale]")
+    text = stale.inner_text()
+    assert "案件已有变化" in text and f"案件 {case['number']} 现在的状态：已结案" in text, text
+    assert len(api.get("gw1", f"/api/v1/cases/{case['id']}").json["follow_ups"]) == 1  # nothing applied
+    assert "1 项待确认" in page.locator("#outbox-status").inner_text()
+    assert_axe_clean(page)
+    screenshot("stale")
+    stale.get_by_role("button", name="重新发送").click()  # as the case is now
+    page.locator("#outbox-list li[data-status=sent]").wait_for()
+    items = wait_all_sent(page)
+    assert [s for s, _ in items] == ["sent"], items
+    notes = [v["notes"] for v in api.get("gw1", f"/api/v1/cases/{case['id']}").json["follow_ups"]]
+    assert notes == ["调解员回访", "网格员回访：已和好"]

@@ -148,7 +148,8 @@
             if (err instanceof Failure && err.status === 409 && item.type === "event" && err.body.error &&
                 err.body.error.current_version !== undefined) {
               return api("GET", "/cases/" + item.caseId).then(function (fresh) {
-                item.status = "stale"; item.fresh = summary(fresh.body); item.error = failureText(err);
+                // The phone's own words say it (the state now, and the question): not the server's English.
+                item.status = "stale"; item.fresh = summary(fresh.body); item.error = null;
                 return save(item);
               }, function () { item.status = "failed"; item.error = failureText(err); return save(item); })
                 .then(function () { return false; });
@@ -219,10 +220,11 @@
   // ---- Outbox --------------------------------------------------------------------------------
   function renderOutbox() {
     return queueItems().then(function (items) {
-      var list = $("outbox-list"), waiting = 0;
+      var list = $("outbox-list"), waiting = 0, asking = 0;
       list.textContent = "";
       items.slice().reverse().forEach(function (item) {
         if (item.status === "waiting" || item.status === "sending") waiting++;
+        if (item.status === "stale") asking++;
         if (item.type === "patrol-positions" && item.status === "sent") return;
         var li = el("li", "item item--" + item.status);
         li.dataset.status = item.status;
@@ -249,7 +251,8 @@
         list.appendChild(li);
       });
       $("outbox-count").textContent = waiting ? String(waiting) : "";
-      $("outbox-status").textContent = waiting ? t("waitingCount", { n: waiting }) : t("allSent");
+      $("outbox-status").textContent = waiting ? t("waitingCount", { n: waiting })
+        : (asking ? t("askingCount", { n: asking }) : t("allSent"));
     });
   }
 
