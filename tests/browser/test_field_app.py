@@ -251,8 +251,17 @@ def open_entity(page, lonlat: dict, name: str) -> None:
     page.click("a[data-tab=grids]")
     page.wait_for_selector("#grids:not([hidden]) #grid-counts dt")  # my grids shown and drawn
     cases = page.get_by_role("checkbox", name="在办案件")  # a case reported at it would lie on top
-    if cases.is_checked():
-        cases.uncheck()
+    if not cases.is_visible():
+        page.locator("#grid-map").get_by_role("button", name="地图图层").press("Enter")  # the list opens
+    shows_cases = "() => { const v = window.GridflowMap.views[0]; return v.map.hasLayer(v.layers.cases); }"
+    if page.evaluate(shows_cases):
+        # The pointer comes in first: Leaflet ignores a click in the moment the pointer enters its list.
+        page.locator("#grid-map .leaflet-control-layers").hover()
+        page.wait_for_timeout(100)
+        cases.click()  # (Leaflet redraws the list on the change: the box clicked is replaced)
+    assert not page.evaluate(shows_cases)
+    page.mouse.move(5, 600)  # the pointer leaves the list: it folds up again
+    page.locator("#grid-map .leaflet-control-layers-list").wait_for(state="hidden")
     at = [lonlat["lon"], lonlat["lat"]]
     for _ in range(20):  # the map may still be fitting itself to my grids: bring it back until it stays
         zoom = page.evaluate(
@@ -391,3 +400,29 @@ def test_an_event_on_a_stale_version_comes_back_409_and_the_phone_asks_again(pag
     assert [s for s, _ in items] == ["sent"], items
     notes = [v["notes"] for v in api.get("gw1", f"/api/v1/cases/{case['id']}").json["follow_ups"]]
     assert notes == ["调解员回访", "网格员回访：已和好"]
+
+
+def test_the_maps_controls_are_big_enough_to_tap_on_a_phone(page, live_server, screenshot):
+    field_login(page)
+    grid_map = page.locator("#grid-map")
+    grid_map.locator(".leaflet-control-layers-toggle").wait_for()
+
+    def small(locator) -> list[str]:
+        boxes = [(locator.nth(i), locator.nth(i).bounding_box()) for i in range(locator.count())]
+        assert boxes, locator
+        return [f"{item}: {box}" for item, box in boxes if box["width"] < 44 or box["height"] < 44]
+
+    assert small(grid_map.get_by_role("button", name="放大")) == []
+    assert small(grid_map.get_by_role("button", name="缩小")) == []
+    toggle = grid_map.get_by_role("button", name="地图图层")
+    assert small(toggle) == []  # the layer list folded into one button: the map stays visible
+    assert not grid_map.get_by_role("checkbox", name="网格").is_visible()
+    toggle.press("Enter")
+    assert small(grid_map.locator(".leaflet-control-layers label")) == []  # each layer's whole row
+    assert_axe_clean(page)
+    screenshot("layers")
+    open_entity(page, H1, "1号楼")  # its popup's close button too
+    assert small(grid_map.locator(".leaflet-popup-close-button")) == []
+    page.wait_for_timeout(400)  # the popup has faded in (axe would measure it half transparent)
+    assert_axe_clean(page)
+    screenshot("popup")

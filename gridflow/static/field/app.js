@@ -332,7 +332,7 @@
   var mapWords = JSON.parse(root.dataset.mapI18n || "{}");
   var gridMap = {}, reportMap = {};
   function baseMap(elId, layers) {
-    return window.GridflowMap.create($(elId), { layers: layers, i18n: mapWords });
+    return window.GridflowMap.create($(elId), { layers: layers, i18n: mapWords, layersCollapsed: true });
   }
   function drawMine(view, data) {
     var L = window.L;
