@@ -250,18 +250,17 @@ def open_entity(page, lonlat: dict, name: str) -> None:
     """Tap an entity on "My grids" (the map brought to it, close enough to show single entities)."""
     page.click("a[data-tab=grids]")
     page.wait_for_selector("#grids:not([hidden]) #grid-counts dt")  # my grids shown and drawn
-    cases = page.get_by_role("checkbox", name="在办案件")  # a case reported at it would lie on top
-    if not cases.is_visible():
-        page.locator("#grid-map").get_by_role("button", name="地图图层").press("Enter")  # the list opens
     shows_cases = "() => { const v = window.GridflowMap.views[0]; return v.map.hasLayer(v.layers.cases); }"
-    if page.evaluate(shows_cases):
+    if page.evaluate(shows_cases):  # a case reported at the entity would lie on top of it: hide the cases
+        if not page.get_by_role("checkbox", name="在办案件").is_visible():
+            page.locator("#grid-map").get_by_role("button", name="地图图层").press("Enter")  # the list opens
         # The pointer comes in first: Leaflet ignores a click in the moment the pointer enters its list.
         page.locator("#grid-map .leaflet-control-layers").hover()
         page.wait_for_timeout(100)
-        cases.click()  # (Leaflet redraws the list on the change: the box clicked is replaced)
-    assert not page.evaluate(shows_cases)
-    page.mouse.move(5, 600)  # the pointer leaves the list: it folds up again
-    page.locator("#grid-map .leaflet-control-layers-list").wait_for(state="hidden")
+        page.get_by_role("checkbox", name="在办案件").click()  # (Leaflet redraws the list: the box is replaced)
+        assert not page.evaluate(shows_cases)
+        page.mouse.move(5, 600)  # the pointer leaves the list: it folds up again
+        page.locator("#grid-map .leaflet-control-layers-list").wait_for(state="hidden")
     at = [lonlat["lon"], lonlat["lat"]]
     for _ in range(20):  # the map may still be fitting itself to my grids: bring it back until it stays
         zoom = page.evaluate(
