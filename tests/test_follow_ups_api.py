@@ -67,3 +67,29 @@ def test_follow_ups_are_those_of_the_callers_area(api, viewer, count):
     closed(api, {"form": "oral", "terms": "和解"})
     r = api.get(viewer, "/api/v1/follow-ups")
     assert r.status_code == 200 and r.json["total"] == count, r.json
+
+
+def test_a_settled_dispute_is_due_when_its_performance_deadline_comes_whatever_visits_came_before(api, db):
+    from sqlalchemy import update
+
+    from gridflow.clock import local_date, utcnow
+    from gridflow.models import Agreement, Case, FollowUp
+
+    case = closed(api, {"form": "written", "terms": "三十日内修好", "performance_deadline": IN_A_MONTH})
+    early = api.event("gw1", case, "follow_up", visit={"notes": "签协议后回访"})
+    assert early.status_code == 200 and api.get("gw1", "/api/v1/follow-ups").json["total"] == 0
+    today = local_date(utcnow())
+    with db.session(write=True) as s:  # a month on: the deadline is today, the visit was long before
+        s.execute(update(Case).where(Case.id == case["id"]).values(closed_at=utcnow() - timedelta(days=30)))
+        s.execute(update(Agreement).where(Agreement.case_id == case["id"]).values(performance_deadline=today))
+        s.execute(
+            update(FollowUp).where(FollowUp.case_id == case["id"]).values(visited_at=utcnow() - timedelta(days=20))
+        )
+    due = api.get("gw1", "/api/v1/follow-ups").json
+    assert due["total"] == 1, due
+    (item,) = due["items"]
+    assert (item["number"], item["purpose"], item["due_on"]) == (case["number"], "performance", today.isoformat())
+    assert item["performance_deadline"] == today.isoformat() and item["last_visit_at"]
+    done = api.event("gw1", early.json, "follow_up", visit={"notes": "已按协议修好", "performed": True})
+    assert done.status_code == 200, done.json
+    assert api.get("gw1", "/api/v1/follow-ups").json["total"] == 0
