@@ -289,10 +289,18 @@ def test_a_patrol_with_positions_and_a_visit_ends_in_the_days_log(page, live_ser
     page.context.set_geolocation({"longitude": H1["lon"] + 0.0001, "latitude": H1["lat"]})  # at 1号楼's door
     page.wait_for_selector("#patrol-status:has-text('2')")
     open_entity(page, H1, "1号楼")  # its details opened on patrol: a visit
+    open_entity(page, H1, "1号楼")  # opened again: still one visit
+    page.click("a[data-tab=report]")  # a case reported at the road in front: a visit too
+    page.select_option("#category", "G02")
+    page.fill("#description", "路面塌陷")
+    page.fill("#entity", "中原路")
+    page.dispatch_event("#entity", "change")
+    page.click("#send-report")
+    page.wait_for_selector("#gps-status:has-text('上报已保存')")
     page.context.set_geolocation({"longitude": H1["lon"] + 0.0001, "latitude": H1["lat"] + 0.002})  # 220 m north
     page.click("a[data-tab=patrol]")
     page.wait_for_selector("#patrol-status:has-text('3')")
-    assert "1" in page.locator("#patrol-status").inner_text()  # one entity visited
+    assert "走访 2 个对象" in page.locator("#patrol-status").inner_text()  # two entities visited
     page.click("#patrol-end")
     wait_all_sent(page)
     page.click("a[data-tab=patrol]")
@@ -302,12 +310,16 @@ def test_a_patrol_with_positions_and_a_visit_ends_in_the_days_log(page, live_ser
     (patrol,) = day["patrols"]
     # (a fix every 30 s comes on top on a slow machine)
     assert patrol["points"] >= 3 and 1050 < patrol["distance_m"] < 1250, patrol
-    assert [(v["entity"], v["how"], v["near"]) for v in patrol["visits"]] == [("H1", "details", True)]
+    assert [(v["entity"], v["how"], v["near"]) for v in patrol["visits"]] == [
+        ("H1", "details", True),
+        ("R1", "report", True),
+    ]
     text = log.inner_text()
     assert f"{patrol['distance_m'] / 1000:.1f} 公里" in text and "分钟" in text, text
     assert "1号楼" in text and "打开详情" in text and "现场" in text, text
     totals = page.locator("#patrol-day-totals").inner_text()
-    assert "走访对象" in totals and "1" in totals, totals
+    assert "走访对象" in totals and "2" in totals, totals
+    assert "中原路 (道路) · 上报事件" in text, text
     assert_axe_clean(page)
     screenshot("patrol-log")
 
