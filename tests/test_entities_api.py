@@ -78,3 +78,25 @@ def test_unknown_and_unassigned_entities_do_not_exist(api):
     assert api.get("gw1", "/api/v1/entities/S-out").status_code == 404  # outside every grid
     assert api.get("admin", "/api/v1/entities/S-out").status_code == 200  # an administrator sees all
     assert api.client.get("/api/v1/entities/H1").status_code == 401
+
+
+def test_a_grids_entities_with_their_histories_for_the_phone_to_keep(api):
+    named = api.post("gw1", "/api/v1/cases", incident("楼道灯坏了", entity="H1")).json
+    road = api.post(
+        "gw1", "/api/v1/cases", incident("路面塌陷", location={"lon": fx.X0 + 0.03, "lat": fx.Y0 + 0.1})
+    ).json
+    r = api.get("gw1", "/api/v1/entities?grid=410902001001001")
+    assert r.status_code == 200, r.json
+    by_ref = {e["ref"]: e for e in r.json["items"]}
+    assert sorted(by_ref) == ["H1", "R1"]  # its residence, and the road running through it
+    assert [c["number"] for c in by_ref["H1"]["cases"]] == [named["number"]]
+    # 1号楼 stands on the road (the fixture's point lies on its line): its case is at the road too
+    assert [c["number"] for c in by_ref["R1"]["cases"]] == [road["number"], named["number"]]
+    assert by_ref["R1"]["cases_total"] == 2
+    assert by_ref["H1"] == api.get("gw1", "/api/v1/entities/H1").json  # the same as one by one
+    assert api.get("gw2", "/api/v1/entities?grid=410902001001001").status_code == 404  # not his grid
+    assert api.get("med_comm_east", "/api/v1/entities?grid=410902001001001").status_code == 404
+    assert api.get("med_comm", "/api/v1/entities?grid=410902001001001").status_code == 200
+    assert api.get("gw1", "/api/v1/entities?grid=410902001001999").json["error"]["field"] == "grid"
+    assert api.get("gw1", "/api/v1/entities?grid=abc").status_code == 422
+    assert api.get("gw2", "/api/v1/entities?grid=410902001001003").json == {"items": []}  # nothing in it

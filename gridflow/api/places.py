@@ -15,7 +15,9 @@ from gridflow.places import mapdata
 from gridflow.schemas.places import (
     DivisionsQuery,
     EntityDetail,
+    EntityDetails,
     FeatureCollection,
+    GridEntitiesQuery,
     GridsQuery,
     Located,
     LocateQuery,
@@ -71,3 +73,12 @@ def entity(ref: str):
     """A residence, shop, unit or road inside the caller's area (elsewhere: 404) with its case
     history: the cases reported at it or located at it in its grids, most recent first."""
     return at_entity.entity_detail(get_db(), g.actor, ref)
+
+
+@bp.get("/entities")
+@login_required
+@api_route(200, EntityDetails, query=GridEntitiesQuery, errors=(404,), tags=("places",))
+def grid_entities(query: GridEntitiesQuery):
+    """Every entity of a grid in the caller's area (a road: with a stretch in it), each with its latest
+    20 cases: what the field app keeps to show them without signal (another grid: 404)."""
+    return at_entity.grid_entities(get_db(), g.actor, query.grid)

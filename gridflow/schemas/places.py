@@ -10,7 +10,7 @@ from geo.levels import LEVELS_TOP_DOWN
 from geo.mapview import MAX_ZOOM, MIN_ZOOM, BBox
 from gridflow.errors import N_
 from gridflow.schemas.cases import CaseSummary
-from gridflow.schemas.common import Output, Query, Ref, text
+from gridflow.schemas.common import GridCode, Output, Query, Ref, text
 from gridflow.schemas.errors import FieldError
 
 
@@ -114,3 +114,11 @@ class EntityDetail(Output):
     grids: list[Ref]  # its grid (a road: the grids of its stretches)
     cases: list[CaseSummary]
     cases_total: int
+
+
+class EntityDetails(Output):
+    items: list[EntityDetail]  # a grid's entities by ref, each with its latest 20 cases
+
+
+class GridEntitiesQuery(Query):
+    grid: GridCode = Field(description="a grid code in the caller's area")

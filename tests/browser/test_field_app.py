@@ -248,6 +248,11 @@ H1 = {"lon": WEST_NW["lon"] + 0.01, "lat": WEST_NW["lat"]}  # residence 1号楼 
 
 def open_entity(page, lonlat: dict, name: str) -> None:
     """Tap an entity on "My grids" (the map brought to it, close enough to show single entities)."""
+    map_to(page, lonlat)
+    tap_entity(page, lonlat, name)
+
+
+def map_to(page, lonlat: dict) -> None:
     page.click("a[data-tab=grids]")
     page.wait_for_selector("#grids:not([hidden]) #grid-counts dt")  # my grids shown and drawn
     shows_cases = "() => { const v = window.GridflowMap.views[0]; return v.map.hasLayer(v.layers.cases); }"
@@ -274,6 +279,10 @@ def open_entity(page, lonlat: dict, name: str) -> None:
         page.wait_for_timeout(400)  # the entities of the new view
         if zoom == 18 and page.evaluate("() => window.GridflowMap.views[0].map.getZoom()") == 18:
             break
+
+
+def tap_entity(page, lonlat: dict, name: str) -> None:
+    at = [lonlat["lon"], lonlat["lat"]]
     box = page.locator("#grid-map").bounding_box()
     point = page.evaluate("([lon, lat]) => window.GridflowMap.views[0].map.latLngToContainerPoint([lat, lon])", at)
     page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
@@ -330,8 +339,15 @@ def test_an_entity_shows_its_details_and_case_history_also_without_signal(page, 
         "gw1", "/api/v1/cases", {"kind": "incident", "category": "G02", "description": "楼道灯坏了", "entity": "H1"}
     ).json
     field_login(page)
-    open_entity(page, H1, "1号楼")
+    page.wait_for_selector("#app[data-entities-kept=yes]")  # my grids' entities kept on the phone
+    map_to(page, H1)  # the map seen here once
+    page.context.set_offline(True)  # no signal: never opened, but kept
+    tap_entity(page, H1, "1号楼")
     detail = page.locator("#entity-detail")
+    detail.locator(f"li:has-text('{case['number']}')").wait_for()
+    assert "无信号" in detail.inner_text()
+    page.context.set_offline(False)
+    open_entity(page, H1, "1号楼")
     detail.locator(f"li:has-text('{case['number']}')").wait_for()
     text = detail.inner_text()
     assert "案件记录：1" in text and case["category_name"] in text and case["created_at"][:10] in text, text

@@ -375,6 +375,17 @@
       setUpReport();
     }
   };
+  // Every entity of my grids with its latest cases, kept for use without signal like the map (after the
+  // report form is usable: nothing of it stands in the form's way).
+  var KEEP_ENTITIES_AFTER_MS = 1500;
+  function keepEntities() {
+    if (!navigator.onLine || !GRIDS.length) return Promise.resolve();
+    return Promise.all(GRIDS.map(function (code) {
+      return api("GET", "/entities?grid=" + encodeURIComponent(code)).then(function (r) {
+        return kv.setMany(r.body.items.map(function (e) { return ["entity:" + e.ref, e]; }), dataStore);
+      });
+    })).then(function () { root.dataset.entitiesKept = "yes"; }, function () { return null; });
+  }
   // An entity's details and case history, from GridFlow (kept per entity for a look without signal).
   function showEntity(box, ref) {
     var history = el("div", "history"); history.textContent = t("loading");
@@ -556,7 +567,9 @@
   function setUpReport() {
     var form = $("report-form");
     // The form first (usable as soon as the categories are in), the map after it.
-    fillCategories().then(function () { root.dataset.reportReady = "yes"; setTimeout(reportMapNow, 0); });
+    fillCategories().then(function () {
+      root.dataset.reportReady = "yes"; setTimeout(reportMapNow, 0); setTimeout(keepEntities, KEEP_ENTITIES_AFTER_MS);
+    });
     Array.prototype.forEach.call(form.querySelectorAll("input[name=kind]"), function (r) {
       r.addEventListener("change", function () {
         var dispute = r.value === "dispute" && r.checked;
