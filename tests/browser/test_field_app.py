@@ -450,6 +450,5 @@ def test_the_maps_controls_are_big_enough_to_tap_on_a_phone(page, live_server, s
     screenshot("layers")
     open_entity(page, H1, "1号楼")  # its popup's close button too
     assert small(grid_map.locator(".leaflet-popup-close-button")) == []
-    page.wait_for_timeout(400)  # the popup has faded in (axe would measure it half transparent)
     assert_axe_clean(page)
     screenshot("popup")
