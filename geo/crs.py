@@ -14,7 +14,7 @@ PROJ and corrupt the heap (seen here: "double free or corruption" in the test su
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -110,3 +110,28 @@ def nearby_m(lon: float, lat: float, lons: Iterable[float], lats: Iterable[float
     kx, ky = metres_per_degree(lat)
     distances: np.ndarray = np.hypot((np.asarray(lons, float) - lon) * kx, (np.asarray(lats, float) - lat) * ky)
     return distances
+
+
+def distance_to_m(lon: float, lat: float, geom: BaseGeometry) -> float:
+    """How far a point lies from a geometry (0 inside a polygon), in m, in the local equirectangular
+    projection at the point's latitude (a few hundred metres: as exact as `nearby_m`)."""
+    kx, ky = metres_per_degree(lat)
+    local = shapely.transform(geom, lambda xy: (xy - (lon, lat)) * (kx, ky))
+    return float(shapely.distance(local, shapely.Point(0.0, 0.0)))
+
+
+def pairs_within_m(
+    lons: Sequence[float], lats: Sequence[float], geoms: Sequence[BaseGeometry], distance_m: float
+) -> list[tuple[int, int]]:
+    """(point index, geometry index) of every point within `distance_m` of a geometry (inside a polygon
+    included), in one local equirectangular projection at the points' and geometries' middle latitude
+    (a district a few km across: within 0.1 % of the geodesic)."""
+    if not len(lons) or not len(geoms):
+        return []
+    bounds = shapely.bounds(np.asarray(geoms, dtype=object))
+    mid = float((np.nanmin(bounds[:, 1]) + np.nanmax(bounds[:, 3])) / 2)
+    kx, ky = metres_per_degree(mid)
+    local = [shapely.transform(g, lambda xy: xy * (kx, ky)) for g in geoms]
+    points = shapely.points(np.asarray(lons, float) * kx, np.asarray(lats, float) * ky)
+    found = shapely.STRtree(local).query(points, predicate="dwithin", distance=distance_m)
+    return list(zip(found[0].tolist(), found[1].tolist(), strict=True))

@@ -136,6 +136,7 @@ ROWS = [
     Row("GET",   "/api/v1/categories",                OPEN),
     Row("GET",   "/api/v1/locate",                    LOGGED_IN, query="lon=114.96&lat=35.7"),
     Row("GET",   "/api/v1/queue",                     LOGGED_IN),
+    Row("GET",   "/api/v1/follow-ups",                LOGGED_IN),
     Row("GET",   "/api/v1/cases",                     LOGGED_IN),
     Row("POST",  "/api/v1/cases",                     (401, 201, 201, 201, 201), (201, 201, 201), body=report),
     Row("GET",   "/api/v1/cases/duplicates",          LOGGED_IN, query="category=G01&lon=114.96&lat=35.7"),
@@ -186,6 +187,8 @@ ROWS = [
     Row("POST",  "/api/v1/patrols",                   (401, 409, 403, 403, 403), body={}),  # gw1 is on patrol
     Row("POST",  "/api/v1/patrols/<patrol_id>/positions", (401, 201, 404, 404, 404), body=positions),
     Row("POST",  "/api/v1/patrols/<patrol_id>/end",   (401, 200, 404, 404, 404), body={}),
+    Row("GET",   "/api/v1/entities",                  LOGGED_IN, query="grid=410902001001001"),
+    Row("GET",   "/api/v1/entities/<ref>",            LOGGED_IN, values={"ref": "H1"}),  # outside: tests/test_entities_api.py
     Row("GET",   "/api/v1/geo/divisions",             LOGGED_IN, query=f"bbox={BBOX}&zoom=12"),
     Row("GET",   "/api/v1/geo/grids",                 LOGGED_IN, query=f"bbox={BBOX}&zoom=12"),
     Row("GET",   "/api/v1/geo/entities",              LOGGED_IN, query=f"bbox={BBOX}&zoom=16"),

@@ -138,3 +138,42 @@ def test_a_day_without_patrols_and_bad_queries(api):
     assert api.get("gw1", "/api/v1/patrols?worker=999999").status_code == 404
     naive = api.post("gw1", "/api/v1/patrols", {"started_at": "2026-11-27T09:00:00"})
     assert naive.status_code == 422 and naive.json["error"]["field"] == "started_at"
+
+
+def test_entities_visited_are_kept_once_with_how_and_how_far_the_phone_stood(api):
+    patrol = started(api)
+    h1 = (fx.X0 + 0.02, fx.Y0 + 0.1)  # a point: residence H1
+    near = {"lon": h1[0] + 0.0002, "lat": h1[1], "accuracy_m": 8}  # about 18 m east of it
+    s1 = (fx.X0 + 0.1, fx.Y0 + 0.02)  # a point: shop S1
+    far = {"lon": s1[0], "lat": s1[1] + 0.01, "accuracy_m": 500}  # about 1.1 km north of it, a wide fix
+    first = {
+        "client_id": str(uuid.uuid4()),
+        "positions": [fix(0, 20)],
+        "visits": [
+            {"entity": "H1", "at": at(19), "how": "details", "position": near},
+            {"entity": "S1", "at": at(18), "how": "report", "position": far},
+            {"entity": "H1", "at": at(17), "how": "report"},  # the same entity again: still one visit
+        ],
+    }
+    sent = api.post("gw1", f"/api/v1/patrols/{patrol['id']}/positions", first)
+    assert sent.status_code == 201 and sent.json["visits"] == 2, sent.json
+    assert api.post("gw1", f"/api/v1/patrols/{patrol['id']}/positions", first).json == sent.json  # taken once
+    later = {"client_id": str(uuid.uuid4()), "visits": [{"entity": "H1", "at": at(10), "how": "details"}]}
+    again = api.post("gw1", f"/api/v1/patrols/{patrol['id']}/positions", later)
+    assert again.status_code == 201 and again.json["visits"] == 0  # H1 was visited on this walk already
+    unknown = {"client_id": str(uuid.uuid4()), "visits": [{"entity": "H1", "at": at(9), "how": "lunch"}]}
+    assert api.post("gw1", f"/api/v1/patrols/{patrol['id']}/positions", unknown).status_code == 422
+    nowhere = {"client_id": str(uuid.uuid4()), "visits": [{"entity": "NOPE", "at": at(9)}]}
+    refused = api.post("gw1", f"/api/v1/patrols/{patrol['id']}/positions", nowhere)
+    assert refused.status_code == 422 and refused.json["error"]["field"] == "visits[0].entity"
+    # The supervisor of the street reads the day: two entities, how each was met, and how far.
+    day = api.get("sup_street", f"/api/v1/patrols?worker={patrol['worker']['id']}&date={patrol['started_at'][:10]}")
+    assert day.status_code == 200, day.json
+    assert day.json["entities_visited"] == 2
+    visits = day.json["patrols"][0]["visits"]
+    assert [(v["entity"], v["how"], v["kind"]) for v in visits] == [
+        ("H1", "details", "residence"),
+        ("S1", "report", "shop"),
+    ]
+    assert 15 < visits[0]["distance_m"] < 21 and visits[0]["near"] is True
+    assert 1000 < visits[1]["distance_m"] < 1200 and visits[1]["near"] is False  # a wide fix earns 20 m at most

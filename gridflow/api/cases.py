@@ -23,6 +23,7 @@ from gridflow.schemas.cases import (
     DuplicateList,
     DuplicateQuery,
     EventInput,
+    FollowUpsDue,
     Paging,
     ReportedCase,
     ReportInput,
@@ -131,3 +132,12 @@ def reveal_parties(case_id: int, body: RevealInput):
 def queue(query: Paging):
     """What the caller can act on now, soonest deadline first."""
     return caselists.queue(get_db(), g.actor, query)
+
+
+@bp.get("/follow-ups")
+@login_required
+@api_route(200, FollowUpsDue, tags=("cases",))
+def follow_ups():
+    """The closed cases of the caller's area whose follow-up visit is due: a settled dispute from its
+    performance deadline, any other from the day it closed, until a visit is recorded (`follow_up`)."""
+    return caselists.follow_ups_due(get_db(), g.actor)

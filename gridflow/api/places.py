@@ -7,11 +7,22 @@ from flask import g
 from gridflow.api import bp
 from gridflow.api.auth import login_required
 from gridflow.api.spec import api_route
+from gridflow.cases import at_entity
 from gridflow.cases import mapdata as case_layer
 from gridflow.db import get_db
 from gridflow.places import lookup as places
 from gridflow.places import mapdata
-from gridflow.schemas.places import DivisionsQuery, FeatureCollection, GridsQuery, Located, LocateQuery, MapQuery
+from gridflow.schemas.places import (
+    DivisionsQuery,
+    EntityDetail,
+    EntityDetails,
+    FeatureCollection,
+    GridEntitiesQuery,
+    GridsQuery,
+    Located,
+    LocateQuery,
+    MapQuery,
+)
 
 
 @bp.get("/locate")
@@ -53,3 +64,21 @@ def geo_entities(query: MapQuery):
 def geo_cases(query: MapQuery):
     """Open cases inside the caller's area in a map view; counts per grid or community when zoomed out."""
     return case_layer.cases(get_db(), g.actor, query.box, query.zoom)
+
+
+@bp.get("/entities/<string(maxlength=64):ref>")
+@login_required
+@api_route(200, EntityDetail, errors=(404,), tags=("places",))
+def entity(ref: str):
+    """A residence, shop, unit or road inside the caller's area (elsewhere: 404) with its case
+    history: the cases reported at it or located at it in its grids, most recent first."""
+    return at_entity.entity_detail(get_db(), g.actor, ref)
+
+
+@bp.get("/entities")
+@login_required
+@api_route(200, EntityDetails, query=GridEntitiesQuery, errors=(404,), tags=("places",))
+def grid_entities(query: GridEntitiesQuery):
+    """Every entity of a grid in the caller's area (a road: with a stretch in it), each with its latest
+    20 cases: what the field app keeps to show them without signal (another grid: 404)."""
+    return at_entity.grid_entities(get_db(), g.actor, query.grid)

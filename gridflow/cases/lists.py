@@ -12,15 +12,24 @@ from gridflow.cases.search import words_condition, words_in_queue
 from gridflow.cases.sweep import OVERDUE
 from gridflow.cases.view import case_summary, load_names
 from gridflow.categories import store as categories
-from gridflow.clock import CST, utcnow
+from gridflow.clock import CST, local_date, utcnow
 from gridflow.db import Database
 from gridflow.errors import N_, Forbidden, Invalid, NotFound
-from gridflow.models import Case, CaseEvent, Division, Grid
+from gridflow.models import Agreement, Case, CaseEvent, Division, FollowUp, Grid
 from gridflow.models.cases import ACTIVE_SQL, AWAITING_GRID_WORKER_SQL, queue_predicate
-from gridflow.people.access import visible_conditions
-from gridflow.schemas.cases import CaseDetail, CaseFilters, CasePage, CaseSearch, CaseSummary, Paging
+from gridflow.people.access import area_condition, visible_conditions
+from gridflow.schemas.cases import (
+    CaseDetail,
+    CaseFilters,
+    CasePage,
+    CaseSearch,
+    CaseSummary,
+    FollowUpDue,
+    FollowUpsDue,
+    Paging,
+)
 from gridflow.schemas.queue import QueueItem, QueuePage, QueueQuery, QueueSlice
-from gridflow.workflow import table
+from gridflow.workflow import rules, table
 from gridflow.workflow.rules import ADMIN, GRID_WORKER, Actor
 
 
@@ -253,3 +262,72 @@ def queue_slice(db: Database, actor: Actor, q: QueueQuery) -> QueueSlice:
             after=cursor_of(rows[-1]) if rows and more_after else None,
             before=cursor_of(rows[0]) if rows and more_before else None,
         )
+
+
+FOLLOW_UPS_LISTED = 100
+
+
+def follow_ups_due(db: Database, actor: Actor) -> FollowUpsDue:
+    """The closed cases of the caller's area whose follow-up visit is due today (the workflow's rule,
+    `rules.follow_up_due_on`), the longest due first.
+
+    Two kinds, each narrowed in the database: closed cases without a performance deadline and never
+    visited (due from their closing: the many, counted and limited there), and those with a deadline
+    that has come and no visit since (the few; a visit is compared with the deadline's day in UTC
+    there, in China time by the rule here)."""
+    now = utcnow()
+    today = local_date(now)
+    area = area_condition(actor)
+    in_area = [Case.state == "closed", Case.closed_at.is_not(None), *([] if area is None else [area])]
+    any_visit = select(FollowUp.id).where(FollowUp.case_id == Case.id).correlate(Case).exists()
+    never_visited = (
+        select(Case)
+        .outerjoin(Agreement, Agreement.case_id == Case.id)
+        .where(*in_area, Agreement.performance_deadline.is_(None), ~any_visit)
+    )
+    last_visit = (
+        select(func.max(FollowUp.visited_at)).where(FollowUp.case_id == Case.id).correlate(Case).scalar_subquery()
+    )
+    deadline_come = (
+        select(Case, Agreement.performance_deadline, last_visit.label("last_visit"))
+        .join(Agreement, Agreement.case_id == Case.id)
+        .where(
+            *in_area,
+            Agreement.performance_deadline <= today,
+            or_(last_visit.is_(None), last_visit < Agreement.performance_deadline),
+        )
+    )
+    with db.session() as s:
+        total = s.scalar(select(func.count()).select_from(never_visited.subquery())) or 0
+        first = s.scalars(never_visited.order_by(Case.closed_at, Case.id).limit(FOLLOW_UPS_LISTED))
+        due: list[tuple[date, int, Case, str, date | None, datetime | None]] = [
+            (_closed_on(c), c.id, c, rules.FOLLOW_UP_SATISFACTION, None, None) for c in first
+        ]
+        for case_, deadline, visit_at in s.execute(deadline_come):
+            due_on, purpose = rules.follow_up_due_on(_closed_on(case_), deadline)
+            if rules.follow_up_due(due_on, local_date(visit_at) if visit_at else None, today):
+                due.append((due_on, case_.id, case_, purpose, deadline, visit_at))
+                total += 1
+        due.sort(key=lambda row: (row[0], row[1]))
+        shown = due[:FOLLOW_UPS_LISTED]
+        names = load_names(s, [row[2] for row in shown], db)
+        items = []
+        for due_on, _, c, purpose, deadline, visited in shown:
+            item = case_summary(
+                c,
+                names,
+                now,
+                FollowUpDue,
+                due_on=due_on,
+                purpose=purpose,
+                performance_deadline=deadline,
+                last_visit_at=visited,
+            )
+            assert isinstance(item, FollowUpDue)
+            items.append(item)
+        return FollowUpsDue(items=items, total=total)
+
+
+def _closed_on(case: Case) -> date:
+    assert case.closed_at is not None  # the statements' condition
+    return local_date(case.closed_at)

@@ -75,3 +75,8 @@ class PatrolVisit(Base):
     entity_ref: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime)
     note: Mapped[str | None] = mapped_column(Text)
+    # How the worker met the entity: "details" (opened it on the map) or "report" (reported a case
+    # at it); and how far the phone stood from it then, by its own position (None: none was known).
+    how: Mapped[str | None] = mapped_column(String(10))
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)

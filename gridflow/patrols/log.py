@@ -18,6 +18,21 @@ from gridflow.schemas.common import Ref, UserRef
 from gridflow.schemas.patrols import PatrolDay, PatrolView, VisitView
 from gridflow.workflow.rules import Actor
 
+# When does a visit count as made on the spot?  Opening an entity's details, or reporting a case at it,
+# is a deliberate act about that one entity, but it can be done from anywhere (the office, the sofa);
+# walking within 30 m of it happens to every shop along a street and proves no visit.  A supervisor
+# trusts the two together: the visit is the act, and the log says how far the phone stood from the
+# entity then, "near" within NEAR_M (a doorstep, a building's width) plus the position's own
+# accuracy, of which at most NEAR_SLACK_M is granted (a fix 200 m wide says nothing).
+NEAR_M = 30.0
+NEAR_SLACK_M = 20.0
+
+
+def is_near(distance_m: float | None, accuracy_m: float | None) -> bool | None:
+    if distance_m is None:
+        return None
+    return distance_m <= NEAR_M + min(accuracy_m or 0.0, NEAR_SLACK_M)
+
 
 def _distance_m(points: list[tuple[float, float]]) -> float:
     return round(length_m(LineString(points)), 1) if len(points) > 1 else 0.0
@@ -46,13 +61,24 @@ def patrol_views(s: Session, patrols: list[Patrol], now: datetime | None = None)
         else {}
     )
     visits: dict[int, list[VisitView]] = {i: [] for i in ids}
-    for v, name in s.execute(
-        select(PatrolVisit, Entity.name)
+    for v, name, kind in s.execute(
+        select(PatrolVisit, Entity.name, Entity.kind)
         .outerjoin(Entity, PatrolVisit.entity_id == Entity.id)
         .where(PatrolVisit.patrol_id.in_(ids))
         .order_by(PatrolVisit.at, PatrolVisit.id)
     ):
-        visits[v.patrol_id].append(VisitView(entity=v.entity_ref, name=name, at=v.at, note=v.note))
+        visits[v.patrol_id].append(
+            VisitView(
+                entity=v.entity_ref,
+                name=name,
+                kind=kind,
+                at=v.at,
+                note=v.note,
+                how=v.how,
+                distance_m=v.distance_m,
+                near=is_near(v.distance_m, v.accuracy_m),
+            )
+        )
     users = {
         u.id: UserRef(id=u.id, name=u.display_name)
         for u in s.execute(select(User.id, User.display_name).where(User.id.in_({p.user_id for p in patrols})))
@@ -124,5 +150,6 @@ def day(db: Database, actor: Actor, worker_id: int | None, on: date | None) -> P
             distance_m=round(sum(v.distance_m for v in views), 1),
             duration_s=sum(v.duration_s for v in views),
             grids=[grids[c] for c in sorted(grids)],
+            entities_visited=len({visit.entity for v in views for visit in v.visits}),
             cases_reported=reported or 0,
         )

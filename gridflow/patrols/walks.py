@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from geo.crs import distance_to_m
 from gridflow.clock import iso_local, utcnow
 from gridflow.db import Database
 from gridflow.errors import Conflict, Forbidden, Invalid, NotFound
@@ -17,6 +19,7 @@ from gridflow.patrols.log import patrol_views
 from gridflow.places import lookup as places
 from gridflow.schemas.common import DB_INT_MAX
 from gridflow.schemas.patrols import BatchReceipt, PatrolEnd, PatrolStart, PatrolView, PositionBatch
+from gridflow.spatial import shapes
 from gridflow.workflow.rules import GRID_WORKER, Actor
 
 CLOCK_SKEW = timedelta(minutes=5)  # a phone's clock may run this far ahead of the server's
@@ -116,32 +119,45 @@ def record(db: Database, actor: Actor, patrol_id: int, batch: PositionBatch) -> 
                 for i, at, _ in items:
                     _inside(patrol, at, now, f"{name}[{i}].at")
             entities = _entities(s, [v.entity for _, _, v in visits])
+            seen = set(s.scalars(select(PatrolVisit.entity_ref).where(PatrolVisit.patrol_id == patrol.id)))
             grids = _grids(s, [(f.lon, f.lat) for _, _, f in fixes])
             s.add_all(
                 PatrolPoint(patrol_id=patrol.id, at=at, lon=f.lon, lat=f.lat, accuracy_m=f.accuracy_m, grid_id=grid)
                 for (_, at, f), grid in zip(fixes, grids, strict=True)
             )
-            for i, at, v in visits:
+            kept = 0
+            for i, at, v in sorted(visits, key=lambda item: item[1]):
                 if v.entity not in entities:
                     raise Invalid(f"no entity with ref {v.entity!r}", field=f"visits[{i}].entity")
+                if v.entity in seen:  # an entity opened again on the same walk: one visit, the first
+                    continue
+                seen.add(v.entity)
+                entity_id, geom = entities[v.entity]
+                where = v.position
                 s.add(
                     PatrolVisit(
-                        patrol_id=patrol.id, entity_id=entities[v.entity], entity_ref=v.entity, at=at, note=v.note
+                        patrol_id=patrol.id,
+                        entity_id=entity_id,
+                        entity_ref=v.entity,
+                        at=at,
+                        note=v.note,
+                        how=v.how,
+                        distance_m=None if where is None else round(distance_to_m(where.lon, where.lat, geom), 1),
+                        accuracy_m=None if where is None else where.accuracy_m,
                     )
                 )
+                kept += 1
             s.add(
                 PatrolBatch(
                     patrol_id=patrol.id,
                     client_id=batch.client_id,
                     received_at=now,
                     points=len(fixes),
-                    visits=len(visits),
+                    visits=kept,
                 )
             )
             s.flush()
-            return BatchReceipt(
-                patrol_id=patrol.id, client_id=batch.client_id, points=len(fixes), visits=len(visits)
-            ), True
+            return BatchReceipt(patrol_id=patrol.id, client_id=batch.client_id, points=len(fixes), visits=kept), True
     except IntegrityError:  # the same batch sent twice at once: the first one counts
         with db.session() as s:
             earlier = _batch(s, patrol_id, batch.client_id)
@@ -170,10 +186,12 @@ def _inside(patrol: Patrol, at: datetime, now: datetime, field: str) -> None:
         )
 
 
-def _entities(s: Session, refs: list[str]) -> dict[str, int]:
+def _entities(s: Session, refs: list[str]) -> dict[str, tuple[int, BaseGeometry]]:
+    """Each ref's entity: its id and its shape (to measure how far the phone stood from it)."""
     if not refs:
         return {}
-    return {ref: id_ for id_, ref in s.execute(select(Entity.id, Entity.ref).where(Entity.ref.in_(set(refs))))}
+    rows = s.execute(select(Entity.id, Entity.ref, Entity.geom).where(Entity.ref.in_(set(refs)))).all()
+    return {r.ref: (r.id, g) for r, g in zip(rows, shapes([r.geom for r in rows]), strict=True)}
 
 
 def _grids(s: Session, points: list[tuple[float, float]]) -> list[int | None]:

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_
+from sqlalchemy import false, or_
 
 from gridflow.errors import Forbidden
 from gridflow.models import Case
@@ -31,15 +31,23 @@ def can_see(case, actor: Actor) -> bool:
     return in_area(case, actor) or (case.reporter_id is not None and case.reporter_id == actor.id)
 
 
+def area_condition(actor: Actor):
+    """SQL equivalent to `in_area` for a person (None: everywhere, an administrator's)."""
+    if actor.role == ADMIN:
+        return None
+    if actor.role == GRID_WORKER:
+        return Case.grid_id.in_(actor.grid_ids or [-1])
+    if actor.division_level is None:
+        return false()
+    return getattr(Case, f"{actor.division_level}_id") == actor.division_id
+
+
 def visible_conditions(actor: Actor) -> list:
     """SQL conditions equivalent to `can_see`, for lists."""
-    if actor.role == ADMIN:
+    area = area_condition(actor)
+    if area is None:
         return []
-    if actor.role == GRID_WORKER:
-        return [or_(Case.grid_id.in_(actor.grid_ids or [-1]), Case.reporter_id == actor.id)]
-    if actor.division_level is None:
-        return [Case.reporter_id == actor.id]
-    return [or_(getattr(Case, f"{actor.division_level}_id") == actor.division_id, Case.reporter_id == actor.id)]
+    return [or_(area, Case.reporter_id == actor.id)]
 
 
 def sees_worker(actor: Actor, worker_user_id: int, worker_area: set[int]) -> bool:

@@ -355,6 +355,20 @@ class CaseSummary(Output):
     version: int
 
 
+class FollowUpDue(CaseSummary):
+    """A closed case whose follow-up visit is due (see `workflow.rules.follow_up_due_on`)."""
+
+    due_on: date  # China time
+    purpose: Literal["performance", "satisfaction"]  # check the agreement was carried out, or ask satisfaction
+    performance_deadline: date | None
+    last_visit_at: LocalTime | None
+
+
+class FollowUpsDue(Output):
+    items: list[FollowUpDue]  # the longest due first (at most FOLLOW_UPS_LISTED)
+    total: int
+
+
 class AgreementView(Output):
     form: str
     terms: str

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
 
@@ -33,9 +33,15 @@ class Fix(PositionInput):
 
 
 class Visit(Input):
+    """An entity visited: `how` the worker met it, and `position`: where the phone stood then (the
+    log shows how far that was from the entity).  An entity visited again in the same patrol is
+    kept once, at its first visit."""
+
     entity: text(64)  # the entity's ref
     at: AwareDatetime
     note: optional(text(500)) = None
+    how: Literal["details", "report"] | None = None  # opened its details, or reported a case at it
+    position: PositionInput | None = None
 
 
 class PositionBatch(Input):
@@ -70,8 +76,12 @@ class PatrolDayQuery(Query):
 class VisitView(Output):
     entity: str
     name: str | None
+    kind: str | None  # residence|shop|unit|road
     at: LocalTime
     note: str | None
+    how: str | None  # details|report (None: sent without saying)
+    distance_m: float | None  # from the phone's position then to the entity (None: no position sent)
+    near: bool | None  # within NEAR_M (plus the position's accuracy, at most NEAR_SLACK_M) of it
 
 
 class PatrolView(Output):
@@ -100,4 +110,5 @@ class PatrolDay(Output):
     distance_m: float
     duration_s: float
     grids: list[Ref]  # every grid a position of the day lay in
+    entities_visited: int  # distinct entities visited on the day's patrols
     cases_reported: int  # by the worker that day (China time)

@@ -9,7 +9,8 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from geo.levels import LEVELS_TOP_DOWN
 from geo.mapview import MAX_ZOOM, MIN_ZOOM, BBox
 from gridflow.errors import N_
-from gridflow.schemas.common import Output, Query, Ref, text
+from gridflow.schemas.cases import CaseSummary
+from gridflow.schemas.common import GridCode, Output, Query, Ref, text
 from gridflow.schemas.errors import FieldError
 
 
@@ -98,3 +99,26 @@ class CoverageQuery(Query):
 
     code: text(12, r"^[0-9]{6,12}$", N_("must be a division code (6 to 12 digits)")) | None = None
     children: Literal["direct", "grids"] = "direct"
+
+
+class EntityDetail(Output):
+    """A residence, shop, unit or road with its case history: the cases reported at it, or located at
+    it in its grids, most recent first (at most 100; `cases_total` counts them all)."""
+
+    ref: str
+    kind: str
+    name: str
+    address: str | None
+    households: int | None
+    residents: int | None
+    grids: list[Ref]  # its grid (a road: the grids of its stretches)
+    cases: list[CaseSummary]
+    cases_total: int
+
+
+class EntityDetails(Output):
+    items: list[EntityDetail]  # a grid's entities by ref, each with its latest 20 cases
+
+
+class GridEntitiesQuery(Query):
+    grid: GridCode = Field(description="a grid code in the caller's area")

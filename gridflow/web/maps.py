@@ -83,6 +83,9 @@ def map_labels() -> str:
         "open_cases": _l("Open cases"),
         "open_case": _l("Open the case file"),
         "yes": _l("yes"),
+        "layers": _l("Map layers"),
+        "zoom_in": _l("Zoom in"),
+        "zoom_out": _l("Zoom out"),
     }
     for kind in ("level", "state", "entity"):
         words.update({code: text for code, text in LABELS[kind].items()})

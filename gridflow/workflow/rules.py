@@ -359,3 +359,23 @@ CONFIRMATION_DAYS = 30  # People's Mediation Law §33: joint application for jud
 def confirmation_deadline(form: str, signed_at: datetime) -> date | None:
     """Parties may jointly apply for judicial confirmation of a written agreement within 30 days."""
     return (signed_at + timedelta(days=CONFIRMATION_DAYS)).date() if form == "written" else None
+
+
+# -- follow-up visits (回访) -------------------------------------------------------------------------
+# A closed case is visited once more (the `follow_up` row: closed cases, in the visitor's area): a
+# dispute settled with a performance deadline when that day has come (was the agreement carried out?),
+# any other closed case from the day it closed (were the parties, or the reporter, satisfied? the
+# satisfaction figure counts these visits).  It stays due until a visit is recorded on or after that day.
+FOLLOW_UP_PERFORMANCE, FOLLOW_UP_SATISFACTION = "performance", "satisfaction"
+
+
+def follow_up_due_on(closed_on: date, performance_deadline: date | None) -> tuple[date, str]:
+    """The day a closed case's follow-up visit is due from, and what it is for."""
+    if performance_deadline is not None and performance_deadline > closed_on:
+        return performance_deadline, FOLLOW_UP_PERFORMANCE
+    return closed_on, FOLLOW_UP_SATISFACTION
+
+
+def follow_up_due(due_on: date, last_visit_on: date | None, today: date) -> bool:
+    """Due today: its day has come and no visit has been recorded since."""
+    return due_on <= today and (last_visit_on is None or last_visit_on < due_on)

@@ -241,3 +241,214 @@ def test_logging_out_or_a_revoked_session_clears_what_the_phone_kept(page, live_
         page.click("#work-refresh")
     page.wait_for_selector("html[data-purged=yes]")
     assert kept(page) == {"dbs": [], "entries": []}
+
+
+H1 = {"lon": WEST_NW["lon"] + 0.01, "lat": WEST_NW["lat"]}  # residence 1号楼 in gw1's grid, 0.9 km east
+
+
+def open_entity(page, lonlat: dict, name: str) -> None:
+    """Tap an entity on "My grids" (the map brought to it, close enough to show single entities)."""
+    map_to(page, lonlat)
+    tap_entity(page, lonlat, name)
+
+
+def map_to(page, lonlat: dict) -> None:
+    page.click("a[data-tab=grids]")
+    page.wait_for_selector("#grids:not([hidden]) #grid-counts dt")  # my grids shown and drawn
+    shows_cases = "() => { const v = window.GridflowMap.views[0]; return v.map.hasLayer(v.layers.cases); }"
+    if page.evaluate(shows_cases):  # a case reported at the entity would lie on top of it: hide the cases
+        if not page.get_by_role("checkbox", name="在办案件").is_visible():
+            page.locator("#grid-map").get_by_role("button", name="地图图层").press("Enter")  # the list opens
+        # The pointer comes in first: Leaflet ignores a click in the moment the pointer enters its list.
+        page.locator("#grid-map .leaflet-control-layers").hover()
+        page.wait_for_timeout(100)
+        page.get_by_role("checkbox", name="在办案件").click()  # (Leaflet redraws the list: the box is replaced)
+        assert not page.evaluate(shows_cases)
+        page.mouse.move(5, 600)  # the pointer leaves the list: it folds up again
+        page.locator("#grid-map .leaflet-control-layers-list").wait_for(state="hidden")
+    at = [lonlat["lon"], lonlat["lat"]]
+    for _ in range(20):  # the map may still be fitting itself to my grids: bring it back until it stays
+        zoom = page.evaluate(
+            """([lon, lat]) => {
+              const map = window.GridflowMap.views[0].map;
+              if (map.getZoom() !== 18) map.setView([lat, lon], 18, {animate: false});
+              return map.getZoom();
+            }""",
+            at,
+        )
+        page.wait_for_timeout(400)  # the entities of the new view
+        if zoom == 18 and page.evaluate("() => window.GridflowMap.views[0].map.getZoom()") == 18:
+            break
+
+
+def tap_entity(page, lonlat: dict, name: str) -> None:
+    at = [lonlat["lon"], lonlat["lat"]]
+    box = page.locator("#grid-map").bounding_box()
+    point = page.evaluate("([lon, lat]) => window.GridflowMap.views[0].map.latLngToContainerPoint([lat, lon])", at)
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    page.wait_for_selector(f"#entity-detail h2:has-text('{name}')")
+
+
+def test_a_patrol_with_positions_and_a_visit_ends_in_the_days_log(page, live_server, screenshot):
+    api = Api(live_server.app.test_client(), {})
+    field_login(page)
+    page.click("a[data-tab=patrol]")
+    page.click("#patrol-start")
+    page.wait_for_selector("#patrol-status:has-text('1')")  # the first position, where the phone is
+    page.context.set_geolocation({"longitude": H1["lon"] + 0.0001, "latitude": H1["lat"]})  # at 1号楼's door
+    page.wait_for_selector("#patrol-status:has-text('2')")
+    open_entity(page, H1, "1号楼")  # its details opened on patrol: a visit
+    open_entity(page, H1, "1号楼")  # opened again: still one visit
+    page.click("a[data-tab=report]")  # a case reported at the road in front: a visit too
+    page.select_option("#category", "G02")
+    page.fill("#description", "路面塌陷")
+    page.fill("#entity", "中原路")
+    page.dispatch_event("#entity", "change")
+    page.click("#send-report")
+    page.wait_for_selector("#gps-status:has-text('上报已保存')")
+    page.context.set_geolocation({"longitude": H1["lon"] + 0.0001, "latitude": H1["lat"] + 0.002})  # 220 m north
+    page.click("a[data-tab=patrol]")
+    page.wait_for_selector("#patrol-status:has-text('3')")
+    assert "走访 2 个对象" in page.locator("#patrol-status").inner_text()  # two entities visited
+    page.click("#patrol-end")
+    wait_all_sent(page)
+    page.click("a[data-tab=patrol]")
+    log = page.locator("#patrol-day li.patrol-log")
+    log.wait_for()
+    day = api.get("gw1", "/api/v1/patrols").json
+    (patrol,) = day["patrols"]
+    # (a fix every 30 s comes on top on a slow machine)
+    assert patrol["points"] >= 3 and 1050 < patrol["distance_m"] < 1250, patrol
+    assert [(v["entity"], v["how"], v["near"]) for v in patrol["visits"]] == [
+        ("H1", "details", True),
+        ("R1", "report", True),
+    ]
+    text = log.inner_text()
+    assert f"{patrol['distance_m'] / 1000:.1f} 公里" in text and "分钟" in text, text
+    assert "1号楼" in text and "打开详情" in text and "现场" in text, text
+    totals = page.locator("#patrol-day-totals").inner_text()
+    assert "走访对象" in totals and "2" in totals, totals
+    assert "中原路 (道路) · 上报事件" in text, text
+    assert_axe_clean(page)
+    screenshot("patrol-log")
+
+
+def test_an_entity_shows_its_details_and_case_history_also_without_signal(page, live_server, screenshot):
+    api = Api(live_server.app.test_client(), {})
+    case = api.post(
+        "gw1", "/api/v1/cases", {"kind": "incident", "category": "G02", "description": "楼道灯坏了", "entity": "H1"}
+    ).json
+    field_login(page)
+    page.wait_for_selector("#app[data-entities-kept=yes]")  # my grids' entities kept on the phone
+    map_to(page, H1)  # the map seen here once
+    page.context.set_offline(True)  # no signal: never opened, but kept
+    tap_entity(page, H1, "1号楼")
+    detail = page.locator("#entity-detail")
+    detail.locator(f"li:has-text('{case['number']}')").wait_for()
+    assert "无信号" in detail.inner_text()
+    page.context.set_offline(False)
+    open_entity(page, H1, "1号楼")
+    detail.locator(f"li:has-text('{case['number']}')").wait_for()
+    text = detail.inner_text()
+    assert "案件记录：1" in text and case["category_name"] in text and case["created_at"][:10] in text, text
+    assert_axe_clean(page)
+    screenshot("entity")
+    page.context.set_offline(True)  # opened again without signal: the kept history
+    page.click("a[data-tab=report]")
+    open_entity(page, H1, "1号楼")
+    detail.locator(f"li:has-text('{case['number']}')").wait_for()
+    assert "无信号" in detail.inner_text()
+
+
+def test_a_follow_up_visit_due_is_recorded_from_the_phone_without_signal(page, live_server, screenshot):
+    api = Api(live_server.app.test_client(), {})
+    case = api.report().json
+    case = api.event("med_comm", case, "claim").json
+    case = api.event("med_comm", case, "resolve", outcome="调解成功", agreement={"form": "oral", "terms": "和解"}).json
+    case = api.event("gw1", case, "verify").json
+    assert case["state"] == "closed"
+    field_login(page)
+    page.click("a[data-tab=work]")
+    row = page.locator("#work-follow li", has_text=case["number"])
+    row.wait_for()
+    assert "当事人是否满意" in row.inner_text()
+    page.context.set_offline(True)  # at the door, no signal
+    row.get_by_role("button", name="回访", exact=True).click()
+    page.fill("#act-reason", "双方表示满意，已和好")
+    page.locator("#act-satisfied").get_by_label("是", exact=True).check()
+    assert_axe_clean(page)
+    screenshot("follow-up")
+    page.click("#act-send")
+    page.locator("#work-follow li", has_text=case["number"]).wait_for(state="detached")  # recorded: off the list
+    assert [s for s, _ in outbox(page)] == ["waiting"]
+    page.context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    wait_all_sent(page)
+    visits = api.get("gw1", f"/api/v1/cases/{case['id']}").json["follow_ups"]
+    assert [(v["notes"], v["satisfied"]) for v in visits] == [("双方表示满意，已和好", True)]
+    assert api.get("gw1", "/api/v1/follow-ups").json["total"] == 0
+    page.click("a[data-tab=work]")
+    page.click("#work-refresh")
+    page.locator("#work-follow li.hint").wait_for()
+
+
+def test_an_event_on_a_stale_version_comes_back_409_and_the_phone_asks_again(page, live_server, screenshot):
+    api = Api(live_server.app.test_client(), {})
+    case = api.report().json
+    case = api.event("med_comm", case, "claim").json
+    case = api.event("med_comm", case, "resolve", outcome="调解成功", agreement={"form": "oral", "terms": "和解"}).json
+    case = api.event("gw1", case, "verify").json
+    field_login(page)
+    page.click("a[data-tab=work]")
+    row = page.locator("#work-follow li", has_text=case["number"])
+    row.wait_for()
+    page.context.set_offline(True)
+    row.get_by_role("button", name="回访", exact=True).click()
+    page.fill("#act-reason", "网格员回访：已和好")
+    page.click("#act-send")
+    assert [s for s, _ in outbox(page)] == ["waiting"]
+    # Meanwhile the mediator visits too: the case the phone knew is one version behind.
+    meanwhile = api.event("med_comm", case, "follow_up", visit={"notes": "调解员回访", "satisfied": True})
+    assert meanwhile.status_code == 200 and meanwhile.json["version"] > case["version"]
+    page.context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    items = wait_all_sent(page)
+    assert [s for s, _ in items] == ["stale"], items
+    stale = page.locator("#outbox-list li[data-status=stale]")
+    text = stale.inner_text()
+    assert "案件已有变化" in text and f"案件 {case['number']} 现在的状态：已结案" in text, text
+    assert len(api.get("gw1", f"/api/v1/cases/{case['id']}").json["follow_ups"]) == 1  # nothing applied
+    assert "1 项待确认" in page.locator("#outbox-status").inner_text()
+    assert_axe_clean(page)
+    screenshot("stale")
+    stale.get_by_role("button", name="重新发送").click()  # as the case is now
+    page.locator("#outbox-list li[data-status=sent]").wait_for()
+    items = wait_all_sent(page)
+    assert [s for s, _ in items] == ["sent"], items
+    notes = [v["notes"] for v in api.get("gw1", f"/api/v1/cases/{case['id']}").json["follow_ups"]]
+    assert notes == ["调解员回访", "网格员回访：已和好"]
+
+
+def test_the_maps_controls_are_big_enough_to_tap_on_a_phone(page, live_server, screenshot):
+    field_login(page)
+    grid_map = page.locator("#grid-map")
+    grid_map.locator(".leaflet-control-layers-toggle").wait_for()
+
+    def small(locator) -> list[str]:
+        boxes = [(locator.nth(i), locator.nth(i).bounding_box()) for i in range(locator.count())]
+        assert boxes, locator
+        return [f"{item}: {box}" for item, box in boxes if box["width"] < 44 or box["height"] < 44]
+
+    assert small(grid_map.get_by_role("button", name="放大")) == []
+    assert small(grid_map.get_by_role("button", name="缩小")) == []
+    toggle = grid_map.get_by_role("button", name="地图图层")
+    assert small(toggle) == []  # the layer list folded into one button: the map stays visible
+    assert not grid_map.get_by_role("checkbox", name="网格").is_visible()
+    toggle.press("Enter")
+    assert small(grid_map.locator(".leaflet-control-layers label")) == []  # each layer's whole row
+    assert_axe_clean(page)
+    screenshot("layers")
+    open_entity(page, H1, "1号楼")  # its popup's close button too
+    assert small(grid_map.locator(".leaflet-popup-close-button")) == []
+    assert_axe_clean(page)
+    screenshot("popup")

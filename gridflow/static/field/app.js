@@ -148,7 +148,8 @@
             if (err instanceof Failure && err.status === 409 && item.type === "event" && err.body.error &&
                 err.body.error.current_version !== undefined) {
               return api("GET", "/cases/" + item.caseId).then(function (fresh) {
-                item.status = "stale"; item.fresh = summary(fresh.body); item.error = failureText(err);
+                // The phone's own words say it (the state now, and the question): not the server's English.
+                item.status = "stale"; item.fresh = summary(fresh.body); item.error = null;
                 return save(item);
               }, function () { item.status = "failed"; item.error = failureText(err); return save(item); })
                 .then(function () { return false; });
@@ -219,10 +220,11 @@
   // ---- Outbox --------------------------------------------------------------------------------
   function renderOutbox() {
     return queueItems().then(function (items) {
-      var list = $("outbox-list"), waiting = 0;
+      var list = $("outbox-list"), waiting = 0, asking = 0;
       list.textContent = "";
       items.slice().reverse().forEach(function (item) {
         if (item.status === "waiting" || item.status === "sending") waiting++;
+        if (item.status === "stale") asking++;
         if (item.type === "patrol-positions" && item.status === "sent") return;
         var li = el("li", "item item--" + item.status);
         li.dataset.status = item.status;
@@ -249,7 +251,8 @@
         list.appendChild(li);
       });
       $("outbox-count").textContent = waiting ? String(waiting) : "";
-      $("outbox-status").textContent = waiting ? t("waitingCount", { n: waiting }) : t("allSent");
+      $("outbox-status").textContent = waiting ? t("waitingCount", { n: waiting })
+        : (asking ? t("askingCount", { n: asking }) : t("allSent"));
     });
   }
 
@@ -274,6 +277,7 @@
     });
     if (!shown[name]) { shown[name] = true; (opened[name] || function () {})(); }
     if (name === "work") loadWork();
+    if (name === "patrol") loadPatrolDay();
     if (name === "outbox") renderOutbox();
     var maps = { grids: gridMap, report: reportMap };
     var shownMap = maps[name] && maps[name].view;
@@ -328,7 +332,7 @@
   var mapWords = JSON.parse(root.dataset.mapI18n || "{}");
   var gridMap = {}, reportMap = {};
   function baseMap(elId, layers) {
-    return window.GridflowMap.create($(elId), { layers: layers, i18n: mapWords });
+    return window.GridflowMap.create($(elId), { layers: layers, i18n: mapWords, layersCollapsed: true });
   }
   function drawMine(view, data) {
     var L = window.L;
@@ -350,7 +354,7 @@
         box.appendChild(el("h2", null, p.name || p.number || p.code || p.ref || ""));
         [["address", p.address], ["kind", p.kind && t("entity_" + p.kind)], ["state", p.state && t("state_" + p.state)]]
           .forEach(function (row) { if (row[1]) box.appendChild(el("p", null, row[1])); });
-        if (layer === "entities" && p.ref) showEntityCases(box, p.ref);
+        if (layer === "entities" && p.ref) { showEntity(box, p.ref); recordVisit(p.ref, "details"); }
       });
       myGrids().then(function (data) {
         drawMine(gridMap.view, data);
@@ -371,11 +375,42 @@
       setUpReport();
     }
   };
-  function showEntityCases(box, ref) {
-    kv.get("grids", dataStore).then(function (data) {
-      var cases = (data ? data.cases.features : []).filter(function (f) { return f.properties.entity === ref; });
-      box.appendChild(el("p", null, t("entityCases", { n: cases.length })));
-    });
+  // Every entity of my grids with its latest cases, kept for use without signal like the map (after the
+  // report form is usable: nothing of it stands in the form's way).
+  var KEEP_ENTITIES_AFTER_MS = 1500;
+  function keepEntities() {
+    if (!navigator.onLine || !GRIDS.length) return Promise.resolve();
+    return Promise.all(GRIDS.map(function (code) {
+      return api("GET", "/entities?grid=" + encodeURIComponent(code)).then(function (r) {
+        return kv.setMany(r.body.items.map(function (e) { return ["entity:" + e.ref, e]; }), dataStore);
+      });
+    })).then(function () { root.dataset.entitiesKept = "yes"; }, function () { return null; });
+  }
+  // An entity's details and case history, from GridFlow (kept per entity for a look without signal).
+  function showEntity(box, ref) {
+    var history = el("div", "history"); history.textContent = t("loading");
+    box.appendChild(history);
+    cached("entity:" + ref, function () { return api("GET", "/entities/" + encodeURIComponent(ref)).then(function (r) { return r.body; }); })
+      .then(function (e) {
+        history.textContent = "";
+        var facts = [e.address, e.households !== null ? t("households", { n: e.households }) : null,
+          e.grids.map(function (g) { return g.name + " " + g.code; }).join(", ")].filter(Boolean);
+        if (facts.length) history.appendChild(el("p", "hint", facts.join(" · ")));
+        history.appendChild(el("h3", null, t("caseHistory", { n: e.cases_total })));
+        var list = el("ul", "list");
+        e.cases.forEach(function (c) {
+          var li = el("li", "item");
+          li.appendChild(el("strong", null, c.number));
+          li.appendChild(el("span", null, c.category_name + " · " + t("state_" + c.state) + " · " + String(c.created_at).slice(0, 10)));
+          list.appendChild(li);
+        });
+        if (!e.cases.length) list.appendChild(el("li", "hint", t("noCaseHistory")));
+        history.appendChild(list);
+        if (!navigator.onLine) history.appendChild(el("p", "hint", t("offlineWork")));
+      }, function (err) {
+        history.textContent = "";
+        history.appendChild(el("p", "hint", err && err.offline ? t("entityOffline") : failureText(err)));
+      });
   }
 
   // ---- Report --------------------------------------------------------------------------------
@@ -532,7 +567,9 @@
   function setUpReport() {
     var form = $("report-form");
     // The form first (usable as soon as the categories are in), the map after it.
-    fillCategories().then(function () { root.dataset.reportReady = "yes"; setTimeout(reportMapNow, 0); });
+    fillCategories().then(function () {
+      root.dataset.reportReady = "yes"; setTimeout(reportMapNow, 0); setTimeout(keepEntities, KEEP_ENTITIES_AFTER_MS);
+    });
     Array.prototype.forEach.call(form.querySelectorAll("input[name=kind]"), function (r) {
       r.addEventListener("change", function () {
         var dispute = r.value === "dispute" && r.checked;
@@ -619,6 +656,7 @@
       recent = [body.category].concat((recent || []).filter(function (c) { return c !== body.category; })).slice(0, 5);
       return kv.set("recent-categories", recent, dataStore);
     });
+    if (body.entity) recordVisit(body.entity, "report");
     enqueue(item).then(function () {
       $("report-form").reset(); photos = []; drawPhotos(photos, $("photo-list"));
       $("party-rows").textContent = ""; $("parties").hidden = true; $("duplicates").hidden = true;
@@ -655,12 +693,12 @@
     renderNotes();
     var lists = { file: $("work-file"), verify: $("work-verify"), follow: $("work-follow"), mine: $("work-mine") };
     return cached("work", function () {
-      return Promise.all([api("GET", "/queue?per_page=100"), api("GET", "/cases?state=closed&per_page=20"),
+      return Promise.all([api("GET", "/queue?per_page=100"), api("GET", "/follow-ups"),
         kv.get("mine", dataStore).then(function (ids) {
           return Promise.all((ids || []).slice(0, 10).map(function (id) {
             return api("GET", "/cases/" + id).then(function (r) { return r.body; }, function () { return null; });
           }));
-        })]).then(function (r) { return { queue: r[0].body.items, closed: r[1].body.items, mine: r[2].filter(Boolean) }; });
+        })]).then(function (r) { return { queue: r[0].body.items, followUps: r[1].body.items, mine: r[2].filter(Boolean) }; });
     }).then(function (w) {
       Object.keys(lists).forEach(function (k) { lists[k].textContent = ""; });
       w.queue.forEach(function (c) {
@@ -668,7 +706,11 @@
         if (ev.indexOf("file") >= 0 || ev.indexOf("reject") >= 0) lists.file.appendChild(workRow(c, ev.filter(function (e) { return e === "file" || e === "reject"; })));
         if (ev.indexOf("verify") >= 0 || ev.indexOf("rework") >= 0) lists.verify.appendChild(workRow(c, ev.filter(function (e) { return e === "verify" || e === "rework"; })));
       });
-      w.closed.forEach(function (c) { lists.follow.appendChild(workRow(c, ["follow_up"])); });
+      (w.followUps || []).forEach(function (c) {
+        var li = lists.follow.appendChild(workRow(c, ["follow_up"]));
+        li.dataset.case = c.id;
+        li.insertBefore(el("p", "item__due", t("due_" + c.purpose, { date: c.due_on })), li.querySelector("button"));
+      });
       w.mine.forEach(function (c) { lists.mine.appendChild(workRow(c, [])); });
       Object.keys(lists).forEach(function (k) { if (!lists[k].children.length) lists[k].appendChild(el("li", "hint", t("nothing"))); });
       status.textContent = navigator.onLine ? "" : t("offlineWork");
@@ -696,6 +738,10 @@
     $("act-reason").value = "";
     $("act-error").textContent = "";
     $("act-reason-field").hidden = ["reject", "rework", "follow_up"].indexOf(event) < 0;
+    $("act-reason-label").textContent = t(event === "follow_up" ? "visitNotes" : "reason");
+    $("act-satisfied").hidden = event !== "follow_up";
+    $("act-performed").hidden = !(event === "follow_up" && c.purpose === "performance");
+    Array.prototype.forEach.call(document.querySelectorAll("#act-form input[type=radio][value='']"), function (r) { r.checked = true; });
     $("act-photo-field").hidden = event !== "verify";
     $("act-position").textContent = "";
     if (["verify", "rework", "follow_up"].indexOf(event) >= 0) {
@@ -717,13 +763,26 @@
       var a = acting, reason = $("act-reason").value.trim();
       var body = { event: a.event, version: a.c.version, client_id: uuid() };
       if (["reject", "rework"].indexOf(a.event) >= 0) { if (!reason) { $("act-error").textContent = t("needReason"); return; } body.reason = reason; }
-      if (a.event === "follow_up") { if (!reason) { $("act-error").textContent = t("needReason"); return; } body.visit = { notes: reason }; }
+      if (a.event === "follow_up") {
+        if (!reason) { $("act-error").textContent = t("needVisitNotes"); return; }
+        body.visit = { notes: reason };
+        ["satisfied", "performed"].forEach(function (name) {  // yes, no, or left out (not asked, not known)
+          var said = document.querySelector("#act-form input[name=" + name + "]:checked");
+          if (said && said.value && !$("act-" + name).hidden) body.visit[name] = said.value === "yes";
+        });
+      }
       if (a.position) body.position = a.position;
       var go = actPhotos.length ? Promise.resolve() : Promise.resolve();
       go.then(function () {
         return enqueue({ type: "event", caseId: a.c.id, body: body, photos: actPhotos.slice(), stage: "verification",
           photoClientId: uuid(), number: a.c.number, label: t("event_" + a.event) + " · " + a.c.number });
-      }).then(function () { $("act").hidden = true; acting = null; });
+      }).then(function () {
+        $("act").hidden = true; acting = null;
+        if (a.event === "follow_up") {  // recorded: off the list (the outbox shows it on its way)
+          var row = document.querySelector("#work-follow li[data-case='" + a.c.id + "']");
+          if (row) row.remove();
+        }
+      });
     });
   }
 
@@ -748,7 +807,7 @@
   }
   function patrolPositionsSend(item) {
     return patrolId(item).then(function (id) {
-      return api("POST", "/patrols/" + id + "/positions", { client_id: item.clientId, positions: item.positions, visits: [] });
+      return api("POST", "/patrols/" + id + "/positions", { client_id: item.clientId, positions: item.positions, visits: item.visits || [] });
     });
   }
   function patrolEndSend(item) {
@@ -757,13 +816,38 @@
   function showPatrol() {
     $("patrol-start").hidden = !!patrol;
     $("patrol-end").hidden = !patrol;
-    $("patrol-status").textContent = patrol ? t("patrolOn", { n: patrol.count || 0 }) : t("patrolOff");
+    $("patrol-status").textContent = patrol ? t("patrolOn", { n: patrol.count || 0 }) +
+      (patrol.visitCount ? " " + t("patrolVisits", { n: patrol.visitCount }) : "") : t("patrolOff");
   }
   function flushFixes() {
-    if (!patrol || !patrol.fixes.length) return Promise.resolve();
-    var fixes = patrol.fixes; patrol.fixes = [];
+    if (!patrol || (!patrol.fixes.length && !(patrol.visits || []).length)) return Promise.resolve();
+    var fixes = patrol.fixes, visits = patrol.visits || [];
+    patrol.fixes = []; patrol.visits = [];
     return kv.set("patrol", patrol, dataStore).then(function () {
-      return enqueue({ type: "patrol-positions", local: patrol.local, clientId: uuid(), positions: fixes, label: t("patrolPositions", { n: fixes.length }) });
+      return enqueue({ type: "patrol-positions", local: patrol.local, clientId: uuid(), positions: fixes, visits: visits,
+        label: t("patrolPositions", { n: fixes.length }) + (visits.length ? " · " + t("patrolVisits", { n: visits.length }) : "") });
+    });
+  }
+  // An entity visited on patrol: its details opened on the map, or a case reported at it (the server
+  // keeps the first visit of each entity per patrol; so does the phone, to send less).  The phone's
+  // position then goes with it: the last fix if it is fresh, else one asked for now.
+  var VISIT_FIX_FRESH_MS = 60 * 1000;
+  function recordVisit(ref, how) {
+    if (!patrol || !ref) return Promise.resolve();
+    patrol.visited = patrol.visited || {};
+    if (patrol.visited[ref]) return Promise.resolve();
+    patrol.visited[ref] = true;
+    var visit = { entity: ref, at: nowIso(), how: how };
+    var last = patrol.last, fresh = last && Date.now() - Date.parse(last.at) < VISIT_FIX_FRESH_MS;
+    var where = fresh ? Promise.resolve({ lon: last.lon, lat: last.lat, accuracy_m: last.accuracy_m })
+      : position({ enableHighAccuracy: true, timeout: 5000, maximumAge: 30000 }).catch(function () { return null; });
+    return where.then(function (p) {
+      if (!patrol) return null;
+      if (p) visit.position = { lon: p.lon, lat: p.lat, accuracy_m: p.accuracy_m };
+      patrol.visits = (patrol.visits || []).concat([visit]);
+      patrol.visitCount = (patrol.visitCount || 0) + 1;
+      showPatrol();
+      return kv.set("patrol", patrol, dataStore);
     });
   }
   function onFix(pos) {
@@ -790,10 +874,45 @@
     if (watchId !== null) navigator.geolocation.clearWatch(watchId);
     watchId = null; clearInterval(flushTimer);
   }
+  // Today's log as GridFlow keeps it (what the supervisors see), kept for a look without signal.
+  function distanceText(m) { return m >= 1000 ? t("km", { n: (m / 1000).toFixed(1) }) : t("metres", { n: Math.round(m) }); }
+  function durationText(s) { return t("minutes", { n: Math.round(s / 60) }); }
+  function clock(at) { return at ? String(at).slice(11, 16) : "…"; }
+  function loadPatrolDay() {
+    var status = $("patrol-day-status");
+    return cached("patrol-day", function () { return api("GET", "/patrols").then(function (r) { return r.body; }); })
+      .then(function (day) {
+        status.textContent = navigator.onLine ? "" : t("offlineWork");
+        var dl = $("patrol-day-totals"); dl.textContent = "";
+        [["logDistance", distanceText(day.distance_m)], ["logDuration", durationText(day.duration_s)],
+         ["logVisited", day.entities_visited], ["logReported", day.cases_reported]].forEach(function (row) {
+          dl.appendChild(el("dt", null, t(row[0]))); dl.appendChild(el("dd", null, row[1]));
+        });
+        var list = $("patrol-day"); list.textContent = "";
+        day.patrols.forEach(function (p) {
+          var li = el("li", "item patrol-log");
+          li.appendChild(el("strong", null, clock(p.started_at) + "–" + (p.ended_at ? clock(p.ended_at) : t("underWay"))));
+          li.appendChild(el("span", null, distanceText(p.distance_m) + " · " + durationText(p.duration_s) + " · " +
+            t("patrolVisits", { n: p.visits.length })));
+          if (p.visits.length) {
+            var ul = el("ul", "visits");
+            p.visits.forEach(function (v) {
+              var where = v.distance_m === null ? t("visitNoPosition")
+                : t(v.near ? "visitNear" : "visitFar", { m: Math.round(v.distance_m) });
+              ul.appendChild(el("li", "visit", clock(v.at) + " " + (v.name || v.entity) +
+                (v.kind ? " (" + t("entity_" + v.kind) + ")" : "") + " · " + t("visitHow_" + (v.how || "given")) + " · " + where));
+            });
+            li.appendChild(ul);
+          }
+          list.appendChild(li);
+        });
+        if (!day.patrols.length) list.appendChild(el("li", "hint", t("nothing")));
+      }).catch(function (err) { status.textContent = failureText(err); });
+  }
   function setUpPatrol() {
     kv.get("patrol", dataStore).then(function (p) { patrol = p || null; if (patrol) track(); showPatrol(); });
     $("patrol-start").addEventListener("click", function () {
-      patrol = { local: uuid(), startedAt: nowIso(), fixes: [], count: 0 };
+      patrol = { local: uuid(), startedAt: nowIso(), fixes: [], visits: [], visited: {}, count: 0 };
       kv.set("patrol", patrol, dataStore).then(function () {
         return enqueue({ type: "patrol-start", local: patrol.local, clientId: uuid(), startedAt: patrol.startedAt, label: t("patrolStart") });
       }).then(function () {
@@ -808,7 +927,7 @@
         return kv.del("patrol", dataStore).then(function () {
           return enqueue({ type: "patrol-end", local: local, endedAt: nowIso(), label: t("patrolEnd") });
         });
-      }).then(showPatrol);
+      }).then(function () { showPatrol(); return sync(); }).then(loadPatrolDay);
     });
   }
 

@@ -81,7 +81,9 @@
     this.requests = {};
     this.styleHook = options.style || null;
     this.overlays = null;
-    this.map = L.map(el, { zoomSnap: 1, minZoom: 5, maxZoom: 19, keyboard: true });
+    this.map = L.map(el, { zoomSnap: 1, minZoom: 5, maxZoom: 19, keyboard: true, zoomControl: false });
+    L.control.zoom({ zoomInTitle: text(this.i18n, "zoom_in", "Zoom in"), zoomOutTitle: text(this.i18n, "zoom_out", "Zoom out") })
+      .addTo(this.map);
     this.map.attributionControl.setPrefix(false);
     var tiles = options.tileUrl || data.tileUrl;
     if (tiles) {
@@ -99,7 +101,17 @@
       self.layers[name] = layer;
       overlays[text(self.i18n, name)] = layer;
     });
-    if (this.wanted.length > 1) this.overlays = L.control.layers(null, overlays, { collapsed: false }).addTo(this.map);
+    if (this.wanted.length > 1) {
+      // `layersCollapsed`: one button that opens the list (a phone's map has no room for it open).
+      var collapsed = Boolean(options.layersCollapsed);
+      this.overlays = L.control.layers(null, overlays, { collapsed: collapsed }).addTo(this.map);
+      var toggle = this.overlays.getContainer().querySelector(".leaflet-control-layers-toggle");
+      if (toggle) {
+        var layersName = text(this.i18n, "layers", "Map layers");
+        toggle.title = layersName;
+        toggle.setAttribute("aria-label", layersName);
+      }
+    }
     this.focus = L.geoJSON(null, { style: function () { return { className: "map-focus", weight: 3, fill: false }; } })
       .addTo(this.map);
     var marker = lonLat(data.marker);
@@ -186,6 +198,10 @@
         layer.clearLayers();
         layer.detail = collection.detail;
         layer.addData(collection);
+        // Areas lie under what is in them, whichever answered last, and points over lines: a tap on
+        // a residence or a case reaches it, not the grid or the road drawn over it.
+        if (name === "divisions" || name === "grids") layer.bringToBack();
+        else layer.eachLayer(function (l) { if (l instanceof L.CircleMarker) l.bringToFront(); });  // points over roads
         pending -= 1;
         var notes = [];
         layer.minZoom = collection.min_zoom;
