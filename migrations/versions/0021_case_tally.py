@@ -5,15 +5,15 @@ community's cases, a month's reports and the closed cases' handling times
 
 Fills both from the stored facts.
 
-Revision ID: 0020_case_tally
-Revises: 0019_case_search
+Revision ID: 0021_case_tally
+Revises: 0020_patrol_visit_how
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_case_tally"
-down_revision = "0019_case_search"
+revision = "0021_case_tally"
+down_revision = "0020_patrol_visit_how"
 branch_labels = None
 depends_on = None
 
