@@ -71,8 +71,10 @@ def _mediators(db) -> list[tuple[str, str, int]]:
             if division_id is None:
                 continue
             username = f"bench.{level}.0"
+            s.execute(delete(User).where(User.username == username))  # bench.cases' (its own password)
             add_user(s, username, "mediator", s.get(Division, division_id).code, None, PASSWORD)
             found.append((level, username, division_id))
+        s.execute(delete(User).where(User.username == "bench.admin"))
         add_user(s, "bench.admin", "admin", None, None, PASSWORD)
     return found
 

@@ -2,7 +2,7 @@
 on the small demo city, in alternating rounds with one part left out at a time.  Run:
     .venv/bin/python -m bench.report_costs [--reports N] [--rounds R] [--skip-sqlite] [--skip-postgis]
 
-Parts: the notification outbox rows (`notifications.rules.for_event`), the evaluation figures'
+Parts: the notification outbox rows (`notifications.rules.for_events`), the evaluation figures'
 `case_facts` row, the text-search index (SQLite: the FTS5 triggers; PostgreSQL: the pg_trgm GIN
 indexes).  Leaving a part out is done here only, for measuring (monkeypatching, or dropping and
 re-creating the index inside this bench's own database); the product never runs without them.
@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import select, text
 
-from bench.common import add_backend_options, backends, demo_city, disposing
+from bench.common import add_backend_options, backends, demo_city, disposing, quiet_logs
 from gridflow.cases import report as report_module
 from gridflow.db import get_db
 from gridflow.models import User
@@ -48,12 +48,12 @@ def nothing():
 
 @contextmanager
 def without_notifications():
-    saved = report_module.for_event
-    report_module.for_event = lambda *a, **k: None
+    saved = report_module.for_events
+    report_module.for_events = lambda *a, **k: None
     try:
         yield
     finally:
-        report_module.for_event = saved
+        report_module.for_events = saved
 
 
 @contextmanager
@@ -98,6 +98,7 @@ def search_index_toggle(app):
 
 
 def run(name: str, url: str, reports: int, rounds: int) -> None:
+    quiet_logs()  # no access line per report in the figures (as the servers of bench.cases)
     with disposing(demo_city(url, scale="small")) as app:
         measure(name, app, reports, rounds)
 

@@ -33,25 +33,6 @@ def sqlite_module():
     return sqlean
 
 
-class Median:
-    """SQLite's `median(x)` aggregate (PostgreSQL has percentile_cont): the middle value, or the mean
-    of the two middle ones; NULLs are skipped, NULL when there are none."""
-
-    def __init__(self) -> None:
-        self.values: list[float] = []
-
-    def step(self, value: float | None) -> None:
-        if value is not None:
-            self.values.append(value)
-
-    def finalize(self) -> float | None:
-        if not self.values:
-            return None
-        self.values.sort()
-        mid = len(self.values) // 2
-        return self.values[mid] if len(self.values) % 2 else (self.values[mid - 1] + self.values[mid]) / 2
-
-
 def _on_sqlite_connect(busy_timeout_s: float, dbapi_conn, _record) -> None:
     # The driver's own transaction handling is switched off; `_on_sqlite_begin` emits BEGIN itself
     # (the SQLAlchemy recipe), so that writers can take the write lock up front.
@@ -59,7 +40,6 @@ def _on_sqlite_connect(busy_timeout_s: float, dbapi_conn, _record) -> None:
     dbapi_conn.enable_load_extension(True)
     dbapi_conn.load_extension(os.environ.get("SPATIALITE_LIBRARY_PATH", "mod_spatialite"))
     dbapi_conn.enable_load_extension(False)
-    dbapi_conn.create_aggregate("median", 1, Median)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys = ON")
     cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")  # the driver's own `timeout` is not passed on

@@ -25,7 +25,7 @@ from gridflow.clock import parse_iso, utcnow
 from gridflow.db import Database
 from gridflow.errors import Conflict, Forbidden, Invalid
 from gridflow.models import Agreement, Case, FollowUp, MediationSession
-from gridflow.notifications.rules import for_event
+from gridflow.notifications.rules import for_events
 from gridflow.schemas.cases import AgreementView, CaseDetail, EventInput, SessionView, VisitView
 from gridflow.stats import upkeep
 from gridflow.workflow import table
@@ -106,7 +106,7 @@ def fire_event(
     append_event(s, case, actor, event, from_state, from_level, reason, record or {}, now, policy.keys(), client_id)
     # Its notices and webhook deliveries: the outbox, in the same transaction.
     unit = office.category_of(case).limit(case.level).unit
-    for_event(s.connection(), case, event, case.chain_length, actor, now, policy.channels, unit, reason)
+    for_events(s.connection(), case, [(event, case.chain_length)], actor, now, policy.channels, unit, reason)
     upkeep.after_event(s, case, event, now, record or {}, office.category_of(case), office.calendar)
 
 

@@ -29,12 +29,12 @@ from gridflow.hashchain import GENESIS, KeyRing
 from gridflow.hotpath import HotInsert, HotStatement, rows_of_each
 from gridflow.models import Case, CaseCounter, CaseEvent, CaseFacts, CaseParty, Entity
 from gridflow.models.cases import CLIENT_ID_SQL, DUPLICATE_CANDIDATES_SQL
-from gridflow.notifications.rules import for_event
+from gridflow.notifications.rules import for_events
 from gridflow.people.access import can_see
 from gridflow.places import lookup as places
 from gridflow.schemas.cases import PossibleDuplicate, ReportedCase, ReportInput
 from gridflow.spatial import to_shape
-from gridflow.stats import upkeep
+from gridflow.stats import tally, upkeep
 from gridflow.workflow import table
 from gridflow.workflow.calendar import WorkCalendar
 from gridflow.workflow.categories import Category
@@ -91,6 +91,7 @@ _INSERT_EVENTS = HotInsert(
 )
 _CASE_COLUMNS = [c.key for c in _CASE.columns if c.key != "id"]
 _INSERT_FACTS = HotInsert("report.insert_facts", typing.cast(Table, CaseFacts.__table__), upkeep.COLUMNS)
+_ADD_TALLY = HotStatement("report.add_tally", tally.TALLY.upsert)
 # The chain's anchor, known once the case has its id (its events' hashes cover the id): sent with the
 # events, it adds no round trip.
 _ANCHOR = HotStatement(
@@ -256,8 +257,8 @@ def report_once(
         with db.transaction(write=True, pipeline=True) as conn:
             _insert_case(conn, case, county.code, actor, events, now, policy.keys(), facts)
             unit = category.limit(case.level).unit
-            for seq, (event, *_) in enumerate(events, start=1):  # the outbox, in the same transaction
-                for_event(conn, case, event, seq, actor, now, policy.channels, unit)
+            numbered = [(event, seq) for seq, (event, *_) in enumerate(events, start=1)]
+            for_events(conn, case, numbered, actor, now, policy.channels, unit)  # the outbox, same transaction
     except IntegrityError:
         if inp.client_id is None:
             raise
@@ -317,6 +318,9 @@ def _insert_case(
         conn, {"case_id": case.id, "length": case.chain_length, "head": case.chain_head, "seal": case.chain_seal}
     )
     _INSERT_FACTS.rows(conn, [facts | {"case_id": case.id}])
+    counted = tally.row_of(facts)
+    if counted is not None:  # not filed at once: counted in its community's tally of reported cases
+        _ADD_TALLY.rows(conn, counted)
 
 
 # The candidates' area columns too: the hint lists only cases the reporter may see.

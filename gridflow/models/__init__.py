@@ -10,7 +10,7 @@ from gridflow.models.office import CalendarOverride, CalendarYear, CategoryVersi
 from gridflow.models.patrols import Patrol, PatrolBatch, PatrolPoint, PatrolVisit
 from gridflow.models.people import LoginThrottle, User
 from gridflow.models.spatial import Division, Entity, Grid, RoadStretch, Worker
-from gridflow.models.stats import CaseFacts
+from gridflow.models.stats import CaseFacts, CaseHours, CaseTally
 
 __all__ = [
     "AuditAnchor",
@@ -31,6 +31,8 @@ __all__ = [
     "CaseCounter",
     "CaseEvent",
     "CaseFacts",
+    "CaseHours",
+    "CaseTally",
     "CaseParty",
     "FollowUp",
     "Heartbeat",

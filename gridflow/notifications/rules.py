@@ -1,4 +1,4 @@
-"""Who is told of which case event: one table (event → kind → recipients), and `for_event`, which
+"""Who is told of which case event: one table (event → kind → recipients), and `for_events`, which
 writes the notices into the outbox in the transaction of the event itself.
 
 Every write is an INSERT … SELECT (the recipients are found by the database in the same statement)
@@ -9,11 +9,28 @@ pipelined transaction stays pipelined), and a notice is never written twice.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, false, func, literal, or_, select, true
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement
 
@@ -100,28 +117,31 @@ class Channels:
         return cls(email=bool(config.get("SMTP_HOST")), sms=bool(config.get("SMS_URL")))
 
 
-def _recipients(rule_to: str, case: Any) -> ColumnElement[bool] | None:
-    """The condition on user_account naming the recipients (None: nobody)."""
-    level_division = getattr(case, f"{case.level}_id")
-    mediators = and_(User.role == MEDIATOR, User.division_id == level_division)
+def _recipients(rule_to: str, assigned: bool, p: str) -> ColumnElement[bool] | None:
+    """The condition on user_account naming the recipients (None: nobody), its values bound as
+    `{p}division` (the case's division at its level), `{p}assignee`, `{p}grid`, `{p}community`."""
+    mediators = and_(User.role == MEDIATOR, User.division_id == bindparam(f"{p}division", type_=Integer()))
     if rule_to == MEDIATORS:
         return mediators
     if rule_to == LEVEL_STAFF:
-        return and_(User.role.in_((MEDIATOR, SUPERVISOR)), User.division_id == level_division)
+        return and_(
+            User.role.in_((MEDIATOR, SUPERVISOR)), User.division_id == bindparam(f"{p}division", type_=Integer())
+        )
     if rule_to == ASSIGNEE:
-        return None if case.assignee_id is None else User.id == case.assignee_id
+        return User.id == bindparam(f"{p}assignee", type_=Integer()) if assigned else None
     if rule_to == ASSIGNEE_OR_MEDIATORS:
-        return mediators if case.assignee_id is None else User.id == case.assignee_id
+        return User.id == bindparam(f"{p}assignee", type_=Integer()) if assigned else mediators
     if rule_to == GRID_OWNER:
-        owner = select(Grid.worker_id).where(Grid.id == case.grid_id).scalar_subquery()
+        owner = select(Grid.worker_id).where(Grid.id == bindparam(f"{p}grid", type_=Integer())).scalar_subquery()
         return and_(User.role == GRID_WORKER, User.worker_id == owner)
     if rule_to == COMMUNITY_SUPERVISOR:
-        return and_(User.role == SUPERVISOR, User.division_id == case.community_id)
+        return and_(User.role == SUPERVISOR, User.division_id == bindparam(f"{p}community", type_=Integer()))
     raise ValueError(f"unknown recipients {rule_to!r}")
 
 
-# The outbox columns every INSERT … SELECT into `delivery` fills, in the order of its SELECT: a notice's
-# e-mails and SMS (`notify`) and the webhooks' POSTs (`to_webhooks`).
+# The outbox columns every INSERT … SELECT fills, in the order of its SELECT: in-app notices; a
+# notice's e-mails and SMS (`notify`) and the webhooks' POSTs (`to_webhooks`).
+NOTICE_COLUMNS = ["user_id", "case_id", "kind", "key", "urgent", "params", "created_at"]
 DELIVERY_COLUMNS = [
     "channel",
     "recipient_id",
@@ -137,9 +157,81 @@ DELIVERY_COLUMNS = [
 ]
 
 
-def _insert(conn: Connection, model, columns: list[str], rows) -> None:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(model).from_select(columns, rows).on_conflict_do_nothing())
+# An outbox source: the shape of a SELECT (built once per shape by `_source`) and its values.
+Shape = tuple
+
+
+@dataclass
+class Outbox:
+    """The notices and deliveries of one transaction's events, written in at most two statements
+    (one per table: each source a SELECT, joined by UNION ALL).  Statements are built once per shape
+    and their values bound (building SQLAlchemy expressions per event cost a report a fifth of its time)."""
+
+    notices: list[tuple[Shape, dict]] = field(default_factory=list)
+    deliveries: list[tuple[Shape, dict]] = field(default_factory=list)
+
+    def add(self, into: list[tuple[Shape, dict]], shape: Shape, values: dict) -> None:
+        """A source, its values bound under a prefix of its own (`s3_…`: the fourth of the transaction)."""
+        p = f"s{len(self.notices) + len(self.deliveries)}_"
+        into.append(((*shape, p), {p + k: v for k, v in values.items()}))
+
+    def write(self, conn: Connection) -> None:
+        for table, sources in (("notification", self.notices), ("delivery", self.deliveries)):
+            if sources:
+                shapes = tuple(shape for shape, _ in sources)
+                values = {k: v for _, bound in sources for k, v in bound.items()}
+                conn.execute(_insert(conn.dialect.name, table, shapes), values)
+
+
+@lru_cache(maxsize=512)
+def _insert(dialect_name: str, table: str, shapes: tuple[Shape, ...]) -> Any:
+    model, columns = (Notification, NOTICE_COLUMNS) if table == "notification" else (Delivery, DELIVERY_COLUMNS)
+    sources = [_source(shape) for shape in shapes]
+    # (SQLite needs a WHERE before an ON CONFLICT that follows INSERT … SELECT.)
+    rows = sources[0] if len(sources) == 1 else select(union_all(*sources).subquery()).where(true())
+    dialect: Any = postgresql if dialect_name == "postgresql" else sqlite
+    return dialect.insert(model).from_select(columns, rows).on_conflict_do_nothing()
+
+
+def _source(shape: Shape) -> Select:
+    """The SELECT of one shape: ("notice" | "email" | "sms", rule's recipients, assigned, has actor,
+    urgent, prefix) or ("webhook", prefix)."""
+    what, p = shape[0], shape[-1]
+    types: dict[str, Any] = {
+        "case": Integer(),
+        "kind": String(),
+        "key": String(),
+        "urgent": Boolean(),
+        "params": String(),
+    }
+    common: list[Any] = [bindparam(f"{p}{n}", type_=t) for n, t in types.items()]
+    now = bindparam(f"{p}now", type_=DateTime())
+    if what == "webhook":
+        asked = or_(Webhook.events.like(bindparam(f"{p}asked")), Webhook.events.contains(",*,"))
+        return select(literal("webhook"), Webhook.id, *common, now, literal("pending"), literal(0), now).where(
+            Webhook.active.is_(True), asked
+        )
+    _, rule_to, assigned, has_actor, urgent, _ = shape
+    recipients = _recipients(rule_to, assigned, p)
+    assert recipients is not None  # `notify` adds no source for nobody
+    who = and_(recipients, User.active.is_(True))
+    if has_actor:
+        who = and_(who, User.id != bindparam(f"{p}actor", type_=Integer()))
+    if what == "notice":
+        return select(User.id, *common, now).where(who)
+    if what == "email":
+        wanted = and_(User.email.is_not(None), User.email != "", func.coalesce(NotificationSettings.email_on, true()))
+    else:
+        sms: ColumnElement[bool] = func.coalesce(NotificationSettings.sms_on, true())
+        if not urgent:
+            sms = and_(sms, func.coalesce(NotificationSettings.sms_all, false()))
+        wanted = and_(User.phone.is_not(None), User.phone != "", sms)
+    return (
+        select(literal(what), User.id, *common, now, literal("pending"), literal(0), now)
+        .select_from(User)
+        .outerjoin(NotificationSettings, NotificationSettings.user_id == User.id)
+        .where(who, wanted)
+    )
 
 
 def is_urgent(rule: Rule, limit_unit: str | None) -> bool:
@@ -149,7 +241,7 @@ def is_urgent(rule: Rule, limit_unit: str | None) -> bool:
 
 
 def notify(
-    conn: Connection,
+    out: Outbox,
     case: Any,
     rule: Rule,
     key: str,
@@ -159,70 +251,57 @@ def notify(
     limit_unit: str | None = None,
     reason: str | None = None,
 ) -> None:
-    """Write one notice for its recipients (not the actor himself): the in-app rows, and an e-mail and
-    an SMS to send for those who have an address and want it."""
-    who = _recipients(rule.to, case)
-    if who is None:
+    """One notice for its recipients (not the actor himself): the in-app rows, and an e-mail and an
+    SMS to send for those who have an address and want it."""
+    assigned = case.assignee_id is not None
+    if _recipients(rule.to, assigned, "") is None:
         return
-    who = and_(who, User.active.is_(True))
-    if actor_id is not None:
-        who = and_(who, User.id != actor_id)
     urgent = is_urgent(rule, limit_unit)
     params = json.dumps(
         {"number": case.number, "level": case.level, "reason": reason}, ensure_ascii=False, sort_keys=True
     )
-    common = [literal(case.id), literal(rule.kind), literal(key), literal(urgent), literal(params), literal(now)]
-    _insert(
-        conn,
-        Notification,
-        ["user_id", "case_id", "kind", "key", "urgent", "params", "created_at"],
-        select(User.id, *common).where(who),
-    )
-    wanted = []
-    if channels.email:
-        wanted.append(
-            (
-                "email",
-                and_(User.email.is_not(None), User.email != "", func.coalesce(NotificationSettings.email_on, true())),
-            )
-        )
-    if channels.sms:
-        sms_wanted: ColumnElement[bool] = func.coalesce(NotificationSettings.sms_on, true())
-        if not urgent:
-            sms_wanted = and_(sms_wanted, func.coalesce(NotificationSettings.sms_all, false()))
-        wanted.append(("sms", and_(User.phone.is_not(None), User.phone != "", sms_wanted)))
-    for channel, condition in wanted:
-        _insert(
-            conn,
-            Delivery,
-            DELIVERY_COLUMNS,
-            select(literal(channel), User.id, *common, literal("pending"), literal(0), literal(now))
-            .select_from(User)
-            .outerjoin(NotificationSettings, NotificationSettings.user_id == User.id)
-            .where(who, condition),
-        )
+    values = {
+        "case": case.id,
+        "kind": rule.kind,
+        "key": key,
+        "urgent": urgent,
+        "params": params,
+        "now": now,
+        "division": getattr(case, f"{case.level}_id"),
+        "assignee": case.assignee_id,
+        "grid": case.grid_id,
+        "community": case.community_id,
+        "actor": actor_id,
+    }
+    recipients = (rule.to, assigned, actor_id is not None, urgent)
+    out.add(out.notices, ("notice", *recipients), values)
+    for channel in ("email", "sms"):
+        if getattr(channels, channel):
+            out.add(out.deliveries, (channel, *recipients), values)
 
 
-def for_event(
+def for_events(
     conn: Connection,
     case: Any,
-    event: str,
-    seq: int,
+    events: list[tuple[str, int]],
     actor: Actor,
     now: datetime,
     channels: Channels,
     limit_unit: str | None = None,
     reason: str | None = None,
 ) -> None:
-    """The notices and webhook deliveries of one case event (`seq`: its place in the case's timeline),
-    written on `conn`, inside the event's transaction.  `case` is as the event left it."""
-    rule = RULES.get(event)
-    if rule is not None and (rule.only_in_state is None or case.state == rule.only_in_state):
-        notify(conn, case, rule, f"{case.id}:{seq}:{rule.kind}", actor.id, now, channels, limit_unit, reason)
-    to_webhooks(conn, case, webhook_event(event), f"{case.id}:{seq}", now, reason)
+    """The notices and webhook deliveries of a transaction's case events ((event, seq): its place in
+    the case's timeline), written on `conn`, inside that transaction.  `case` is as the events left it."""
+    out = Outbox()
+    for event, seq in events:
+        rule = RULES.get(event)
+        if rule is not None and (rule.only_in_state is None or case.state == rule.only_in_state):
+            notify(out, case, rule, f"{case.id}:{seq}:{rule.kind}", actor.id, now, channels, limit_unit, reason)
+        to_webhooks(out, case, webhook_event(event), f"{case.id}:{seq}", now, reason)
+    out.write(conn)
 
 
-def to_webhooks(conn: Connection, case: Any, name: str, key: str, now: datetime, reason: str | None = None) -> None:
+def to_webhooks(out: Outbox, case: Any, name: str, key: str, now: datetime, reason: str | None = None) -> None:
     """One delivery per active webhook that asked for this event."""
     body = json.dumps(
         {
@@ -234,25 +313,8 @@ def to_webhooks(conn: Connection, case: Any, name: str, key: str, now: datetime,
         ensure_ascii=False,
         sort_keys=True,
     )
-    asked = or_(Webhook.events.contains(f",{name},"), Webhook.events.contains(",*,"))
-    _insert(
-        conn,
-        Delivery,
-        DELIVERY_COLUMNS,
-        select(
-            literal("webhook"),
-            Webhook.id,
-            literal(case.id),
-            literal(name),
-            literal(key),
-            literal(False),
-            literal(body),
-            literal(now),
-            literal("pending"),
-            literal(0),
-            literal(now),
-        ).where(Webhook.active.is_(True), asked),
-    )
+    values = {"case": case.id, "kind": name, "key": key, "urgent": False, "params": body, "now": now}
+    out.add(out.deliveries, ("webhook",), values | {"asked": f"%,{name},%"})
 
 
-__all__ = ["RULES", "WARNING", "Channels", "Rule", "for_event", "notify"]
+__all__ = ["RULES", "WARNING", "Channels", "Outbox", "Rule", "for_events", "notify"]

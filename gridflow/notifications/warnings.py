@@ -16,7 +16,7 @@ from gridflow.db import Database
 from gridflow.health import record_heartbeat
 from gridflow.models import Case, Heartbeat
 from gridflow.models.cases import ACTIVE_SQL
-from gridflow.notifications.rules import WARNING, notify, to_webhooks
+from gridflow.notifications.rules import WARNING, Outbox, notify, to_webhooks
 
 JOB = "warnings"
 FIRST_LOOK_BACK = timedelta(days=1)
@@ -40,10 +40,10 @@ def warn_due(db: Database, now: datetime, policy: Policy) -> int:
                 .order_by(Case.warn_at)
             )
         )
-        conn = s.connection()
         for case in cases:
-            key = warning_key(case)
-            notify(conn, case, WARNING, key, None, now, policy.channels)
-            to_webhooks(conn, case, "case.warning", key, now)
+            key, out = warning_key(case), Outbox()
+            notify(out, case, WARNING, key, None, now, policy.channels)
+            to_webhooks(out, case, "case.warning", key, now)
+            out.write(s.connection())
     record_heartbeat(db, JOB, now, f"{len(cases)} warned")
     return len(cases)

@@ -6,6 +6,7 @@ the table is filled afresh (the migration's backfill); the figures read only the
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,11 @@ FILING = ("file", "auto_file")
 # Only `escalate` (by hand or by the sweep) counts as handed up from a level: a pull-up (提级) is the
 # upper level's choice, though the case has then left its level (it is not settled locally).
 ESCALATED = {level: f"escalated_{level}" for level in LEVELS_BOTTOM_UP[:-1]}  # city: nowhere to go
+
+
+def whole_hours(hours: float) -> int:
+    """Office hours to the nearest whole hour (half up): the medians are of these."""
+    return math.floor(hours + 0.5)
 
 
 def level_bit(level: str) -> int:
@@ -53,6 +59,7 @@ def new_facts(case: Any, duty: str, worker_id: int | None) -> dict[str, Any]:
         **dict.fromkeys(ESCALATED.values(), 0),
         "handling_hours": None,
         "handling_days": None,
+        "handling_hour": None,
         "satisfied": None,
     }
 
@@ -93,4 +100,5 @@ def advance(
             seconds = calendar.office_seconds_between(facts["filed_at"], at)
             facts["handling_hours"] = seconds / 3600
             facts["handling_days"] = seconds / calendar.office_seconds_per_day()
+            facts["handling_hour"] = whole_hours(facts["handling_hours"])
     facts["state"], facts["level"], facts["deadline"] = state, level, deadline

@@ -4,6 +4,7 @@ denominator is 0."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -31,10 +32,11 @@ class Counts:
     settled: dict[str, int] = field(default_factory=dict)  # disputes closed that never went above each level
     satisfied: int = 0  # cases whose last follow-up visit recorded satisfied parties
     satisfaction_told: int = 0  # cases with a follow-up visit that recorded satisfaction
-    hours_median: float | None = None  # office hours from filing to closing, over the closed cases
-    hours_mean: float | None = None
-    days_median: float | None = None  # the same in working days
-    days_mean: float | None = None
+    hours_n: int = 0  # closed cases with a handling time (office hours from filing to closing)
+    hours_sum: float = 0.0
+    days_sum: float = 0.0  # the same in working days
+    hours_median: float | None = None  # over the closed cases (medians do not add up: asked separately)
+    days_median: float | None = None
 
 
 COUNT_NAMES = [f.name for f in fields(Counts)]
@@ -42,6 +44,28 @@ COUNT_NAMES = [f.name for f in fields(Counts)]
 
 def rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
+
+
+def median_of(counts: Mapping[int, int]) -> float | None:
+    """The median of values given as {value: how many} (the mean of the two middle ones when their
+    number is even), None for none."""
+    n = sum(counts.values())
+    if not n:
+        return None
+    low_rank, high_rank = (n - 1) // 2, n // 2
+    seen, low = 0, None
+    for value, count in sorted(counts.items()):
+        if low is None and seen + count > low_rank:
+            low = value
+        if seen + count > high_rank:
+            assert low is not None
+            return (low + value) / 2
+        seen += count
+    raise AssertionError("unreachable: the ranks are below n")
+
+
+def mean(total: float, n: int) -> float | None:
+    return total / n if n else None
 
 
 def figures(c: Counts) -> dict[str, Any]:
@@ -61,17 +85,17 @@ def figures(c: Counts) -> dict[str, Any]:
         "escalation_rate": {lvl: rate(c.escalated.get(lvl, 0), c.handled.get(lvl, 0)) for lvl in ESCALATING},  # 上交率
         "settled_locally_rate": rate(c.settled.get(LEVELS_BOTTOM_UP[0], 0), c.disputes_closed),  # 就地化解率
         "settled_at_or_below": {lvl: rate(c.settled.get(lvl, 0), c.disputes_closed) for lvl in LEVELS_BOTTOM_UP},
-        "handling_working_days": {"median": c.days_median, "mean": c.days_mean},
-        "handling_hours": {"median": c.hours_median, "mean": c.hours_mean},
+        "handling_working_days": {"median": c.days_median, "mean": mean(c.days_sum, c.hours_n)},
+        "handling_hours": {"median": c.hours_median, "mean": mean(c.hours_sum, c.hours_n)},
         "satisfaction": rate(c.satisfied, c.satisfaction_told),
     }
 
 
-SUMMED = [n for n in COUNT_NAMES if not n.endswith(("_median", "_mean"))]
+SUMMED = [n for n in COUNT_NAMES if not n.endswith("_median")]
 
 
 def add(total: Counts, part: Counts) -> None:
-    """Add a group's counts into `total` (counts add up; medians and means do not, and stay as they are)."""
+    """Add a group's counts into `total` (counts and sums add up; medians do not, and stay as they are)."""
     for name in SUMMED:
         value = getattr(part, name)
         if isinstance(value, dict):

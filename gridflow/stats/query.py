@@ -1,6 +1,7 @@
-"""Counting the figures for an area and a period: one scan of `case_facts` per answer (the totals),
-and one more grouped (`group_by`).  Medians: PostgreSQL's percentile_cont, SQLite's `median`
-aggregate (registered on every connection by `gridflow.db`)."""
+"""Counting the figures for an area and a period.  The counts: the tally of settled cases
+(`gridflow.stats.tally`) plus the running cases' facts, or, for what the tally does not keep (a
+community's grids, categories, duties, workers), every case's facts.  The medians: from the handling
+hours kept per county and month, or from the area's cases' facts (`median_of` either way)."""
 
 from __future__ import annotations
 
@@ -8,21 +9,23 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from geo.levels import LEVELS_BOTTOM_UP, LEVELS_TOP_DOWN
 from gridflow.clock import CST, utcnow
 from gridflow.db import Database
 from gridflow.errors import Forbidden, NotFound, UnknownParameter
-from gridflow.models import CaseFacts, Division, Grid, Worker
+from gridflow.models import CaseFacts, CaseHours, CaseTally, Division, Grid, Worker
+from gridflow.models.stats import LIVE_SQL
 from gridflow.schemas.stats import GROUPS, DivisionName, Figures, Stats, StatsGroup
+from gridflow.stats import tally
 from gridflow.stats.facts import ESCALATED, LEVEL_INDEX, level_bit
-from gridflow.stats.figures import COUNT_NAMES, Counts, add, figures
+from gridflow.stats.figures import COUNT_NAMES, Counts, add, figures, median_of
 from gridflow.workflow.rules import ADMIN, MEDIATOR, SUPERVISOR, SYSTEM, Actor
 from gridflow.workflow.table import ACTIVE
 
-F = CaseFacts
+F, T, H = CaseFacts, CaseTally, CaseHours
 # The level below each division's, whose divisions (grids below a community) a `division` group names.
 CHILD = {"city": "county", "county": "street", "street": "community", "community": "grid"}
 UNFINISHED_BUT_DUE = ("open", "handling", "resolved")
@@ -51,16 +54,19 @@ def parse_groups(group_by: str | None) -> list[str]:
 
 
 def _sum(condition) -> Any:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    return func.count().filter(condition)  # FILTER: both back ends; cheaper than SUM(CASE …)
 
 
-def _median(column, dialect: str) -> Any:
-    if dialect == "postgresql":
-        return func.percentile_cont(0.5).within_group(column)
-    return func.median(column).filter(column.is_not(None))  # SQLite calls the Python step only for values
+# Counted only of closed cases: nought for the running ones, whose statement leaves them out.
+OF_CLOSED = {"closed", "on_time", "reworked", "extended", "disputes_closed"} | {
+    f"settled_{lvl}" for lvl in LEVELS_BOTTOM_UP
+}
 
 
-def _aggregates(dialect: str, now: datetime, due_by: datetime, medians: bool = True) -> list:
+def _aggregates(now: datetime, due_by: datetime, running: bool = False) -> list:
+    """The counts over `case_facts` rows (the same definitions as `tally.counts_of`, plus what depends
+    on the time of the question: overdue now, due by the period's end); `running`: of running cases
+    only (`tally.LIVE`, never closed), without the counts of closed cases."""
     closed = F.state == "closed"
     active = F.state.in_(ACTIVE)
     overdue = and_(active, F.deadline < now)
@@ -78,42 +84,36 @@ def _aggregates(dialect: str, now: datetime, due_by: datetime, medians: bool = T
         _sum(dispute_closed).label("disputes_closed"),
         _sum(F.satisfied.is_(True)).label("satisfied"),
         _sum(F.satisfied.is_not(None)).label("satisfaction_told"),
+        _sum(F.handling_hours.is_not(None)).label("hours_n"),
+        func.coalesce(func.sum(F.handling_hours), 0.0).label("hours_sum"),
+        func.coalesce(func.sum(F.handling_days), 0.0).label("days_sum"),
     ]
-    if medians:
-        cols += [
-            _median(F.handling_hours, dialect).label("hours_median"),
-            func.avg(F.handling_hours).label("hours_mean"),
-            func.avg(F.handling_days).label("days_mean"),
-        ]
     for lvl in LEVELS_BOTTOM_UP:
         cols.append(_sum(F.levels_reached.op("&")(level_bit(lvl)) != 0).label(f"handled_{lvl}"))
         cols.append(_sum(and_(dispute_closed, F.top_level <= LEVEL_INDEX[lvl])).label(f"settled_{lvl}"))
         if lvl in ESCALATED:
             cols.append(_sum(getattr(F, ESCALATED[lvl]) > 0).label(f"escalated_{lvl}"))
-    return cols
+    return [c for c in cols if not (running and c.name in OF_CLOSED)]
+
+
+_TALLY_SUMS = [func.coalesce(func.sum(getattr(T, c)), 0).label(c) for c in tally.COUNTERS]
+_BY_LEVEL = ("handled", "escalated", "settled")
+_FLOATS = ("hours_sum", "days_sum")
 
 
 def _counts(row: Any) -> Counts:
+    """A result row's counts (a tally's sums or a scan's counts; what a row lacks is 0)."""
     m = row._mapping
-    values = {n: m[n] for n in COUNT_NAMES if n in m and n not in ("handled", "escalated", "settled")}
-    for n in ("hours_median", "hours_mean", "days_mean"):
-        values[n] = None if m.get(n) is None else float(m[n])
-    # One median is computed (the costly aggregate); in days it is the same case's time: the hours
-    # scaled by the office day, read off the means (exact while the office hours stay as they are).
-    hours_mean, days_mean = values["hours_mean"], values["days_mean"]
-    values["days_median"] = (
-        values["hours_median"] * days_mean / hours_mean
-        if values["hours_median"] is not None and hours_mean and days_mean is not None
-        else (0.0 if values["hours_median"] == 0 else None)
-    )
-    for n in COUNT_NAMES:
-        if n not in ("hours_median", "hours_mean", "days_median", "days_mean", "handled", "escalated", "settled"):
-            values[n] = int(values[n])
+    values: dict[str, Any] = {
+        n: (float(m[n]) if n in _FLOATS else int(m[n]))
+        for n in COUNT_NAMES
+        if n in m and n not in _BY_LEVEL and not n.endswith("_median")
+    }
     return Counts(
         **values,
-        handled={lvl: int(m[f"handled_{lvl}"]) for lvl in LEVELS_BOTTOM_UP},
-        escalated={lvl: int(m[f"escalated_{lvl}"]) for lvl in ESCALATED},
-        settled={lvl: int(m[f"settled_{lvl}"]) for lvl in LEVELS_BOTTOM_UP},
+        handled={lvl: int(m.get(f"handled_{lvl}", 0)) for lvl in LEVELS_BOTTOM_UP},
+        escalated={lvl: int(m.get(f"escalated_{lvl}", 0)) for lvl in ESCALATED},
+        settled={lvl: int(m.get(f"settled_{lvl}", 0)) for lvl in LEVELS_BOTTOM_UP},
     )
 
 
@@ -158,12 +158,165 @@ def _period(q: Question, now: datetime) -> tuple[list, datetime]:
     return conditions, now
 
 
-def _group_column(name: str, division: Division) -> Any:
-    if name == "division":
-        return getattr(F, f"{CHILD[division.level]}_id")
-    return {"level": F.level, "category": F.category, "duty": F.duty, "worker": F.worker_id, "month": F.report_month}[
-        name
+def _months(q: Question) -> tuple[list, list]:
+    """The period in months: the conditions on a kept table's `report_month` for the whole months it
+    covers, and those on `case_facts` for the months it covers only in part (`from` after a month's
+    first day, `to` before its last), which the kept tables cannot cut."""
+    whole: list = []
+    part: list[int] = []
+    if q.from_ is not None:
+        if q.from_.day != 1:
+            part.append(q.from_.year * 100 + q.from_.month)
+            first = (q.from_.replace(day=28) + timedelta(days=4)).replace(day=1)
+        else:
+            first = q.from_
+        whole.append(first.year * 100 + first.month)
+    else:
+        whole.append(None)
+    if q.to is not None:
+        if (q.to + timedelta(days=1)).day != 1:
+            part.append(q.to.year * 100 + q.to.month)
+            last = q.to.replace(day=1) - timedelta(days=1)
+        else:
+            last = q.to
+        whole.append(last.year * 100 + last.month)
+    else:
+        whole.append(None)
+    return whole, [F.report_month.in_(sorted(set(part)))] if part else []
+
+
+def _kept_months(table: Any, whole: list) -> list:
+    lo, hi = whole
+    return [
+        *([table.report_month >= lo] if lo is not None else []),
+        *([table.report_month <= hi] if hi is not None else []),
     ]
+
+
+def _ancestry(s: Session, division: Division) -> dict[str, int]:
+    """The division's id and its ancestors', by level (every level's column is stored with a case,
+    so the conditions on all of them lead the indexes that start with the city)."""
+    ids: dict[str, int] = {}
+    node: Division | None = division
+    while node is not None:
+        ids[node.level] = node.id
+        node = s.get(Division, node.parent_id) if node.parent_id else None
+    return ids
+
+
+def _inside(table: Any, ids: dict[str, int]) -> list:
+    return [getattr(table, f"{level}_id") == i for level, i in ids.items()]
+
+
+def _column(table: Any, name: str, division: Division) -> Any:
+    if name == "division":
+        return getattr(table, f"{CHILD[division.level]}_id")
+    return getattr(table, {"worker": "worker_id", "month": "report_month"}.get(name, name))
+
+
+# Groups the tally answers (it keeps communities, months, levels and states); a community's grids,
+# categories, duties and workers are counted from the cases' facts.
+TALLIED = {"division", "month", "level", "state"}
+
+
+def tally_answers(groups: list[str], division: Division) -> bool:
+    return set(groups) <= TALLIED and not ("division" in groups and CHILD[division.level] == "grid")
+
+
+def _grouped(
+    table: Any, groups: list[str], division: Division, columns: list, where: list, extra: tuple | list = ()
+) -> Any:
+    keys = [_column(table, g, division).label(f"key_{g}") for g in groups]
+    return select(*keys, *extra, *columns).where(*where).group_by(*keys, *extra)
+
+
+def _statements(
+    q: Question,
+    division: Division,
+    ids: dict[str, int],
+    groups: list[str],
+    facts: tuple[list, list, list, list | None],
+    kept: tuple[Any, list, list] | None,
+) -> list:
+    """The grouped statements that together count a question: `facts` (columns, conditions, extra
+    keys, and the columns of running cases, None: they count nothing) over `case_facts`; with `kept` (table, columns, extra
+    keys), that table for the whole months, and `case_facts` only for the cases it does not keep (the
+    months the period covers in part, the running cases)."""
+    columns, conditions, extra, running = facts
+
+    def of_facts(where: list, columns: list = columns) -> Any:
+        return _grouped(F, groups, division, columns, [*_inside(F, ids), *conditions, *where], extra)
+
+    if kept is None:
+        return [of_facts([])]
+    table, kept_columns, kept_extra = kept
+    whole, part = _months(q)
+    where = [*_inside(table, ids), *_kept_months(table, whole)]
+    statements = [_grouped(table, groups, division, kept_columns, where, kept_extra)]
+    if part:
+        statements.append(of_facts([F.state.not_in(tally.LIVE), *part]))
+    return [*statements, of_facts([LIVE_SQL], running)] if running is not None else statements
+
+
+def _count(s: Session, division: Division, q: Question, groups: list[str], now: datetime) -> dict[tuple, Counts]:
+    """The counts of the cases reported in the period inside `division`, per group (a tuple of the
+    groups' keys): from the tally where it can answer, plus the cases it does not keep, else from
+    every case's facts."""
+    ids = _ancestry(s, division)
+    conditions, due_by = _period(q, now)
+    kept: tuple[Any, list, list] | None = (T, _TALLY_SUMS, []) if tally_answers(groups, division) else None
+    out: dict[tuple, Counts] = {}
+    facts: tuple[list, list, list, list] = (
+        _aggregates(now, due_by),
+        conditions,
+        [],
+        _aggregates(now, due_by, running=True),
+    )
+    for stmt in _statements(q, division, ids, groups, facts, kept):
+        for r in s.execute(stmt):
+            add(out.setdefault(tuple(r._mapping[f"key_{g}"] for g in groups), _empty()), _counts(r))
+    return out
+
+
+def hours_answer(groups: list[str], ids: dict[str, int]) -> bool:
+    """Whether `case_hours` (per county, month and level) can give the medians asked."""
+    allowed = {"month", "level"} | ({"division"} if set(ids) == {LEVELS_TOP_DOWN[0]} else set())
+    return set(ids) <= set(LEVELS_TOP_DOWN[:2]) and set(groups) <= allowed
+
+
+def _medians(s: Session, division: Division, q: Question, groups: list[str], now: datetime) -> dict[tuple, Any]:
+    """The median handling time (in whole office hours) per group, over the closed cases: from the
+    hours kept per county and month where they answer (plus the cases they do not keep), else from
+    the cases' facts (an index-only read of the area's handling hours)."""
+    ids = _ancestry(s, division)
+    conditions, _ = _period(q, now)
+    # A running case has no handling time: it is set when a case is closed, and nothing leaves `closed`.
+    counted: list = [func.count().label("cases")]
+    facts = (counted, [*conditions, F.handling_hour.is_not(None)], [F.handling_hour.label("hour")], None)
+    kept: tuple[Any, list, list] | None = None
+    if hours_answer(groups, ids):
+        kept = (H, [func.sum(H.cases).label("cases")], [H.hour.label("hour")])
+    hours: dict[tuple, dict[int, int]] = {}
+    for stmt in _statements(q, division, ids, groups, facts, kept):
+        for r in s.execute(stmt):
+            spread = hours.setdefault(tuple(r._mapping[f"key_{g}"] for g in groups), {})
+            spread[r.hour] = spread.get(r.hour, 0) + int(r.cases)
+    return {key: median_of(spread) for key, spread in hours.items()}
+
+
+def _with_median(c: Counts, hours_median: float | None) -> Counts:
+    """In working days the median is the same case's time: the hours scaled by the office day, read
+    off the sums (exact while the office hours stay as they are)."""
+    c.hours_median = None if hours_median is None else float(hours_median)
+    if c.hours_median is not None and c.hours_sum:
+        c.days_median = c.hours_median * c.days_sum / c.hours_sum
+    else:
+        c.days_median = 0.0 if c.hours_median == 0 else None
+    return c
+
+
+def _in_order(keys: Any) -> list:
+    return sorted(keys, key=lambda k: tuple((v is None, v) for v in k))
 
 
 def stats(db: Database, actor: Actor, q: Question, now: datetime | None = None) -> Stats:
@@ -172,20 +325,18 @@ def stats(db: Database, actor: Actor, q: Question, now: datetime | None = None) 
     now = now or utcnow()
     with db.session() as s:
         division = scope(s, actor, q.division)
-        dialect = s.get_bind().dialect.name
-        conditions, due_by = _period(q, now)
-        where = [getattr(F, f"{division.level}_id") == division.id, *conditions]
-        aggregates = _aggregates(dialect, now, due_by)
-        totals = _counts(s.execute(select(*aggregates).where(*where)).one())
+        counted = _count(s, division, q, groups, now)
+        totals = _empty()
+        for c in counted.values():
+            add(totals, c)
+        _with_median(totals, _medians(s, division, q, [], now).get(()))
         rows: list[tuple[dict, Counts]] = []
         if groups:
-            keys = [_group_column(g, division).label(f"key_{g}") for g in groups]
-            stmt = select(*keys, *aggregates).where(*where).group_by(*keys).order_by(*keys)
-            raw = list(s.execute(stmt))
-            names = _key_names(s, groups, division, raw)
-            for r in raw:
-                key = {g: names[g].get(r._mapping[f"key_{g}"], r._mapping[f"key_{g}"]) for g in groups}
-                rows.append((key, _counts(r)))
+            medians = _medians(s, division, q, groups, now)
+            names = _key_names(s, groups, division, counted)
+            for k in _in_order(counted):
+                key = {g: names[g].get(v, v) for g, v in zip(groups, k)}
+                rows.append((key, _with_median(counted[k], medians.get(k))))
         return Stats(
             division=DivisionName(code=division.code, name=division.name, level=division.level),
             **{"from": q.from_},
@@ -196,12 +347,12 @@ def stats(db: Database, actor: Actor, q: Question, now: datetime | None = None) 
         )
 
 
-def _key_names(s: Session, groups: list[str], division: Division, rows: list) -> dict[str, dict]:
+def _key_names(s: Session, groups: list[str], division: Division, keys: Any) -> dict[str, dict]:
     """How each group's key is shown: divisions and grids by code and name, workers by staff number
     and name, months as YYYY-MM."""
     names: dict[str, dict] = {}
-    for g in groups:
-        values = {r._mapping[f"key_{g}"] for r in rows} - {None}
+    for i, g in enumerate(groups):
+        values = {k[i] for k in keys} - {None}
         if g == "division" and CHILD[division.level] == "grid":
             names[g] = {
                 i: {"code": c, "name": n, "level": "grid"}
@@ -228,8 +379,8 @@ def _key_names(s: Session, groups: list[str], division: Division, rows: list) ->
 
 @dataclass
 class Breakdown:
-    """One scan for a dashboard: the counts by the division's children, by report month, by the
-    cases' current level and state, and in total (no medians: they do not add up)."""
+    """The counts for a dashboard: by the division's children, by report month, by the cases'
+    current level and state, and in total (no medians: they do not add up)."""
 
     division: Division
     children: dict[Any, Counts]  # child division (or grid) id -> counts
@@ -240,28 +391,21 @@ class Breakdown:
     totals: Counts
 
 
+BREAKDOWN = ["division", "month", "level", "state"]
+
+
 def breakdown(db: Database, actor: Actor, q: Question, now: datetime | None = None) -> Breakdown:
     now = now or utcnow()
     with db.session() as s:
         division = scope(s, actor, q.division)
-        dialect = s.get_bind().dialect.name
-        conditions, due_by = _period(q, now)
-        child = _group_column("division", division).label("key_division")
-        keys = [child, F.report_month.label("key_month"), F.level.label("key_level"), F.state.label("key_state")]
-        stmt = (
-            select(*keys, *_aggregates(dialect, now, due_by, medians=False))
-            .where(getattr(F, f"{division.level}_id") == division.id, *conditions)
-            .group_by(*keys)
-        )
-        rows = list(s.execute(stmt))
-        out = Breakdown(division, {}, _key_names(s, ["division"], division, rows)["division"], {}, {}, {}, _empty())
-        for r in rows:
-            m = r._mapping
-            c = _counts(r)
-            month = f"{m['key_month'] // 100:04d}-{m['key_month'] % 100:02d}"
-            for bucket, key in ((out.children, m["key_division"]), (out.months, month), (out.levels, m["key_level"])):
+        counted = _count(s, division, q, BREAKDOWN, now)
+        names = _key_names(s, ["division"], division, counted)["division"]
+        out = Breakdown(division, {}, names, {}, {}, {}, _empty())
+        for (child, month_key, level, state), c in counted.items():
+            month = f"{month_key // 100:04d}-{month_key % 100:02d}"
+            for bucket, key in ((out.children, child), (out.months, month), (out.levels, level)):
                 add(bucket.setdefault(key, _empty()), c)
-            out.states[m["key_state"]] = out.states.get(m["key_state"], 0) + c.reported
+            out.states[state] = out.states.get(state, 0) + c.reported
             add(out.totals, c)
         out.months = dict(sorted(out.months.items()))
         return out

@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, Table, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from geo.levels import LEVELS_BOTTOM_UP
 from gridflow.models import Case, CaseEvent, CaseFacts, Grid
+from gridflow.stats import tally
 from gridflow.stats.facts import advance, new_facts
 from gridflow.workflow.calendar import WorkCalendar
 from gridflow.workflow.categories import Category
@@ -51,13 +52,17 @@ def after_event(
     row = s.get(CaseFacts, case.id)
     if row is None:  # stored without facts (bulk-loaded): rebuilt from the timeline, this event included
         s.flush()
-        s.add(CaseFacts(**rebuild(s, case, category, calendar)))
+        facts = rebuild(s, case, category, calendar)
+        s.add(CaseFacts(**facts))
+        tally.change(s.connection(), None, facts)
         return
-    facts = {c: getattr(row, c) for c in COLUMNS}
+    before = {c: getattr(row, c) for c in COLUMNS}
+    facts = dict(before)
     advance(facts, event, now, record, case.state, case.level, case.deadline, calendar)
     for c in COLUMNS:
         if getattr(row, c) != facts[c]:
             setattr(row, c, facts[c])
+    tally.change(s.connection(), before, facts)
 
 
 def rebuild(s: Session, case: Any, category: Category, calendar: WorkCalendar) -> dict[str, Any]:
@@ -95,6 +100,9 @@ _CASES = select(
 def backfill(conn: Connection, categories: dict, calendar: WorkCalendar, batch: int = 2000) -> int:
     """Facts for every case that has none (`categories`: {(code, version): Category}), in batches;
     returns how many were written."""
+    # Only the columns the table has now: inside an earlier migration, later ones do not exist yet
+    # (the migration that adds one fills it).
+    stored = {c["name"] for c in inspect(conn).get_columns("case_facts")}
     done, last = 0, 0
     while True:
         cases = list(
@@ -115,7 +123,13 @@ def backfill(conn: Connection, categories: dict, calendar: WorkCalendar, batch: 
         grids = select(Grid.id, Grid.worker_id).where(Grid.id.in_({c.grid_id for c in cases}))
         workers = {g.id: g.worker_id for g in conn.execute(grids)}
         rows = [
-            fold(c, events[c.id], categories[(c.category, c.category_version)], workers.get(c.grid_id), calendar)
+            {
+                k: v
+                for k, v in fold(
+                    c, events[c.id], categories[(c.category, c.category_version)], workers.get(c.grid_id), calendar
+                ).items()
+                if k in stored
+            }
             for c in cases
         ]
         conn.execute(insert(_FACTS), rows)
