@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
@@ -209,8 +210,15 @@ def _filtered(s: Session, stmt: Select, q: QueueQuery) -> Select:
         # The case search's words (a short text is scanned in the queue's own rows: one level of one
         # division, never the table), or part of the number.
         words = words_in_queue(s.get_bind().dialect.name, q.q)
-        stmt = stmt.where(or_(Case.number.contains(q.q, autoescape=True), words))
+        if NUMBER_CHARACTERS.fullmatch(q.q):
+            words = or_(Case.number.contains(q.q, autoescape=True), words)
+        # (Otherwise it cannot be part of a number, and the substring index alone can answer.)
+        stmt = stmt.where(words)
     return stmt
+
+
+# What a case number is made of (410902-20261126-00042): a text with anything else is no part of one.
+NUMBER_CHARACTERS = re.compile(r"[0-9-]+")
 
 
 def cursor_of(item: CaseSummary | Case) -> str:
