@@ -331,6 +331,25 @@
   // ---- My grids ------------------------------------------------------------------------------
   var mapWords = JSON.parse(root.dataset.mapI18n || "{}");
   var gridMap = {}, reportMap = {};
+  // Leaflet and the map script (data-map-scripts, in order) are fetched when a map is first drawn:
+  // not before the report form is usable (a phone on a slow line gets the form a third of a second
+  // sooner); the service worker keeps them like the rest of the shell.
+  var mapScripts = null;
+  function mapLibrary() {
+    if (!mapScripts) {
+      mapScripts = (root.dataset.mapScripts || "").split(" ").filter(Boolean).reduce(function (chain, src) {
+        return chain.then(function () {
+          return new Promise(function (done, failed) {
+            var script = document.createElement("script");
+            script.src = src; script.onload = done; script.onerror = failed;
+            document.head.appendChild(script);
+          });
+        });
+      }, Promise.resolve());
+      mapScripts.catch(function () { mapScripts = null; });  // asked again next time (signal back)
+    }
+    return mapScripts;
+  }
   function baseMap(elId, layers) {
     return window.GridflowMap.create($(elId), { layers: layers, i18n: mapWords, layersCollapsed: true });
   }
@@ -344,32 +363,35 @@
     }
     return inGrids;
   }
+  function showGrids() {
+    gridMap.view = baseMap("grid-map", "grids entities cases");
+    gridMap.view.on("select", function (p, layer) {
+      var box = $("entity-detail");
+      box.hidden = false; box.textContent = "";
+      box.appendChild(el("h2", null, p.name || p.number || p.code || p.ref || ""));
+      [["address", p.address], ["kind", p.kind && t("entity_" + p.kind)], ["state", p.state && t("state_" + p.state)]]
+        .forEach(function (row) { if (row[1]) box.appendChild(el("p", null, row[1])); });
+      if (layer === "entities" && p.ref) { showEntity(box, p.ref); recordVisit(p.ref, "details"); }
+    });
+    myGrids().then(function (data) {
+      drawMine(gridMap.view, data);
+      var counts = {};
+      data.entities.features.forEach(function (f) {
+        var k = f.properties.kind; if (k) counts[k] = (counts[k] || 0) + (f.properties.count || 1);
+      });
+      var open = data.cases.features.reduce(function (n, f) { return n + (f.properties.count || 1); }, 0);
+      var dl = $("grid-counts"); dl.textContent = "";
+      ["residence", "shop", "unit", "road"].forEach(function (k) {
+        dl.appendChild(el("dt", null, t("entity_" + k))); dl.appendChild(el("dd", null, counts[k] || 0));
+      });
+      dl.appendChild(el("dt", null, t("openCases"))); dl.appendChild(el("dd", null, open));
+      fillEntities(data.entities);
+    }).catch(function (err) { $("grid-codes").textContent = failureText(err); });
+  }
   var opened = {
     grids: function () {
       if (!GRIDS.length) return;
-      gridMap.view = baseMap("grid-map", "grids entities cases");
-      gridMap.view.on("select", function (p, layer) {
-        var box = $("entity-detail");
-        box.hidden = false; box.textContent = "";
-        box.appendChild(el("h2", null, p.name || p.number || p.code || p.ref || ""));
-        [["address", p.address], ["kind", p.kind && t("entity_" + p.kind)], ["state", p.state && t("state_" + p.state)]]
-          .forEach(function (row) { if (row[1]) box.appendChild(el("p", null, row[1])); });
-        if (layer === "entities" && p.ref) { showEntity(box, p.ref); recordVisit(p.ref, "details"); }
-      });
-      myGrids().then(function (data) {
-        drawMine(gridMap.view, data);
-        var counts = {};
-        data.entities.features.forEach(function (f) {
-          var k = f.properties.kind; if (k) counts[k] = (counts[k] || 0) + (f.properties.count || 1);
-        });
-        var open = data.cases.features.reduce(function (n, f) { return n + (f.properties.count || 1); }, 0);
-        var dl = $("grid-counts"); dl.textContent = "";
-        ["residence", "shop", "unit", "road"].forEach(function (k) {
-          dl.appendChild(el("dt", null, t("entity_" + k))); dl.appendChild(el("dd", null, counts[k] || 0));
-        });
-        dl.appendChild(el("dt", null, t("openCases"))); dl.appendChild(el("dd", null, open));
-        fillEntities(data.entities);
-      }).catch(function (err) { $("grid-codes").textContent = failureText(err); });
+      mapLibrary().then(showGrids, function (err) { $("grid-codes").textContent = failureText(err); });
     },
     report: function () {
       setUpReport();
@@ -461,11 +483,13 @@
       (p.accuracy_m !== undefined ? " " + t("accuracy", { m: Math.round(p.accuracy_m) }) : "");
     status.className = "status" + (p.accuracy_m > ACCURACY_WARN_M ? " status--warn" : "");
     if (p.accuracy_m > ACCURACY_WARN_M) status.textContent += " " + t("accuracyWarn", { m: ACCURACY_WARN_M });
-    if (reportMap.view) {
-      if (reportMap.marker) reportMap.marker.setLatLng([p.lat, p.lon]);
-      else reportMap.marker = window.L.circleMarker([p.lat, p.lon], { radius: 8, className: "map-marker" }).addTo(reportMap.view.map);
-    }
+    markPlace(p);
     whoseGrid(p);
+  }
+  function markPlace(p) {
+    if (!reportMap.view) return;
+    if (reportMap.marker) reportMap.marker.setLatLng([p.lat, p.lon]);
+    else reportMap.marker = window.L.circleMarker([p.lat, p.lon], { radius: 8, className: "map-marker" }).addTo(reportMap.view.map);
   }
   function whoseGrid(p) {
     var out = $("where-grid"); out.textContent = ""; out.className = "status";
@@ -593,13 +617,16 @@
     $("send-anyway").addEventListener("click", function () { queueReport(null); });
   }
   function reportMapNow() {
-    reportMap.view = baseMap("report-map", "grids");
-    myGrids().then(function (data) {
-      drawMine(reportMap.view, data); fillEntities(data.entities);
-    }).catch(function () { return null; });
-    reportMap.view.map.on("click", function (ev) {
-      setPlace({ lon: ev.latlng.lng, lat: ev.latlng.lat, how: "map" });
-    });
+    mapLibrary().then(function () {
+      reportMap.view = baseMap("report-map", "grids");
+      if (place && place.lat !== undefined) markPlace(place);  // located before the map was there
+      myGrids().then(function (data) {
+        drawMine(reportMap.view, data); fillEntities(data.entities);
+      }).catch(function () { return null; });
+      reportMap.view.map.on("click", function (ev) {
+        setPlace({ lon: ev.latlng.lng, lat: ev.latlng.lat, how: "map" });
+      });
+    }).catch(function () { return null; });  // no map without signal the first time: the form works
   }
   function reportBody() {
     var kind = document.querySelector("input[name=kind]:checked").value;
