@@ -200,6 +200,7 @@ ROWS = [
     Row("GET",   "/queue",                            (302, 403, 200, 200, 200)),
     Row("GET",   "/dashboard",                        (302, 403, 403, 200, 200)),
     Row("GET",   "/dashboard.xlsx",                   (302, 403, 403, 200, 200)),
+    Row("GET",   "/patrols",                          (302, 403, 200, 200, 200)),
     Row("GET",   "/queue/export.<fmt>",               (302, 403, 200, 200, 200), values={"fmt": "xlsx"}),
     Row("GET",   "/cases/<case_id>",                  PAGE, NOT_THERE),
     Row("GET",   "/cases/<case_id>/act/<event>",      (302, 409, 200, 200, 200), NOT_THERE, values={"event": "escalate"}),

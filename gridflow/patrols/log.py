@@ -127,8 +127,7 @@ def day(db: Database, actor: Actor, worker_id: int | None, on: date | None) -> P
         user = s.get(User, worker_id or actor.id)
         if user is None or not sees_worker(actor, user.id, _worker_area(s, user)):
             raise NotFound("no such worker", field="worker")
-        start = datetime.combine(on, time(), CST).astimezone(UTC).replace(tzinfo=None)  # naive UTC, as stored
-        stop = start + timedelta(days=1)
+        start, stop = _bounds(on)
         patrols = list(
             s.scalars(
                 select(Patrol)
@@ -136,20 +135,56 @@ def day(db: Database, actor: Actor, worker_id: int | None, on: date | None) -> P
                 .order_by(Patrol.started_at)
             )
         )
-        views = patrol_views(s, patrols, now)
-        reported = s.scalar(
-            select(func.count())
-            .select_from(Case)
-            .where(Case.reporter_id == user.id, Case.created_at >= start, Case.created_at < stop)
+        return _day_of(s, user, on, patrols, now)
+
+
+def area_days(db: Database, actor: Actor, on: date | None) -> tuple[date, list[PatrolDay]]:
+    """The day's log of every worker who patrolled on it (China time) and whom `actor` may see (the
+    mediators and supervisors of his area, an administrator: all), by name: the desk's patrol page."""
+    now = utcnow()
+    on = on or local_date(now)
+    with db.session() as s:
+        start, stop = _bounds(on)
+        patrols = list(
+            s.scalars(
+                select(Patrol)
+                .where(Patrol.started_at >= start, Patrol.started_at < stop)
+                .order_by(Patrol.user_id, Patrol.started_at)
+            )
         )
-        grids = {g.code: g for v in views for g in v.grids}
-        return PatrolDay(
-            worker=UserRef(id=user.id, name=user.display_name),
-            date=on,
-            patrols=views,
-            distance_m=round(sum(v.distance_m for v in views), 1),
-            duration_s=sum(v.duration_s for v in views),
-            grids=[grids[c] for c in sorted(grids)],
-            entities_visited=len({visit.entity for v in views for visit in v.visits}),
-            cases_reported=reported or 0,
-        )
+        by_user: dict[int, list[Patrol]] = {}
+        for p in patrols:
+            by_user.setdefault(p.user_id, []).append(p)
+        days = []
+        for user_id, theirs in by_user.items():
+            user = s.get(User, user_id)
+            if user is not None and sees_worker(actor, user.id, _worker_area(s, user)):
+                days.append(_day_of(s, user, on, theirs, now))
+        return on, sorted(days, key=lambda d: d.worker.name)
+
+
+def _bounds(on: date) -> tuple[datetime, datetime]:
+    """A China day as stored times (naive UTC)."""
+    start = datetime.combine(on, time(), CST).astimezone(UTC).replace(tzinfo=None)
+    return start, start + timedelta(days=1)
+
+
+def _day_of(s: Session, user: User, on: date, patrols: list[Patrol], now: datetime) -> PatrolDay:
+    start, stop = _bounds(on)
+    views = patrol_views(s, patrols, now)
+    reported = s.scalar(
+        select(func.count())
+        .select_from(Case)
+        .where(Case.reporter_id == user.id, Case.created_at >= start, Case.created_at < stop)
+    )
+    grids = {g.code: g for v in views for g in v.grids}
+    return PatrolDay(
+        worker=UserRef(id=user.id, name=user.display_name),
+        date=on,
+        patrols=views,
+        distance_m=round(sum(v.distance_m for v in views), 1),
+        duration_s=sum(v.duration_s for v in views),
+        grids=[grids[c] for c in sorted(grids)],
+        entities_visited=len({visit.entity for v in views for visit in v.visits}),
+        cases_reported=reported or 0,
+    )

@@ -112,3 +112,7 @@ class PatrolDay(Output):
     grids: list[Ref]  # every grid a position of the day lay in
     entities_visited: int  # distinct entities visited on the day's patrols
     cases_reported: int  # by the worker that day (China time)
+
+
+class PatrolAreaQuery(Query):
+    date: dt.date | None = Field(None, description="a day in China time (default: today)")

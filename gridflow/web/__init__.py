@@ -31,6 +31,7 @@ from gridflow.web import (  # noqa: E402,F401  (routes register on import)
     maps,
     notices,
     pages,
+    patrols,
     queue,
     timeline,
 )
