@@ -45,7 +45,12 @@ def test_a_supervisor_sees_the_days_patrols_of_his_area(api, client):
     assert "走访3户" in html and "410902001001001" in html
     # English on request
     english = client.get(f"/patrols?date={day}&lang=en", headers=HTML).get_data(as_text=True)
-    assert "Patrol logs" in english and "0 h 25 min" in english and "1 grid worker patrolled" in english and "1 place visited" in english
+    assert (
+        "Patrol logs" in english
+        and "0 h 25 min" in english
+        and "1 grid worker patrolled" in english
+        and "1 place visited" in english
+    )
 
 
 def test_nobody_outside_the_area_and_no_grid_worker_sees_them(api, client):
