@@ -1,6 +1,7 @@
-"""What the evaluation figures count, kept per case (`case_facts`): written in the same transaction
-as the case's events (`gridflow.stats.upkeep`), so that the figures of a whole city are one scan of a
-narrow table instead of a replay of every timeline."""
+"""What the evaluation figures count, kept per case (`case_facts`) and added up for the settled cases
+(`case_tally`, `case_hours`): written in the same transaction as the case's events
+(`gridflow.stats.upkeep`, `gridflow.stats.tally`), so that a whole city's figures are a few thousand
+kept rows plus the running cases, instead of a replay of every timeline."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """The figures' running totals (`case_tally`): the counts of every case whose figures no longer depend
 on the clock, added up per community, report month, level and state, kept ±1 in the transaction of
-each event that changes a case's facts.
+each event that changes a case's facts; beside them (`case_hours`) the settled cases per county,
+month, level and handling time in whole hours, for the medians.
 
 A city's figures are then a few thousand tally rows plus the cases that are still running (`LIVE`:
 whether they are overdue, or due, depends on when one asks), instead of a scan of every case.  The
