@@ -381,3 +381,13 @@ def test_the_readme_shows_the_current_diagram():
     assert block.strip() == table.diagram().strip(), (
         "README diagram is stale: paste `gridflow workflow --format mermaid`"
     )
+
+
+def test_the_judicial_confirmation_window_counts_from_the_day_in_china():
+    from gridflow.workflow.rules import confirmation_deadline
+
+    # 00:16 on 28 November in China is still the 27th in UTC (naive, as stored): the 30 days run
+    # from the 28th, as the case file's "days left" counts them.
+    assert confirmation_deadline("written", datetime(2026, 11, 27, 16, 16)) == date(2026, 12, 28)
+    assert confirmation_deadline("written", datetime(2026, 11, 27, 15, 59)) == date(2026, 12, 27)
+    assert confirmation_deadline("oral", datetime(2026, 11, 27, 16, 16)) is None

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol, TypeAlias
 
 from geo.levels import LEVELS_BOTTOM_UP
+from gridflow.clock import local_date
 from gridflow.workflow.calendar import WorkCalendar
 from gridflow.workflow.categories import Category, Limit
 
@@ -357,8 +358,10 @@ CONFIRMATION_DAYS = 30  # People's Mediation Law §33: joint application for jud
 
 
 def confirmation_deadline(form: str, signed_at: datetime) -> date | None:
-    """Parties may jointly apply for judicial confirmation of a written agreement within 30 days."""
-    return (signed_at + timedelta(days=CONFIRMATION_DAYS)).date() if form == "written" else None
+    """Parties may jointly apply for judicial confirmation of a written agreement within 30 days of
+    the day it took effect (in China: signed at 00:16 on the 28th counts from the 28th, not from the
+    27th of the naive UTC time)."""
+    return local_date(signed_at) + timedelta(days=CONFIRMATION_DAYS) if form == "written" else None
 
 
 # -- follow-up visits (回访) -------------------------------------------------------------------------
