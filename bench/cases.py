@@ -151,24 +151,29 @@ def _rows(db, n: int, prefix: str, overdue: bool, seed: int):
 
 def bulk_load(db, n: int, prefix: str, overdue: bool = False, seed: int = 1) -> float:
     started = time.perf_counter()
-    rows = _rows(db, n, prefix, overdue, seed)
+    copy_cases(db, COLUMNS, _rows(db, n, prefix, overdue, seed))
+    return time.perf_counter() - started
+
+
+def copy_cases(db, columns: list[str], rows) -> None:
+    """Case rows (tuples in `columns`' order) straight into case_file: COPY on PostgreSQL, one
+    transaction of executemany on SQLite; then what autovacuum or ANALYZE would do (`settle`)."""
     raw = db.engine.raw_connection()
     try:
         cur = raw.cursor()
         if db.is_postgres:
-            with cur.copy(f"COPY case_file ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            with cur.copy(f"COPY case_file ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
-            marks = ", ".join("GeomFromEWKT(?)" if c == "location" else "?" for c in COLUMNS)
+            marks = ", ".join("GeomFromEWKT(?)" if c == "location" else "?" for c in columns)
             cur.execute("BEGIN")
-            cur.executemany(f"INSERT INTO case_file ({', '.join(COLUMNS)}) VALUES ({marks})", rows)
+            cur.executemany(f"INSERT INTO case_file ({', '.join(columns)}) VALUES ({marks})", rows)
             cur.execute("COMMIT")
         raw.commit()
     finally:
         raw.close()
     settle(db)
-    return time.perf_counter() - started
 
 
 def settle(db) -> None:

@@ -26,7 +26,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 
-from bench.cases import COLUMNS, _rows, settle
+from bench.cases import COLUMNS, _rows, copy_cases
 from bench.common import PASSWORD, add_backend_options, backends, demo_city, disposing, percentiles, quiet_logs
 from gridflow.cases import export
 from gridflow.cases import lists as caselists
@@ -61,22 +61,7 @@ def bulk_load(db, n: int) -> float:
             text, address = texts(rng)
             yield (*row[:description], text, *row[description + 1 :], address)
 
-    raw = db.engine.raw_connection()
-    try:
-        cur = raw.cursor()
-        if db.is_postgres:
-            with cur.copy(f"COPY case_file ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows():
-                    copy.write_row(row)
-        else:
-            marks = ", ".join("GeomFromEWKT(?)" if c == "location" else "?" for c in columns)
-            cur.execute("BEGIN")
-            cur.executemany(f"INSERT INTO case_file ({', '.join(columns)}) VALUES ({marks})", rows())
-            cur.execute("COMMIT")
-        raw.commit()
-    finally:
-        raw.close()
-    settle(db)
+    copy_cases(db, columns, rows())
     return time.perf_counter() - started
 
 
