@@ -117,9 +117,15 @@ class Channels:
         return cls(email=bool(config.get("SMTP_HOST")), sms=bool(config.get("SMS_URL")))
 
 
-def _recipients(rule_to: str, assigned: bool, p: str) -> ColumnElement[bool] | None:
-    """The condition on user_account naming the recipients (None: nobody), its values bound as
-    `{p}division` (the case's division at its level), `{p}assignee`, `{p}grid`, `{p}community`."""
+def has_recipients(rule_to: str, assigned: bool) -> bool:
+    """Whether a rule names anybody: only "the assignee" of an unassigned case is nobody."""
+    return assigned or rule_to != ASSIGNEE
+
+
+def _recipients(rule_to: str, assigned: bool, p: str) -> ColumnElement[bool]:
+    """The condition on user_account naming the recipients of a rule that `has_recipients`, its
+    values bound as `{p}division` (the case's division at its level), `{p}assignee`, `{p}grid`,
+    `{p}community`."""
     mediators = and_(User.role == MEDIATOR, User.division_id == bindparam(f"{p}division", type_=Integer()))
     if rule_to == MEDIATORS:
         return mediators
@@ -127,9 +133,7 @@ def _recipients(rule_to: str, assigned: bool, p: str) -> ColumnElement[bool] | N
         return and_(
             User.role.in_((MEDIATOR, SUPERVISOR)), User.division_id == bindparam(f"{p}division", type_=Integer())
         )
-    if rule_to == ASSIGNEE:
-        return User.id == bindparam(f"{p}assignee", type_=Integer()) if assigned else None
-    if rule_to == ASSIGNEE_OR_MEDIATORS:
+    if rule_to in (ASSIGNEE, ASSIGNEE_OR_MEDIATORS):
         return User.id == bindparam(f"{p}assignee", type_=Integer()) if assigned else mediators
     if rule_to == GRID_OWNER:
         owner = select(Grid.worker_id).where(Grid.id == bindparam(f"{p}grid", type_=Integer())).scalar_subquery()
@@ -212,9 +216,7 @@ def _source(shape: Shape) -> Select:
             Webhook.active.is_(True), asked
         )
     _, rule_to, assigned, has_actor, urgent, _ = shape
-    recipients = _recipients(rule_to, assigned, p)
-    assert recipients is not None  # `notify` adds no source for nobody
-    who = and_(recipients, User.active.is_(True))
+    who = and_(_recipients(rule_to, assigned, p), User.active.is_(True))
     if has_actor:
         who = and_(who, User.id != bindparam(f"{p}actor", type_=Integer()))
     if what == "notice":
@@ -254,7 +256,7 @@ def notify(
     """One notice for its recipients (not the actor himself): the in-app rows, and an e-mail and an
     SMS to send for those who have an address and want it."""
     assigned = case.assignee_id is not None
-    if _recipients(rule.to, assigned, "") is None:
+    if not has_recipients(rule.to, assigned):
         return
     urgent = is_urgent(rule, limit_unit)
     params = json.dumps(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, select
@@ -112,9 +113,10 @@ class Kept:
     counters: tuple[str, ...]
     row: Callable[[Any], dict[str, Any] | None]  # from a mapping of the facts
 
+    @lru_cache(maxsize=8)  # noqa: B019 - the two KEPT tables live as long as the process
     def upsert(self, dialect_name: str) -> Any:
         """Add a row's counts to its kept row, creating it at them when missing (one statement: two
-        concurrent events never both insert it)."""
+        concurrent events never both insert it); built once per table and dialect."""
         dialect: Any = postgresql if dialect_name == "postgresql" else sqlite
         columns = (*self.key, *self.carried, *self.counters)
         stmt = dialect.insert(self.table).values({c: bindparam(c, type_=self.table.c[c].type) for c in columns})
