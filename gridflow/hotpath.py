@@ -20,7 +20,8 @@ not a second data layer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, insert
@@ -32,16 +33,32 @@ from gridflow.compat import positional_names
 from gridflow.db import driver_errors, pipelined
 
 Built = Executable | Callable[[str], Executable]  # a statement, or one built per dialect name
-REGISTRY: dict[str, HotStatement | HotInsert] = {}
+REGISTRY: dict[str, HotStatement | HotInsert | HotFamily] = {}
+
+
+def _register(name: str, hot: Any, registry: dict | None) -> None:
+    if registry is not None:
+        if name in registry:
+            raise ValueError(f"a hot statement named {name!r} exists already")
+        registry[name] = hot
 
 
 class NeedsResultConversion(TypeError):
     """A hot statement selects a column whose values SQLAlchemy would convert: use conn.execute."""
 
 
+class NeedsPostCompile(TypeError):
+    """A hot statement has parameters SQLAlchemy renders into its text per execution (IN lists)."""
+
+
 class _Compiled:
     def __init__(self, name: str, stmt: Executable, dialect: Dialect):
         compiled = stmt.compile(dialect=dialect)  # type: ignore[attr-defined]  # every statement compiles
+        if compiled.post_compile_params:
+            raise NeedsPostCompile(
+                f"hot statement {name!r}: {', '.join(sorted(compiled.bind_names[b] for b in compiled.post_compile_params))} "
+                "are rendered per execution by SQLAlchemy (an IN list, say); write it without them"
+            )
         columns = list(stmt.exported_columns)  # type: ignore[attr-defined]
         self.name, self.dialect, self.columns = name, dialect, columns
         # Columns whose conversion depends on the type the server reports (PostgreSQL's numerics) are
@@ -88,10 +105,7 @@ class HotStatement:
     ones; registered under `name` (`registry=None`: not registered, for the parts of a HotInsert)."""
 
     def __init__(self, name: str, stmt: Built, registry: dict | None = REGISTRY):
-        if registry is not None:
-            if name in registry:
-                raise ValueError(f"a hot statement named {name!r} exists already")
-            registry[name] = self
+        _register(name, self, registry)
         self.name = name
         self._stmt = stmt
         self._by_dialect: dict[str, _Compiled] = {}
@@ -108,8 +122,10 @@ class HotStatement:
         return compiled
 
     def _cursor(self, conn: Connection) -> Any:
-        if not conn.in_transaction():
-            conn.begin()  # SQLAlchemy's autobegin: on SQLite this issues BEGIN (see gridflow.db)
+        if not conn.in_transaction() and not conn.get_execution_options().get("lookup"):
+            # SQLAlchemy's autobegin: on SQLite this issues BEGIN (see gridflow.db).  A look-up's
+            # connection runs without a transaction (autocommit on both back ends): nothing to begin.
+            conn.begin()
         return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
     def send(self, conn: Connection, params: dict) -> tuple[Any, Connection, _Compiled]:
@@ -149,15 +165,40 @@ def rows_of_each(conn: Connection, calls: list[tuple[HotStatement, dict]]) -> li
     return [_fetch(*sent) for sent in cursors]
 
 
+class HotFamily:
+    """Statements of one kind that differ by a key (the outbox: which sources a transaction's events
+    have), each built by `build(dialect_name, key)` and compiled once; registered under one name."""
+
+    def __init__(self, name: str, build: Callable[[str, Any], Executable], registry: dict | None = REGISTRY):
+        _register(name, self, registry)
+        self.name, self.build = name, build
+        self._by_key: dict[Hashable, HotStatement] = {}
+
+    def statement(self, key: Hashable) -> HotStatement:
+        hot = self._by_key.get(key)
+        if hot is None:
+            hot = HotStatement(f"{self.name}{key}", partial(self._built, key), registry=None)
+            if len(self._by_key) >= FAMILY_SIZE:  # keys come from code, not input: a bound against mistakes
+                self._by_key.pop(next(iter(self._by_key)))
+            self._by_key[key] = hot
+        return hot
+
+    def _built(self, key: Hashable, dialect_name: str) -> Executable:
+        return self.build(dialect_name, key)
+
+    def rows(self, conn: Connection, key: Hashable, params: dict) -> list[tuple]:
+        return self.statement(key).rows(conn, params)
+
+
+FAMILY_SIZE = 512
+
+
 class HotInsert:
     """INSERT of a few rows into `table` as one multi-row statement (one statement whatever the
     driver does with executemany); `columns` name the values each row gives."""
 
     def __init__(self, name: str, table: Table, columns: list[str], registry: dict | None = REGISTRY):
-        if registry is not None:
-            if name in registry:
-                raise ValueError(f"a hot statement named {name!r} exists already")
-            registry[name] = self
+        _register(name, self, registry)
         self.name, self.table, self.columns = name, table, columns
         self._by_count: dict[int, HotStatement] = {}
 
