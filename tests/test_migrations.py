@@ -207,3 +207,29 @@ def test_the_identity_migration_keeps_users_gives_them_version_one_and_its_downg
             assert conn.execute(text("SELECT username FROM user_account")).scalars().all() == ["old"]
     finally:
         engine.dispose()
+
+
+def test_spatialite_time_stamp_triggers_are_gone_at_head_and_come_back_as_they_were_on_downgrade(tmp_path):
+    """Every geometry column's `tm*` triggers (a write of `geometry_columns_time` on each write of its
+    table) are dropped; the downgrade puts back the very triggers SpatiaLite had made.  (SpatiaLite's
+    own triggers: SQLite only, so not run per back end.)"""
+    empty_url = f"sqlite:///{tmp_path / 'triggers.db'}"
+    engine = make_engine(empty_url)
+
+    def time_triggers() -> dict[str, str]:
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND substr(name, 1, 3) IN ('tmi', 'tmu', 'tmd')"
+            )
+            return {name: " ".join(sql.split()) for name, sql in rows}
+
+    try:
+        upgrade(empty_url, "0021_case_tally")
+        made = time_triggers()
+        assert {"tmi_case_file_location", "tmu_case_file_location", "tmd_grid_boundary"} <= set(made)
+        upgrade(empty_url)
+        assert time_triggers() == {}
+        downgrade(empty_url, "0021_case_tally")
+        assert time_triggers() == made
+    finally:
+        engine.dispose()
