@@ -98,12 +98,14 @@ class SessionCookie(SecureCookieSessionInterface):
     cookie's signed date is checked against the lifetime of the kind of session it holds."""
 
     def open_session(self, app: Flask, request):
+        if not app.secret_key:  # as Flask's: no key, no session
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:  # an API call with a bearer token: no signer built for nothing
+            return self.session_class()
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return None
-        value = request.cookies.get(self.get_cookie_name(app))
-        if not value:
-            return self.session_class()
         longest = max(app.permanent_session_lifetime, timedelta(seconds=app.config["FIELD_SESSION_LIFETIME"]))
         try:
             data, signed_at = serializer.loads(value, max_age=int(longest.total_seconds()), return_timestamp=True)
@@ -151,9 +153,14 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", content_security_policy(app))
+        # Each header unless the view set its own (one pass over the response's headers: a
+        # setdefault per header searched them once each, on every request).
+        present = {name.lower() for name in response.headers.keys()}
+        if "content-security-policy" not in present:
+            response.headers.add("Content-Security-Policy", content_security_policy(app))
         for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
+            if name.lower() not in present:
+                response.headers.add(name, value)
         if (request.endpoint or "").rsplit(".", 1)[-1] not in STATIC_ENDPOINTS:
             response.headers["Cache-Control"] = "no-store"
         return response
