@@ -5,7 +5,7 @@ hours kept per county and month, or from the area's cases' facts (`median_of` ei
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -389,6 +389,9 @@ class Breakdown:
     levels: dict[str, Counts]
     states: dict[str, int]
     totals: Counts
+    overdue: list = field(default_factory=list)  # the longest overdue now (see `_overdue`)
+    supervised_count: int = 0  # under supervision now, and the first of them (see `_supervised`)
+    supervised: list = field(default_factory=list)
 
 
 BREAKDOWN = ["division", "month", "level", "state"]
@@ -408,6 +411,8 @@ def breakdown(db: Database, actor: Actor, q: Question, now: datetime | None = No
             out.states[state] = out.states.get(state, 0) + c.reported
             add(out.totals, c)
         out.months = dict(sorted(out.months.items()))
+        out.overdue = _overdue(s, division, now)
+        out.supervised_count, out.supervised = _supervised(s, division)
         return out
 
 
@@ -415,38 +420,33 @@ def _empty() -> Counts:
     return Counts(handled={}, escalated={}, settled={})
 
 
-def overdue_cases(db: Database, actor: Actor, q: Question, limit: int = 10, now: datetime | None = None) -> list:
+def _overdue(s: Session, division: Division, now: datetime, limit: int = 10) -> list:
     """The cases of the division past their deadline now, longest overdue first: (id, number, level,
     state, deadline, category)."""
     from gridflow.models import Case
     from gridflow.models.cases import ACTIVE_SQL
 
-    now = now or utcnow()
-    with db.session() as s:
-        division = scope(s, actor, q.division)
-        stmt = (
-            select(Case.id, Case.number, Case.level, Case.state, Case.deadline, Case.category)
-            .where(ACTIVE_SQL, Case.deadline < now, getattr(Case, f"{division.level}_id") == division.id)
-            .order_by(Case.deadline)
-            .limit(limit)
-        )
-        return list(s.execute(stmt))
+    stmt = (
+        select(Case.id, Case.number, Case.level, Case.state, Case.deadline, Case.category)
+        .where(ACTIVE_SQL, Case.deadline < now, getattr(Case, f"{division.level}_id") == division.id)
+        .order_by(Case.deadline)
+        .limit(limit)
+    )
+    return list(s.execute(stmt))
 
 
-def supervised_cases(db: Database, actor: Actor, q: Question, limit: int = 10) -> tuple[int, list]:
+def _supervised(s: Session, division: Division, limit: int = 10) -> tuple[int, list]:
     """The open cases of the division under supervision (督办) now, soonest due first: how many, and
     the first `limit` (id, number, level, state, supervised_level, supervised_due)."""
     from gridflow.models import Case
     from gridflow.models.cases import ACTIVE_SQL, SUPERVISED_SQL
 
-    with db.session() as s:
-        division = scope(s, actor, q.division)
-        where = (ACTIVE_SQL, SUPERVISED_SQL, getattr(Case, f"{division.level}_id") == division.id)
-        count = s.scalar(select(func.count()).select_from(Case).where(*where)) or 0
-        stmt = (
-            select(Case.id, Case.number, Case.level, Case.state, Case.supervised_level, Case.supervised_due)
-            .where(*where)
-            .order_by(Case.supervised_due, Case.id)
-            .limit(limit)
-        )
-        return count, list(s.execute(stmt))
+    where = (ACTIVE_SQL, SUPERVISED_SQL, getattr(Case, f"{division.level}_id") == division.id)
+    count = s.scalar(select(func.count()).select_from(Case).where(*where)) or 0
+    stmt = (
+        select(Case.id, Case.number, Case.level, Case.state, Case.supervised_level, Case.supervised_due)
+        .where(*where)
+        .order_by(Case.supervised_due, Case.id)
+        .limit(limit)
+    )
+    return count, list(s.execute(stmt))

@@ -18,7 +18,7 @@ from gridflow.schemas.stats import DashboardQuery
 from gridflow.spatial import to_shape
 from gridflow.stats import sheet
 from gridflow.stats.figures import figures
-from gridflow.stats.query import CHILD, Question, breakdown, overdue_cases, stats, supervised_cases
+from gridflow.stats.query import CHILD, Question, breakdown, stats
 from gridflow.web import bp, nav
 from gridflow.web.auth import logged_in_actor, role_required
 from gridflow.workflow.rules import ADMIN, SUPERVISOR
@@ -121,7 +121,6 @@ def dashboard():
         key=lambda pair: pair[0]["code"],
     )
     totals = figures(b.totals)
-    supervised_count, supervised = supervised_cases(db, actor, q)
     return render_template(
         "dashboard/index.html",
         division=b.division,
@@ -136,9 +135,9 @@ def dashboard():
         chart=trend(months),
         children=children,
         child_level=CHILD[b.division.level],
-        overdue=overdue_cases(db, actor, q),
-        supervised_count=supervised_count,
-        supervised=supervised,
+        overdue=b.overdue,
+        supervised_count=b.supervised_count,
+        supervised=b.supervised,
         shade={c["code"]: f["overdue_now"] for c, f in children},
         center=_center(b.division),
         zoom=MAP_ZOOM[CHILD[b.division.level]],
