@@ -13,7 +13,6 @@ busiest county by `division`.  The dashboard page is timed by bench.pages.  Own 
 from __future__ import annotations
 
 import argparse
-import logging
 import time
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -21,7 +20,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select, text
 
 from bench.cases import bulk_load, numbered, settle
-from bench.common import demo_city, percentiles, pg_url, sqlite_url
+from bench.common import demo_city, percentiles, pg_url, quiet_logs, sqlite_url
 from gridflow.clock import local_date, utcnow
 from gridflow.db import get_db
 from gridflow.models import Case, CaseEvent, CaseFacts, Division
@@ -122,29 +121,26 @@ def _timed(work, rounds: int) -> tuple[float, float]:
     return percentiles(samples)
 
 
+def _busiest(s, column) -> str | None:
+    """The code of the division with the most cases in `column` (a case_facts division column)."""
+    return s.scalars(
+        select(Division.code)
+        .join(CaseFacts, column == Division.id)
+        .group_by(Division.code)
+        .order_by(func.count().desc())
+        .limit(1)
+    ).first()
+
+
 def run(name: str, url: str, sizes: Sizes = FULL) -> None:
     print(f"== {name}")
     app = demo_city(url, scale=sizes.scale)
-    for noisy in ("gridflow.request", "transitions"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    quiet_logs()
     db = get_db(app)
     stored = _load(db, sizes)
     admin = Actor(0, "bench", ADMIN)
     with db.session() as s:
-        community = s.scalars(
-            select(Division.code)
-            .join(CaseFacts, CaseFacts.community_id == Division.id)
-            .group_by(Division.code)
-            .order_by(func.count().desc())
-            .limit(1)
-        ).first()
-        county = s.scalars(
-            select(Division.code)
-            .join(CaseFacts, CaseFacts.county_id == Division.id)
-            .group_by(Division.code)
-            .order_by(func.count().desc())
-            .limit(1)
-        ).first()
+        community, county = _busiest(s, CaseFacts.community_id), _busiest(s, CaseFacts.county_id)
     print(f"  {stored:,} cases with facts; busiest county {county}, community {community}")
     today = local_date(utcnow())
     for label, q in (
